@@ -1,0 +1,37 @@
+# The two commands a newcomer types: `make run` and `make test`. Both set up what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint typecheck pytest bench deps clean
+
+run: $(STAMP)
+	$(BIN)/officehours serve --demo-if-empty
+
+test: deps lint typecheck pytest
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+deps: $(STAMP)
+	scripts/ensure-debian-packages scripts/debian-packages.txt
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check officehours booking_web caldav_plugin ics tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: deps
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info
