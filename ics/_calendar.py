@@ -1,0 +1,105 @@
+"""Shared pieces of every VCALENDAR we write: header, VTIMEZONEs, serialisation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+
+from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
+
+PRODID = "-//officehours//officehours ics//EN"
+
+# Host-name-like: it becomes the right-hand side of every UID.
+_UID_DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+
+
+def new_calendar(*, method: str | None = None) -> Calendar:
+    """Return an empty VCALENDAR with PRODID, VERSION and (for iTIP) METHOD."""
+    calendar = Calendar()
+    calendar.add("PRODID", PRODID)
+    calendar.add("VERSION", "2.0")
+    if method is not None:
+        calendar.add("METHOD", method)
+    return calendar
+
+
+def stamp(now: datetime | None) -> datetime:
+    """Return ``now`` (or the current time) in UTC to whole seconds, for DTSTAMP.
+
+    Raises:
+        ValueError: if ``now`` is naive.
+    """
+    if now is None:
+        now = datetime.now(UTC)
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(f"now must be timezone-aware, got naive {now.isoformat()}")
+    return now.astimezone(UTC).replace(microsecond=0)
+
+
+def check_uid_domain(uid_domain: str) -> str:
+    """Return ``uid_domain`` if it looks like a host name.
+
+    Raises:
+        ValueError: if it does not.
+    """
+    if not isinstance(uid_domain, str) or not _UID_DOMAIN.fullmatch(uid_domain):
+        raise ValueError(f"uid_domain must be a host name like example.org, got {uid_domain!r}")
+    return uid_domain
+
+
+def vtimezone(tzid: str, *, first: date, last: date) -> Timezone:
+    """Return the VTIMEZONE for ``tzid`` with every transition between two dates.
+
+    Built by the library from the zoneinfo data, with two corrections:
+
+    - the library writes a spring-forward onset as the wall-clock time *after* the change
+      (03:00 for America/Los_Angeles), but RFC 5545 section 3.6.5 reads DTSTART and RDATE
+      in TZOFFSETFROM (02:00), so an app that trusts the VTIMEZONE would switch an hour
+      late; we move such onsets back by the size of the jump;
+    - the generated COMMENT ("only works from ... to ...") is not a VTIMEZONE property in
+      RFC 5545 section 3.6.5, and strict validators (libical) reject it.
+
+    Raises:
+        ValueError: if ``tzid`` is not a known zone.
+    """
+    timezone = Timezone.from_tzid(tzid, first_date=first, last_date=last)
+    timezone.pop("COMMENT", None)
+    observances: list[TimezoneStandard | TimezoneDaylight] = [
+        *timezone.standard,
+        *timezone.daylight,
+    ]
+    for observance in observances:
+        jump = observance.TZOFFSETTO - observance.TZOFFSETFROM
+        if jump <= timedelta(0):
+            continue
+        observance.DTSTART = observance.DTSTART - jump
+        onsets = [onset for onset, _ in observance.rdates]
+        observance.rdates = [onset - jump for onset in onsets]
+    return timezone
+
+
+def add_timezones(calendar: Calendar, days: Iterable[date]) -> None:
+    """Add a VTIMEZONE for every TZID the calendar uses, covering the given local dates.
+
+    Each VTIMEZONE spans whole years around ``days``, so the output depends only on the
+    calendar's own content (and the tz database), never on today's date; TZIDs are added
+    in sorted order for the same reason.
+
+    Raises:
+        ValueError: if a TZID is not a known zone.
+    """
+    years = [day.year for day in days]
+    if not years:
+        return
+    first = date(min(years), 1, 1)
+    last = date(max(years) + 1, 1, 1)
+    position = len(calendar.timezones)
+    for tzid in sorted(calendar.get_missing_tzids()):
+        calendar.subcomponents.insert(position, vtimezone(tzid, first=first, last=last))
+        position += 1
+
+
+def to_bytes(calendar: Calendar) -> bytes:
+    """Serialise ``calendar`` (CRLF line ends, folded lines, escaping by the library)."""
+    return calendar.to_ical()
