@@ -1,0 +1,142 @@
+"""Typed calls to the booking functions of sql/: book, move, cancel, book_series, free_slots.
+
+Every function takes the acting user's slug: the database checks what that user may do.
+Each raises the ``officehours.errors`` class of the rule a request breaks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from officehours.db import Database
+
+APPOINTMENT_COLUMNS = "token, coach, client, starts, ends, status, revision, series"
+
+
+@dataclass(frozen=True)
+class Appointment:
+    """An appointment as its public identifiers and times."""
+
+    token: str
+    coach: str
+    client: str
+    start: datetime
+    end: datetime
+    status: str
+    revision: int
+    series: str | None
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> Appointment:
+        return cls(*row)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A bookable slot."""
+
+    start: datetime
+    end: datetime
+
+
+def _require_aware(*values: datetime | None) -> None:
+    for value in values:
+        if value is not None and value.utcoffset() is None:
+            raise ValueError("times must carry a UTC offset or zone")
+
+
+def book(
+    db: Database,
+    actor: str,
+    client: str,
+    start: datetime,
+    end: datetime | None = None,
+    *,
+    now: datetime | None = None,
+) -> Appointment:
+    """Books a call for ``client`` (slug or email) with their coach."""
+    _require_aware(start, end)
+    with db.transaction(actor, now=now) as cur:
+        cur.execute(f"SELECT {APPOINTMENT_COLUMNS} FROM book(%s, %s, %s)", (client, start, end))
+        return Appointment.from_row(cur.fetchone())
+
+
+def move(
+    db: Database,
+    actor: str,
+    token: str,
+    start: datetime,
+    end: datetime | None = None,
+    *,
+    now: datetime | None = None,
+) -> Appointment:
+    """Moves a booked call to a new slot, atomically."""
+    _require_aware(start, end)
+    with db.transaction(actor, now=now) as cur:
+        cur.execute(f"SELECT {APPOINTMENT_COLUMNS} FROM move(%s, %s, %s)", (token, start, end))
+        return Appointment.from_row(cur.fetchone())
+
+
+def cancel(db: Database, actor: str, token: str, *, now: datetime | None = None) -> Appointment:
+    """Cancels a booked call."""
+    with db.transaction(actor, now=now) as cur:
+        cur.execute(f"SELECT {APPOINTMENT_COLUMNS} FROM cancel(%s)", (token,))
+        return Appointment.from_row(cur.fetchone())
+
+
+def book_series(
+    db: Database,
+    actor: str,
+    client: str,
+    first_start: datetime,
+    months: int,
+    *,
+    now: datetime | None = None,
+) -> list[Appointment]:
+    """Books the same weekday and local time for ``months`` months, all or nothing.
+
+    A refusal carries the failing month in ``error.month`` (YYYY-MM).
+    """
+    _require_aware(first_start)
+    with db.transaction(actor, now=now) as cur:
+        cur.execute(
+            f"SELECT {APPOINTMENT_COLUMNS} FROM book_series(%s, %s, %s)",
+            (client, first_start, months),
+        )
+        return [Appointment.from_row(row) for row in cur.fetchall()]
+
+
+def free_slots(
+    db: Database,
+    actor: str,
+    coach: str,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime | None = None,
+) -> list[Slot]:
+    """The bookable slots of ``coach`` (slug or email) between two instants."""
+    _require_aware(start, end)
+    with db.transaction(actor, now=now) as cur:
+        cur.execute("SELECT slot_start, slot_end FROM free_slots(%s, %s, %s)", (coach, start, end))
+        return [Slot(*row) for row in cur.fetchall()]
+
+
+def coach_of(db: Database, client: str) -> str:
+    """The slug of a client's current coach (as the owner; for operators)."""
+    with db.transaction() as cur:
+        cur.execute("SELECT (client_and_coach(%s)).coach.slug", (client,))
+        return str(cur.fetchone()[0])
+
+
+def local_to_instant(db: Database, local: datetime, zone: str, fold: int | None = None) -> datetime:
+    """The instant of a wall-clock time in a zone, refusing times in DST gaps and overlaps
+    (unless ``fold`` says which of two: 0 earlier, 1 later)."""
+    if local.utcoffset() is not None:
+        raise ValueError("a local time has no UTC offset")
+    with db.transaction() as cur:
+        cur.execute("SELECT local_to_instant(%s, %s, %s)", (local, zone, fold))
+        result: datetime = cur.fetchone()[0]
+        return result

@@ -1,0 +1,206 @@
+"""Domain errors: one class per broken rule, each with a stable code.
+
+The database raises them: SQLSTATEs of class OH from the SQL functions, and named constraints.
+This module is the one map from both to these classes; ``translate`` is called at the edge of the
+core so adapters only ever see ``OfficeHoursError``.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import psycopg2
+import psycopg2.errors
+
+
+class OfficeHoursError(Exception):
+    """A request broke a rule. ``code`` is stable and documented; ``field`` names the input."""
+
+    code: ClassVar[str] = "error"
+    http_status: ClassVar[int] = 400
+    field: ClassVar[str | None] = None
+    sqlstate: ClassVar[str | None] = None
+    title: ClassVar[str] = "Something was wrong with the request."
+
+    def __init__(self, message: str | None = None, *, month: str | None = None) -> None:
+        self.message = message or self.title
+        self.month = month
+        super().__init__(self.message)
+
+
+def _error(
+    code: str, status: int, title: str, sqlstate: str | None = None, field: str | None = None
+) -> type[OfficeHoursError]:
+    name = "".join(part.capitalize() for part in code.split("_"))
+    attrs = {
+        "code": code,
+        "http_status": status,
+        "title": title,
+        "sqlstate": sqlstate,
+        "field": field,
+        "__doc__": title,
+        "__module__": __name__,
+    }
+    return type(name, (OfficeHoursError,), attrs)
+
+
+NotSignedIn = _error("not_signed_in", 401, "You need to be signed in as an active user.", "OH001")
+UnknownUser = _error("unknown_user", 404, "There is no such user.", "OH002")
+InactiveUser = _error("inactive_user", 409, "That account is not active.", "OH003")
+NoCoachingRelationship = _error(
+    "no_coaching_relationship", 409, "No coach is assigned to this client.", "OH004"
+)
+NotYourAppointment = _error("not_your_appointment", 403, "That appointment is not yours.", "OH005")
+UnknownAppointment = _error("unknown_appointment", 404, "There is no such appointment.", "OH006")
+Forbidden = _error("forbidden", 403, "You may not do that.", "OH007")
+WrongRole = _error("wrong_role", 409, "That user does not have the role this needs.", "OH008")
+RangeNotPositive = _error(
+    "range_not_positive", 422, "The end must come after the start.", "OH010", "end"
+)
+InThePast = _error("in_the_past", 422, "That time is in the past.", "OH011", "start")
+WrongLength = _error("wrong_length", 422, "A call has a fixed length.", "OH012", "end")
+OffGrid = _error(
+    "off_grid", 422, "Calls start on the slot grid of the office hours.", "OH013", "start"
+)
+OutsideOfficeHours = _error(
+    "outside_office_hours", 409, "That time is outside the coach's office hours.", "OH014", "start"
+)
+CoachBusy = _error("coach_busy", 409, "The coach is busy then.", "OH015", "start")
+SlotTaken = _error("slot_taken", 409, "That slot has just been taken.", "OH016", "start")
+ClientAlreadyBooked = _error(
+    "client_already_booked", 409, "You already have a call at that time.", "OH017", "start"
+)
+BeyondHorizon = _error("beyond_horizon", 422, "That is too far ahead to book.", "OH018", "start")
+MonthlyLimit = _error(
+    "monthly_limit", 409, "You have booked as many calls as allowed that month.", "OH019", "start"
+)
+InsideCutoff = _error("inside_cutoff", 409, "It is too late to move or cancel this call.", "OH020")
+TooSoon = _error("too_soon", 422, "That is too soon to book.", "OH021", "start")
+AlreadyCancelled = _error("already_cancelled", 409, "That call is already cancelled.", "OH022")
+SameSlot = _error("same_slot", 409, "The call is already at that time.", "OH023", "start")
+InvalidSeries = _error("invalid_series", 422, "A series is 1 to 12 months long.", "OH024", "months")
+RangeTooLong = _error("range_too_long", 422, "That range is too long.", "OH025", "to")
+NonexistentLocalTime = _error(
+    "nonexistent_local_time",
+    422,
+    "That local time does not exist (the clocks skip it).",
+    "OH030",
+    "start",
+)
+AmbiguousLocalTime = _error(
+    "ambiguous_local_time",
+    422,
+    "That local time happens twice (the clocks go back).",
+    "OH031",
+    "start",
+)
+InvalidTimeZone = _error(
+    "invalid_time_zone", 422, "That is not a known time zone.", "OH032", "time_zone"
+)
+InvalidRuleValue = _error(
+    "invalid_rule_value", 422, "That value is not allowed for this rule.", "OH040", "value"
+)
+UnknownRule = _error("unknown_rule", 404, "There is no such rule.", "OH041", "name")
+AppointmentImmutable = _error(
+    "appointment_immutable",
+    409,
+    "Appointments are changed only by booking, moving or cancelling.",
+    "OH050",
+)
+EmailTaken = _error("email_taken", 409, "An account with that email exists already.", None, "email")
+InvalidEmail = _error("invalid_email", 422, "That is not an email address.", None, "email")
+InvalidName = _error(
+    "invalid_name",
+    422,
+    "A name is 1 to 200 characters, without control characters or surrounding spaces.",
+    None,
+    "name",
+)
+InvalidOfficeHours = _error(
+    "invalid_office_hours",
+    422,
+    "Office hours must end after they start, on a weekday from Monday to Sunday.",
+    None,
+    "hours",
+)
+OfficeHoursOverlap = _error(
+    "office_hours_overlap", 409, "Those office hours overlap each other.", None, "hours"
+)
+InvalidLabel = _error("invalid_label", 422, "A label is at most 100 characters.", None, "label")
+InvalidInput = _error("invalid_input", 400, "Part of the request is not valid.")
+Conflict = _error("conflict", 409, "That conflicts with what is stored.")
+
+ALL_ERRORS: tuple[type[OfficeHoursError], ...] = tuple(
+    v
+    for v in list(globals().values())
+    if isinstance(v, type) and issubclass(v, OfficeHoursError) and v is not OfficeHoursError
+)
+BY_SQLSTATE: dict[str, type[OfficeHoursError]] = {e.sqlstate: e for e in ALL_ERRORS if e.sqlstate}
+BY_CODE: dict[str, type[OfficeHoursError]] = {e.code: e for e in ALL_ERRORS}
+
+# Named constraints of sql/: the name says the rule, and this says the error.
+BY_CONSTRAINT: dict[str, type[OfficeHoursError]] = {
+    "appointment_no_coach_overlap": SlotTaken,
+    "appointment_no_client_overlap": ClientAlreadyBooked,
+    "appointment_range_positive": RangeNotPositive,
+    "appointment_not_self": WrongRole,
+    "appointment_revision_positive": AppointmentImmutable,
+    "appointment_token_unique": Conflict,
+    "appointment_history_one_per_revision": Conflict,
+    "user_email_unique": EmailTaken,
+    "user_email_format": InvalidEmail,
+    "user_display_name_sane": InvalidName,
+    "user_time_zone_valid": InvalidTimeZone,
+    "user_slug_unique": Conflict,
+    "user_slug_format": InvalidInput,
+    "user_deactivated_at_matches_active": InvalidInput,
+    "coaching_not_self": WrongRole,
+    "coaching_during_starts": InvalidInput,
+    "coaching_one_coach_per_client": Conflict,
+    "office_hours_weekday_iso": InvalidOfficeHours,
+    "office_hours_end_after_start": InvalidOfficeHours,
+    "office_hours_no_overlap": OfficeHoursOverlap,
+    "office_hours_exception_shape": InvalidOfficeHours,
+    "office_hours_exception_end_after_start": InvalidOfficeHours,
+    "office_hours_exception_no_overlap": OfficeHoursOverlap,
+    "busy_interval_bounded": RangeNotPositive,
+    "busy_interval_source_known": InvalidInput,
+    "business_rule_one_per_scope": Conflict,
+    "business_rule_one_value": InvalidRuleValue,
+    "rule_slot_length_sane": InvalidRuleValue,
+    "rule_minimum_notice_sane": InvalidRuleValue,
+    "rule_booking_horizon_sane": InvalidRuleValue,
+    "rule_monthly_limit_sane": InvalidRuleValue,
+    "rule_change_cutoff_sane": InvalidRuleValue,
+    "rule_history_shown_sane": InvalidRuleValue,
+    "rule_reminder_lead_sane": InvalidRuleValue,
+    "api_token_handle_unique": Conflict,
+    "api_token_hash_unique": Conflict,
+    "api_token_label_sane": InvalidLabel,
+    "app_password_handle_unique": Conflict,
+    "app_password_hash_unique": Conflict,
+    "app_password_label_sane": InvalidLabel,
+}
+
+
+def translate(exc: psycopg2.Error) -> OfficeHoursError | None:
+    """The domain error for a database error, or None when it is not a broken rule (a bug or an
+    outage, which the caller lets propagate)."""
+    diag = exc.diag
+    state = exc.pgcode or ""
+    message = diag.message_primary if diag is not None else None
+    month = None
+    if diag is not None and diag.message_detail and diag.message_detail.startswith("month="):
+        month = diag.message_detail.removeprefix("month=")
+    if state in BY_SQLSTATE:
+        return BY_SQLSTATE[state](message, month=month)
+    constraint = diag.constraint_name if diag is not None else None
+    if constraint in BY_CONSTRAINT:
+        cls = BY_CONSTRAINT[constraint]
+        return cls(month=month) if month is None else cls(message, month=month)
+    if state.startswith("22") or state in ("23502", "23514"):
+        # Data exceptions (bad casts, out-of-range values) and unnamed CHECK/NOT NULL violations.
+        return InvalidInput(message)
+    if state.startswith("23"):
+        return Conflict(message)
+    return None

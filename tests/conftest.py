@@ -1,0 +1,135 @@
+"""Fixtures shared by every test: one real PostgreSQL per session, a fresh database per test.
+
+With DATABASE_URL set, that server is used (its user must be allowed to create databases);
+otherwise an embedded PostgreSQL 18 is started in a temporary folder and deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+import pytest
+from psycopg2 import sql
+
+from officehours import accounts
+from officehours.db import Database
+from officehours.migrations import migrate
+
+TEMPLATE = "officehours_test_template"
+_counter = itertools.count()
+
+# A Monday, far enough from any DST change: tests pass it as the clock of the rules.
+NOW = datetime(2027, 1, 4, 12, 0, tzinfo=UTC)
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    """A URL with the right to create databases, on a server that lives for the session."""
+    if os.environ.get("DATABASE_URL"):
+        yield os.environ["DATABASE_URL"]
+        return
+    from officehours.embedded import EmbeddedPostgres
+
+    folder = tempfile.mkdtemp(prefix="officehours-test-pg-", dir="/tmp")
+    server = EmbeddedPostgres(os.path.join(folder, "data"), cleanup="delete")
+    try:
+        yield server.url()
+    finally:
+        server.stop()
+
+
+def _admin(url: str, statement: sql.Composable) -> None:
+    conn = psycopg2.connect(url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(statement)
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def template_url(pg_admin_url: str) -> str:
+    """A database with every migration applied, copied for each test."""
+    name = f"{TEMPLATE}_{os.getpid()}"
+    _admin(pg_admin_url, sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+    _admin(pg_admin_url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = _with_database(pg_admin_url, name)
+    migrate(url)
+    return url
+
+
+@pytest.fixture
+def db_url(pg_admin_url: str, template_url: str) -> Iterator[str]:
+    """The URL of a fresh, migrated database for one test."""
+    template = urlsplit(template_url).path.lstrip("/")
+    name = f"officehours_test_{os.getpid()}_{next(_counter)}"
+    _admin(
+        pg_admin_url,
+        sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
+            sql.Identifier(name), sql.Identifier(template)
+        ),
+    )
+    yield _with_database(pg_admin_url, name)
+    _admin(pg_admin_url, sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    """A connection pool to a fresh database."""
+    database = Database(db_url, max_connections=60)
+    yield database
+    database.close()
+
+
+@dataclass
+class World:
+    """Users for a test: an admin, coaches X (Los Angeles) and Y (London), clients A and B of X,
+    C of Y. Attributes hold slugs."""
+
+    db: Database
+    admin: str
+    x: str
+    y: str
+    a: str
+    b: str
+    c: str
+
+
+def weekdays(start: str, end: str, days: range = range(1, 6)) -> list[accounts.WeeklyHours]:
+    """Weekly rules for the given ISO weekdays from start to end ('HH:MM')."""
+    return [
+        accounts.WeeklyHours(d, time.fromisoformat(start), time.fromisoformat(end)) for d in days
+    ]
+
+
+@pytest.fixture
+def world(db: Database) -> World:
+    add = accounts.add_user
+    w = World(
+        db=db,
+        admin=add(db, None, "admin@example.com", "Ada Admin", "admin", "UTC"),
+        x=add(db, None, "x@example.com", "Xavier Coach", "coach", "America/Los_Angeles"),
+        y=add(db, None, "y@example.com", "Yara Coach", "coach", "Europe/London"),
+        a=add(db, None, "a@example.com", "Ann Client", "client", "Asia/Kolkata"),
+        b=add(db, None, "b@example.com", "Bo Client", "client", "America/New_York"),
+        c=add(db, None, "c@example.com", "Cy Client", "client", "Europe/London"),
+    )
+    accounts.assign_coach(db, None, w.a, w.x)
+    accounts.assign_coach(db, None, w.b, w.x)
+    accounts.assign_coach(db, None, w.c, w.y)
+    accounts.set_office_hours(db, None, w.x, weekdays("09:00", "17:00"))
+    accounts.set_office_hours(db, None, w.y, weekdays("09:00", "17:00"))
+    return w
