@@ -27,7 +27,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: deps
+pytest: deps $(if $(wildcard package.json),node_modules/.installed)
 	$(BIN)/pytest
 
 bench: $(STAMP)
@@ -35,3 +35,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# Browser-side test tools (axe-core, the Nu HTML checker) come from npm when package.json lists them.
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --silent
+	touch $@

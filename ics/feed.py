@@ -13,11 +13,11 @@ cancellation is announced.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from icalendar import vDuration
 
-from ._calendar import add_timezones, new_calendar, to_bytes
+from ._calendar import add_timezones, new_calendar, stamp, to_bytes, vtimezone
 from .event import appointment_event
 from .model import Appointment, check_zone
 
@@ -64,7 +64,9 @@ def feed(
     calendar.calendar_name = name
     if description is not None:
         calendar.description = description
-    calendar.refresh_interval = refresh
+    # RFC 7986 section 5.7 requires the VALUE parameter even though DURATION is the only
+    # type REFRESH-INTERVAL can have; the library leaves it out.
+    calendar.add("REFRESH-INTERVAL", vDuration(refresh), parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", vDuration(refresh))
     if x_wr_timezone:
         calendar.add("X-WR-TIMEZONE", tz)
@@ -76,10 +78,14 @@ def feed(
         calendar.add_component(
             appointment_event(appointment, uid_domain=uid_domain, tz=tz, now=now)
         )
-    add_timezones(
-        calendar,
-        [moment.astimezone(zone).date() for item in booked for moment in (item.start, item.end)],
-    )
+    days = [moment.astimezone(zone).date() for item in booked for moment in (item.start, item.end)]
+    if days:
+        add_timezones(calendar, days)
+    else:
+        # RFC 5545 wants at least one component in a calendar; the owner's VTIMEZONE is
+        # a harmless one that an empty feed still has a use for.
+        year = stamp(now).astimezone(zone).year
+        calendar.add_component(vtimezone(tz, first=date(year, 1, 1), last=date(year + 1, 1, 1)))
     return to_bytes(calendar)
 
 

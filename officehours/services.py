@@ -84,5 +84,10 @@ def discover() -> dict[str, ServiceFactory]:
     """The installed service factories by name."""
     found: dict[str, ServiceFactory] = {}
     for ep in entry_points(group="officehours.services"):
-        found[ep.name] = ep.load()
+        try:
+            found[ep.name] = ep.load()
+        except ModuleNotFoundError as exc:
+            if exc.name != ep.module:
+                raise
+            log.warning("service %s is not part of this installation (%s)", ep.name, exc)
     return dict(sorted(found.items()))
