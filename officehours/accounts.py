@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
 
-from officehours.db import Database
+from officehours.db import Database, one
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class Rule:
     coach: str | None
     value: timedelta | int
     overridden: bool
+    text: str
 
 
 USER_COLUMNS = "slug, email, display_name, time_zone, role::text, active"
@@ -64,14 +65,14 @@ def add_user(
             "SELECT add_user(%s, %s, %s::user_role, %s, %s)",
             (email, name, role, time_zone, password_hash),
         )
-        return str(cur.fetchone()[0])
+        return str(one(cur)[0])
 
 
 def get_user(db: Database, actor: str | None, who: str) -> User:
     """A user by slug or email, as far as the actor may see them."""
     with db.transaction(actor) as cur:
         cur.execute(f"SELECT {USER_COLUMNS} FROM find_user(%s)", (who,))
-        return User(*cur.fetchone())
+        return User(*one(cur))
 
 
 def list_users(db: Database, actor: str | None, role: str | None = None) -> list[User]:
@@ -143,7 +144,7 @@ def clear_exceptions(db: Database, actor: str | None, coach: str, day: date) -> 
     """Removes a date's exceptions; returns how many there were."""
     with db.transaction(actor) as cur:
         cur.execute("SELECT clear_office_hours_exceptions(%s, %s)", (coach, day))
-        return int(cur.fetchone()[0])
+        return int(one(cur)[0])
 
 
 def rules(db: Database, actor: str | None, coach: str | None = None) -> list[Rule]:
@@ -152,14 +153,16 @@ def rules(db: Database, actor: str | None, coach: str | None = None) -> list[Rul
         if coach is None:
             cur.execute(
                 "SELECT d.name, d.value_type, d.description, NULL, "
-                "coalesce(r.duration_value::text, r.count_value::text), false "
+                "coalesce(r.duration_value::text, r.count_value::text), false, "
+                "coalesce(describe_interval(r.duration_value), r.count_value::text) "
                 "FROM rule_definitions d JOIN business_rules r "
                 "ON r.name = d.name AND r.coach_id IS NULL ORDER BY d.name"
             )
         else:
             cur.execute(
                 "SELECT name, value_type, description, coach, "
-                "coalesce(duration_value::text, count_value::text), overridden "
+                "coalesce(duration_value::text, count_value::text), overridden, "
+                "coalesce(describe_interval(duration_value), count_value::text) "
                 "FROM effective_rules WHERE coach = (find_user(%s)).slug ORDER BY name",
                 (coach,),
             )
@@ -167,9 +170,9 @@ def rules(db: Database, actor: str | None, coach: str | None = None) -> list[Rul
 
 
 def _rule(row: tuple[Any, ...]) -> Rule:
-    name, kind, description, coach, text, overridden = row
-    value: timedelta | int = int(text) if kind == "count" else _interval(text)
-    return Rule(name, kind, description, coach, value, overridden)
+    name, kind, description, coach, raw, overridden, text = row
+    value: timedelta | int = int(raw) if kind == "count" else _interval(raw)
+    return Rule(name, kind, description, coach, value, overridden, text)
 
 
 def _interval(text: str) -> timedelta:
@@ -195,14 +198,14 @@ def unset_rule(db: Database, actor: str | None, name: str, coach: str) -> bool:
     """Removes a coach's override of a rule; true when there was one."""
     with db.transaction(actor) as cur:
         cur.execute("SELECT unset_rule(%s, %s)", (name, coach))
-        return bool(cur.fetchone()[0])
+        return bool(one(cur)[0])
 
 
 def create_api_token(db: Database, actor: str | None, who: str, label: str = "") -> tuple[str, str]:
     """Creates an API token for a user; returns (handle, secret). The secret is shown once."""
     with db.transaction(actor) as cur:
         cur.execute("SELECT handle, secret FROM create_api_token(%s, %s)", (who, label))
-        handle, secret = cur.fetchone()
+        handle, secret = one(cur)
         return str(handle), str(secret)
 
 
@@ -212,7 +215,7 @@ def create_app_password(
     """Creates a CalDAV app password; returns (handle, secret). The secret is shown once."""
     with db.transaction(actor) as cur:
         cur.execute("SELECT handle, secret FROM create_app_password(%s, %s)", (who, label))
-        handle, secret = cur.fetchone()
+        handle, secret = one(cur)
         return str(handle), str(secret)
 
 
@@ -220,7 +223,7 @@ def revoke(db: Database, actor: str | None, kind: str, handle: str) -> bool:
     """Revokes an API token (kind 'api_token') or app password ('app_password')."""
     with db.transaction(actor) as cur:
         cur.execute("SELECT revoke_credential(%s, %s)", (kind, handle))
-        return bool(cur.fetchone()[0])
+        return bool(one(cur)[0])
 
 
 def user_for_api_token(db: Database, secret: str) -> str | None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from officehours.db import Database
+from officehours.db import Database, one
 
 APPOINTMENT_COLUMNS = "token, coach, client, starts, ends, status, revision, series"
 
@@ -60,7 +60,7 @@ def book(
     _require_aware(start, end)
     with db.transaction(actor, now=now) as cur:
         cur.execute(f"SELECT {APPOINTMENT_COLUMNS} FROM book(%s, %s, %s)", (client, start, end))
-        return Appointment.from_row(cur.fetchone())
+        return Appointment.from_row(one(cur))
 
 
 def move(
@@ -76,14 +76,14 @@ def move(
     _require_aware(start, end)
     with db.transaction(actor, now=now) as cur:
         cur.execute(f"SELECT {APPOINTMENT_COLUMNS} FROM move(%s, %s, %s)", (token, start, end))
-        return Appointment.from_row(cur.fetchone())
+        return Appointment.from_row(one(cur))
 
 
 def cancel(db: Database, actor: str, token: str, *, now: datetime | None = None) -> Appointment:
     """Cancels a booked call."""
     with db.transaction(actor, now=now) as cur:
         cur.execute(f"SELECT {APPOINTMENT_COLUMNS} FROM cancel(%s)", (token,))
-        return Appointment.from_row(cur.fetchone())
+        return Appointment.from_row(one(cur))
 
 
 def book_series(
@@ -128,7 +128,7 @@ def coach_of(db: Database, client: str) -> str:
     """The slug of a client's current coach (as the owner; for operators)."""
     with db.transaction() as cur:
         cur.execute("SELECT (client_and_coach(%s)).coach.slug", (client,))
-        return str(cur.fetchone()[0])
+        return str(one(cur)[0])
 
 
 def local_to_instant(db: Database, local: datetime, zone: str, fold: int | None = None) -> datetime:
@@ -138,5 +138,5 @@ def local_to_instant(db: Database, local: datetime, zone: str, fold: int | None 
         raise ValueError("a local time has no UTC offset")
     with db.transaction() as cur:
         cur.execute("SELECT local_to_instant(%s, %s, %s)", (local, zone, fold))
-        result: datetime = cur.fetchone()[0]
+        result: datetime = one(cur)[0]
         return result

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 import psycopg2
 import psycopg2.extensions
@@ -78,3 +79,11 @@ class Database:
                 if domain is None:
                     raise
                 raise domain from exc
+
+
+def one(cur: Cursor) -> tuple[Any, ...]:
+    """The one row a statement returns; raises LookupError when it returned none."""
+    row = cur.fetchone()
+    if row is None:
+        raise LookupError("the statement returned no row")
+    return tuple(row)
