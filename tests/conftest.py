@@ -10,8 +10,6 @@ import itertools
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, time
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
@@ -21,12 +19,12 @@ from psycopg2 import sql
 from officehours import accounts
 from officehours.db import Database
 from officehours.migrations import migrate
+from support import NOW, World, weekdays
+
+__all__ = ["NOW", "World", "weekdays"]
 
 TEMPLATE = "officehours_test_template"
 _counter = itertools.count()
-
-# A Monday, far enough from any DST change: tests pass it as the clock of the rules.
-NOW = datetime(2027, 1, 4, 12, 0, tzinfo=UTC)
 
 
 def _with_database(url: str, name: str) -> str:
@@ -92,27 +90,6 @@ def db(db_url: str) -> Iterator[Database]:
     database = Database(db_url, max_connections=60)
     yield database
     database.close()
-
-
-@dataclass
-class World:
-    """Users for a test: an admin, coaches X (Los Angeles) and Y (London), clients A and B of X,
-    C of Y. Attributes hold slugs."""
-
-    db: Database
-    admin: str
-    x: str
-    y: str
-    a: str
-    b: str
-    c: str
-
-
-def weekdays(start: str, end: str, days: range = range(1, 6)) -> list[accounts.WeeklyHours]:
-    """Weekly rules for the given ISO weekdays from start to end ('HH:MM')."""
-    return [
-        accounts.WeeklyHours(d, time.fromisoformat(start), time.fromisoformat(end)) for d in days
-    ]
 
 
 @pytest.fixture
