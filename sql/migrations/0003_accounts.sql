@@ -7,13 +7,15 @@ CREATE FUNCTION find_user(p_user text) RETURNS users
 DECLARE
     u users;
 BEGIN
-    SELECT * INTO u FROM users WHERE slug = p_user OR lower(email) = lower(p_user);
+    -- Every column but the password hash, which the web app's role may not read.
+    SELECT id, slug, email, display_name, time_zone, role, active, deactivated_at, NULL, created_at
+    INTO u FROM users WHERE slug = p_user OR lower(email) = lower(p_user);
     IF NOT FOUND THEN
         RAISE EXCEPTION 'There is no user "%".', p_user USING ERRCODE = 'OH002';
     END IF;
     RETURN u;
 END $$;
-COMMENT ON FUNCTION find_user(text) IS 'A user by slug or email (as far as the caller may see); raises unknown_user (OH002).';
+COMMENT ON FUNCTION find_user(text) IS 'A user by slug or email (as far as the caller may see), without the password hash; raises unknown_user (OH002).';
 
 CREATE FUNCTION add_user(p_email text, p_name text, p_role user_role, p_time_zone text,
                          p_password_hash text DEFAULT NULL) RETURNS text
