@@ -1,0 +1,78 @@
+"""``officehours mailer`` / ``python -m mailer``: the mailer as a process of its own.
+
+Production runs one or more of these (on one host or several) beside the web servers; they
+share the outbox safely. SIGTERM or SIGINT lets the mail in hand finish, then exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from mailer.service import build_loop
+from officehours.db import Database
+from officehours.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def run(settings: Settings, db: Database, *, once: bool = False, poll_seconds: float = 5.0) -> int:
+    """Sends mail until SIGTERM or SIGINT (or, with ``once``, until nothing is due).
+
+    Signal handlers are installed only when called from the main thread.
+    Returns the exit status (0).
+
+    Raises:
+        ValueError: if SMTP_URL or OFFICEHOURS_BASE_URL is malformed.
+        psycopg2.Error: with ``once``, when the database cannot be reached.
+    """
+    loop = build_loop(settings, db, poll_seconds=poll_seconds)
+    log.info("mailer %s", loop.mailer.transport.describe())
+    if once:
+        outcomes = loop.mailer.deliver_due()
+        log.info("%d mail(s) handled", len(outcomes))
+        return 0
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("stopping on %s", signal.Signals(signum).name)
+        loop.stop()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+    loop.run()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m mailer``; needs DATABASE_URL. Returns the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="officehours mailer",
+        description="Send the mail in the outbox (SMTP_URL, or .eml files in "
+        "OFFICEHOURS_OUTBOX_DIR) until stopped.",
+    )
+    parser.add_argument("--once", action="store_true", help="send what is due, then exit")
+    parser.add_argument(
+        "--poll", type=float, default=5.0, metavar="SECONDS", help="look for due mail this often"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        parser.error(str(exc))
+    if not settings.database_url:
+        parser.error("set DATABASE_URL (`officehours mailer` can also use the embedded server)")
+    db = Database(settings.database_url, max_connections=2)
+    try:
+        return run(settings, db, once=args.once, poll_seconds=args.poll)
+    except ValueError as exc:
+        print(f"officehours mailer: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()

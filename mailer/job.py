@@ -1,0 +1,113 @@
+"""One claimed mail: what ``mail_claim()`` returns, and the appointment it describes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import quote, urlsplit
+
+from ics.model import Appointment, Person
+
+Kind = Literal["booked", "moved", "cancelled", "reminder"]
+Recipient = Literal["client", "coach"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Party:
+    """A coach or client as they are when the mail is sent."""
+
+    name: str
+    email: str
+    tz: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Job:
+    """A mail to send about one change of one appointment, to one side of it.
+
+    ``revision``, ``starts``/``ends`` and ``previous_*`` come from the appointment's history
+    row of that change, so a mail always describes its own change, never a later one.
+    ``changed_at`` is when the change was made (the invite's DTSTAMP).
+    """
+
+    public_id: str
+    kind: Kind
+    recipient: Recipient
+    attempts: int
+    token: str
+    revision: int
+    changed_at: datetime
+    starts: datetime
+    ends: datetime
+    previous_starts: datetime | None
+    previous_ends: datetime | None
+    coach: Party
+    client: Party
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Job:
+        """Builds a job from a ``mail_claim()`` row (a dict of its columns)."""
+        return cls(
+            public_id=row["public_id"],
+            kind=row["kind"],
+            recipient=row["recipient"],
+            attempts=row["attempts"],
+            token=row["token"],
+            revision=row["revision"],
+            changed_at=row["changed_at"],
+            starts=row["starts"],
+            ends=row["ends"],
+            previous_starts=row["previous_starts"],
+            previous_ends=row["previous_ends"],
+            coach=Party(name=row["coach_name"], email=row["coach_email"], tz=row["coach_tz"]),
+            client=Party(name=row["client_name"], email=row["client_email"], tz=row["client_tz"]),
+        )
+
+    @property
+    def to(self) -> Party:
+        """The person this mail goes to."""
+        return self.client if self.recipient == "client" else self.coach
+
+    @property
+    def other(self) -> Party:
+        """The other side of the call."""
+        return self.coach if self.recipient == "client" else self.client
+
+    def url(self, base_url: str) -> str:
+        """The appointment's page on the website."""
+        return f"{base_url.rstrip('/')}/appointments/{quote(self.token, safe='')}"
+
+    def appointment(self, base_url: str) -> Appointment:
+        """The appointment as the invite builders take it, in the state of this change.
+
+        Raises:
+            ValueError: if a name, address, zone or the URL is not acceptable in an invite.
+        """
+        return Appointment(
+            token=self.token,
+            revision=self.revision,
+            status="cancelled" if self.kind == "cancelled" else "booked",
+            start=self.starts,
+            end=self.ends,
+            coach=Person(name=self.coach.name, email=self.coach.email),
+            client=Person(name=self.client.name, email=self.client.email),
+            coach_tz=self.coach.tz,
+            client_tz=self.client.tz,
+            url=self.url(base_url),
+        )
+
+
+def uid_domain(base_url: str) -> str:
+    """The host name on the right of every appointment UID: the website's host.
+
+    The website's download and the CalDAV items must use the same, or calendars would hold
+    the mailed invite and the subscribed item as two events.
+
+    Raises:
+        ValueError: if ``base_url`` has no host.
+    """
+    host = urlsplit(base_url).hostname
+    if not host:
+        raise ValueError(f"OFFICEHOURS_BASE_URL has no host name: {base_url!r}")
+    return host

@@ -1,0 +1,98 @@
+"""The mailer's main loop: drain the outbox, then sleep until NOTIFY, a poll tick or stop.
+
+The outbox trigger sends ``NOTIFY officehours_mail`` when a change commits, so change mail goes
+out at once; the poll interval catches reminders falling due and retries whose backoff ended.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import threading
+from typing import Any
+
+import psycopg2
+import psycopg2.extensions
+
+from mailer.outbox import Mailer
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "officehours_mail"
+
+
+class MailLoop:
+    """Runs ``mailer`` until :meth:`stop` is called (from any thread or a signal handler)."""
+
+    def __init__(self, mailer: Mailer, database_url: str, *, poll_seconds: float = 5.0) -> None:
+        self.mailer = mailer
+        self.database_url = database_url
+        self.poll_seconds = poll_seconds
+        self._stopping = threading.Event()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
+        self._listener: psycopg2.extensions.connection | None = None
+
+    def stop(self) -> None:
+        """Asks the loop to finish the mail in hand and return. Safe in a signal handler."""
+        self._stopping.set()
+        try:
+            os.write(self._wake_w, b"x")
+        except BlockingIOError:
+            pass  # the pipe is full: the loop is being woken already
+
+    @property
+    def stopping(self) -> bool:
+        """True once :meth:`stop` was called."""
+        return self._stopping.is_set()
+
+    def _listen(self) -> psycopg2.extensions.connection | None:
+        if self._listener is not None and not self._listener.closed:
+            return self._listener
+        try:
+            conn = psycopg2.connect(self.database_url, application_name="officehours-mailer")
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute(f"LISTEN {CHANNEL}")
+        except psycopg2.Error as exc:
+            log.warning("cannot LISTEN for new mail (polling instead): %s", exc)
+            return None
+        self._listener = conn
+        return conn
+
+    def _wait(self) -> None:
+        """Sleeps until a NOTIFY, the poll interval, or stop."""
+        listener = self._listen()
+        waitables: list[Any] = [self._wake_r]
+        if listener is not None:
+            waitables.append(listener)
+        ready, _, _ = select.select(waitables, [], [], self.poll_seconds)
+        if self._wake_r in ready:
+            os.read(self._wake_r, 4096)
+        if listener is not None and listener in ready:
+            try:
+                listener.poll()
+                listener.notifies.clear()
+            except psycopg2.Error as exc:
+                log.warning("lost the LISTEN connection: %s", exc)
+                listener.close()
+
+    def run(self) -> None:
+        """Sends due mail and waits for more, until stopped.
+
+        Database outages are logged and retried at the poll interval; they never end the loop.
+        """
+        try:
+            while not self.stopping:
+                try:
+                    self.mailer.deliver_due()
+                except psycopg2.Error as exc:
+                    log.warning("outbox unavailable, retrying in %ss: %s", self.poll_seconds, exc)
+                if not self.stopping:
+                    self._wait()
+        finally:
+            if self._listener is not None:
+                self._listener.close()
+            os.close(self._wake_r)
+            os.close(self._wake_w)

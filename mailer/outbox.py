@@ -1,0 +1,145 @@
+"""Draining the outbox: claim one due mail, send it, record the outcome, repeat.
+
+Each mail is one database transaction: ``mail_claim()`` locks its row (``FOR UPDATE SKIP
+LOCKED``, so any number of mailers on any number of hosts share the work), the SMTP transaction
+runs while the lock is held, and ``mail_sent()`` is committed right after the server accepted
+the message. If the mailer dies before that commit, PostgreSQL rolls the claim back and the
+next mailer sends the mail again, with the same Message-ID.
+
+That leaves one at-least-once window: the server has answered 250 to the message but the
+commit has not happened (a crash or a lost database connection in the milliseconds between).
+No SMTP client can close it; the stable Message-ID is what lets receivers (and many mail
+stores) recognise the repeat. A crash at any other point loses nothing and repeats nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+from mailer.compose import Composer
+from mailer.job import Job
+from mailer.transport import PermanentError, Transport
+from officehours.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Wait ``base * 2**(attempts-1)`` after a failed attempt, never more than ``cap``."""
+
+    base: timedelta = timedelta(seconds=30)
+    cap: timedelta = timedelta(hours=1)
+
+    def after(self, attempts: int) -> timedelta:
+        """The wait after the ``attempts``-th failed attempt (1 for the first)."""
+        return min(self.base * (2 ** max(attempts - 1, 0)), self.cap)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one claimed mail."""
+
+    public_id: str
+    kind: str
+    recipient: str
+    state: str
+    error: str | None = None
+
+
+class Mailer:
+    """Sends due mail from the outbox of ``db`` through ``transport``.
+
+    ``clock`` gives the time the database rules see (``officehours.now``): None for the real
+    time; tests freeze it to make reminders due.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        transport: Transport,
+        composer: Composer,
+        *,
+        backoff: Backoff | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.db = db
+        self.transport = transport
+        self.composer = composer
+        self.backoff = backoff or Backoff()
+        self.clock = clock
+
+    def deliver_one(self) -> Outcome | None:
+        """Claims, sends and settles the next due mail; None when nothing is due.
+
+        Send failures are recorded in the outbox (retry, give up) and returned, not raised.
+
+        Raises:
+            psycopg2.Error: when the database cannot be reached (nothing was sent then, or the
+                mail will be sent again: see the module's note on the at-least-once window).
+        """
+        now = self.clock() if self.clock else None
+        with self.db.transaction(now=now, dict_rows=True) as cur:
+            cur.execute("SELECT * FROM mail_claim()")
+            row = cur.fetchone()
+            if row is None:
+                return None
+            job = Job.from_row(dict(row))
+            error: str | None = None
+            give_up = False
+            try:
+                msg = self.composer.compose(job, now=now or datetime.now(UTC))
+                self.transport.send(msg, sender=self.composer.sender, recipient=job.to.email)
+            except (ValueError, PermanentError) as exc:
+                error, give_up = f"{type(exc).__name__}: {exc}", True
+            except smtplib.SMTPDataError as exc:
+                # 5xx after DATA: the server refuses this very message, and always will.
+                error, give_up = f"{type(exc).__name__}: {exc}", exc.smtp_code >= 500
+            except (OSError, smtplib.SMTPException) as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            if error is None:
+                cur.execute("SELECT mail_sent(%s)", (job.public_id,))
+                log.info("sent %s mail %s to the %s", job.kind, job.public_id, job.recipient)
+                return Outcome(job.public_id, job.kind, job.recipient, "sent")
+            retry_in = self.backoff.after(job.attempts + 1)
+            cur.execute(
+                "SELECT mail_attempt_failed(%s, %s, %s, %s) AS state",
+                (job.public_id, error, retry_in, give_up),
+            )
+            settled = cast(dict[str, Any], cur.fetchone())
+            state = str(settled["state"])
+        log.warning(
+            "%s mail %s to the %s: %s (now %s%s)",
+            job.kind,
+            job.public_id,
+            job.recipient,
+            error,
+            state,
+            f", next try in {retry_in}" if state == "pending" else "",
+        )
+        return Outcome(job.public_id, job.kind, job.recipient, state, error)
+
+    def deliver_due(self, limit: int = 1000) -> list[Outcome]:
+        """Sends due mail until none is left (or ``limit`` were tried, or an attempt failed in a
+        way that may pass: the server is probably away), then closes the connection to it.
+
+        Raises:
+            psycopg2.Error: as :meth:`deliver_one`.
+        """
+        outcomes: list[Outcome] = []
+        try:
+            while len(outcomes) < limit:
+                outcome = self.deliver_one()
+                if outcome is None:
+                    break
+                outcomes.append(outcome)
+                if outcome.state == "pending":
+                    break
+        finally:
+            self.transport.close()
+        return outcomes

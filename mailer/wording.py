@@ -1,0 +1,122 @@
+"""What a mail says: subject, plain text and HTML, each time in the reader's own zone."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from mailer.job import Job
+
+DASH = "\u2013"
+
+
+def when(start: datetime, end: datetime, tz: str) -> str:
+    """A call's time in zone ``tz``, with the zone named.
+
+    For example ``Monday 15 March 2027, 09:00-10:00 PDT (America/Los_Angeles)`` (with an en
+    dash).
+
+    Raises:
+        zoneinfo.ZoneInfoNotFoundError: if ``tz`` is not a known zone.
+    """
+    zone = ZoneInfo(tz)
+    s, e = start.astimezone(zone), end.astimezone(zone)
+    day = f"{s:%A} {s.day} {s:%B %Y}"
+    s_abbr, e_abbr = s.tzname() or "", e.tzname() or ""
+    if s.date() != e.date():
+        return f"{day}, {s:%H:%M} {s_abbr} {DASH} {e:%A} {e.day} {e:%B} {e:%H:%M} {e_abbr} ({tz})"
+    if s_abbr != e_abbr:
+        return f"{day}, {s:%H:%M} {s_abbr} {DASH} {e:%H:%M} {e_abbr} ({tz})"
+    return f"{day}, {s:%H:%M}{DASH}{e:%H:%M} {s_abbr} ({tz})"
+
+
+def short_when(start: datetime, tz: str) -> str:
+    """A call's start for a subject line: ``Mon 15 Mar 2027 09:00 PDT``."""
+    s = start.astimezone(ZoneInfo(tz))
+    return f"{s:%a} {s.day} {s:%b %Y %H:%M} {s.tzname() or ''}".rstrip()
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The words of one mail. ``lines`` are paragraphs of plain text; ``facts`` label/value rows."""
+
+    subject: str
+    greeting: str
+    lead: str
+    facts: list[tuple[str, str]]
+    url: str
+    closing: str
+
+    def text(self) -> str:
+        """The text/plain body."""
+        facts = "\n".join(f"{label}: {value}" for label, value in self.facts)
+        return (
+            f"{self.greeting}\n\n{self.lead}\n\n{facts}\n\n"
+            f"See or change it: {self.url}\n\n{self.closing}\n\n-- \nofficehours\n"
+        )
+
+    def html(self) -> str:
+        """The text/html body; every value that came from a user is escaped."""
+        e = html.escape
+        rows = "\n".join(
+            f'<tr><th scope="row" align="left">{e(label)}</th><td>{e(value)}</td></tr>'
+            for label, value in self.facts
+        )
+        return (
+            '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+            f"<title>{e(self.subject)}</title></head>\n<body>\n"
+            f"<p>{e(self.greeting)}</p>\n<p>{e(self.lead)}</p>\n"
+            f"<table>\n{rows}\n</table>\n"
+            f'<p><a href="{e(self.url, quote=True)}">See or change it</a></p>\n'
+            f"<p>{e(self.closing)}</p>\n<p>-- <br>officehours</p>\n</body></html>\n"
+        )
+
+
+def wording(job: Job, base_url: str) -> Wording:
+    """The words of the mail for ``job``, addressed to its recipient in their zone."""
+    me, other = job.to, job.other
+    now_when = when(job.starts, job.ends, me.tz)
+    subject_when = short_when(job.starts, me.tz)
+    call = (
+        f"your coaching call with {other.name}"
+        if job.recipient == "client"
+        else f"the coaching call with {other.name}"
+    )
+    facts: list[tuple[str, str]] = [("When", now_when)]
+    if job.recipient == "client":
+        facts.append(("Coach", other.name))
+    else:
+        facts.append(("Client", f"{other.name} <{other.email}>"))
+    closing = "The invite is attached: open it to add the call to your calendar."
+    if job.kind == "booked":
+        subject = f"Booked: coaching call with {other.name}, {subject_when}"
+        lead = (
+            f"Your coaching call with {other.name} is booked."
+            if job.recipient == "client"
+            else f"{other.name} has a coaching call with you."
+        )
+    elif job.kind == "moved":
+        subject = f"Moved: coaching call with {other.name}, now {subject_when}"
+        lead = f"{call[0].upper()}{call[1:]} has moved to a new time."
+        facts[0] = ("New time", now_when)
+        if job.previous_starts is not None and job.previous_ends is not None:
+            facts.insert(1, ("Was", when(job.previous_starts, job.previous_ends, me.tz)))
+        closing = "The attached invite updates the call in your calendar."
+    elif job.kind == "cancelled":
+        subject = f"Cancelled: coaching call with {other.name}, {subject_when}"
+        lead = f"{call[0].upper()}{call[1:]} is cancelled."
+        closing = "The attached cancellation removes the call from your calendar."
+    else:
+        subject = f"Reminder: coaching call with {other.name}, {subject_when}"
+        lead = f"A reminder: {call} is coming up."
+        closing = "The invite is attached again, in case your calendar does not have it yet."
+    return Wording(
+        subject=subject,
+        greeting=f"Hello {me.name},",
+        lead=lead,
+        facts=facts,
+        url=job.url(base_url),
+        closing=closing,
+    )

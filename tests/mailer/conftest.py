@@ -1,0 +1,50 @@
+"""Fixtures for the mailer: a real SMTP server and a mailer wired to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from mailer.compose import Composer
+from mailer.outbox import Backoff, Mailer
+from mailer.transport import SmtpTransport, SmtpUrl
+from officehours.db import Database
+from tests.mailer.sink import SmtpSink
+
+BASE_URL = "https://book.example.org"
+MAIL_FROM = "Office Hours <hello@example.org>"
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """An SMTP server on a free loopback port that records what it accepts."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+MakeMailer = Callable[..., Mailer]
+
+
+@pytest.fixture
+def make_mailer(db: Database, smtp_sink: SmtpSink) -> MakeMailer:
+    """Builds a mailer sending to ``smtp_sink``; ``clock`` freezes the rules' time."""
+
+    def make(clock: datetime | None = None, backoff: Backoff | None = None) -> Mailer:
+        return Mailer(
+            db,
+            SmtpTransport(SmtpUrl.parse(smtp_sink.url), timeout=10),
+            Composer(BASE_URL, MAIL_FROM),
+            backoff=backoff,
+            clock=(lambda: clock) if clock else None,
+        )
+
+    return make
+
+
+@pytest.fixture
+def outbox_dir(tmp_path: Path) -> Path:
+    return tmp_path / "outbox"

@@ -1,0 +1,193 @@
+"""Book, move and cancel, then deliver to a real SMTP server: exactly the expected messages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+
+import icalendar
+
+from officehours import booking
+from officehours.db import Database
+from tests.conftest import NOW, World
+from tests.mailer.conftest import BASE_URL, MakeMailer
+from tests.mailer.sink import SmtpSink
+
+WED_9_LA = datetime(2027, 1, 6, 17, 0, tzinfo=UTC)  # Wednesday 09:00 in Los Angeles
+THU_10_LA = datetime(2027, 1, 7, 18, 0, tzinfo=UTC)
+
+
+def calendar_parts(msg: EmailMessage) -> tuple[EmailMessage, EmailMessage]:
+    """The text/calendar alternative and the .ics attachment of a message."""
+    parts = [p for p in msg.walk() if not p.is_multipart()]
+    inline = [p for p in parts if p.get_content_type() == "text/calendar"]
+    attached = [p for p in parts if p.get_filename() == "invite.ics"]
+    assert len(inline) == 1 and len(attached) == 1
+    return inline[0], attached[0]
+
+
+def invite_of(msg: EmailMessage) -> icalendar.Calendar:
+    inline, attached = calendar_parts(msg)
+    data = inline.get_payload(decode=True)
+    assert data == attached.get_payload(decode=True)
+    return icalendar.Calendar.from_ical(data)
+
+
+def outbox_states(db: Database) -> list[tuple[str, str, str, int]]:
+    with db.transaction() as cur:
+        cur.execute("SELECT kind, recipient, state, revision FROM mail_outbox ORDER BY id")
+        return list(cur.fetchall())
+
+
+def test_book_move_cancel_sends_each_side_its_invites(
+    db: Database, world: World, smtp_sink: SmtpSink, make_mailer: MakeMailer
+) -> None:
+    appt = booking.book(db, world.a, world.a, WED_9_LA, now=NOW)
+    mailer = make_mailer()
+    assert [o.state for o in mailer.deliver_due()] == ["sent", "sent"]
+    booking.move(db, world.a, appt.token, THU_10_LA, now=NOW)
+    assert [o.state for o in mailer.deliver_due()] == ["sent", "sent"]
+    booking.cancel(db, world.x, appt.token, now=NOW)
+    assert [o.state for o in mailer.deliver_due()] == ["sent", "sent"]
+    assert mailer.deliver_due() == []
+
+    got = smtp_sink.wait_for(6)
+    assert len(got) == 6
+    assert all(count == 1 for count in smtp_sink.message_ids().values())
+    for address, zone in (("a@example.com", "Asia/Kolkata"), ("x@example.com", None)):
+        mine = [r for r in got if r.rcpt_tos == [address]]
+        assert [r.message["X-Officehours-Kind"] for r in mine] == ["booked", "moved", "cancelled"]
+        uids, sequences, methods = set(), [], []
+        for r in mine:
+            assert r.mail_from == "hello@example.org"
+            inline, _ = calendar_parts(r.message)
+            cal = invite_of(r.message)
+            method = str(cal["METHOD"])
+            assert inline.get_param("method") == method
+            assert str(inline.get_param("charset")).upper() == "UTF-8"
+            (event,) = cal.walk("VEVENT")
+            uids.add(str(event["UID"]))
+            sequences.append(int(event["SEQUENCE"]))
+            methods.append(method)
+            assert str(event["URL"]) == f"{BASE_URL}/appointments/{appt.token}"
+            if zone:
+                assert event["DTSTART"].params["TZID"] == zone
+        assert uids == {f"{appt.token}@book.example.org"}
+        assert sequences == [1, 2, 3]
+        assert methods == ["REQUEST", "REQUEST", "CANCEL"]
+    cancelled = invite_of(got[-1].message).walk("VEVENT")[0]
+    assert str(cancelled["STATUS"]) == "CANCELLED"
+    # The four reminders were scheduled, then made out of date by the move and the cancel.
+    states = outbox_states(db)
+    assert sorted(s for k, _, s, _ in states if k == "reminder") == ["superseded"] * 4
+    assert [s for k, _, s, _ in states if k != "reminder"] == ["sent"] * 6
+
+
+def test_a_rolled_back_change_writes_no_mail(db: Database, world: World) -> None:
+    try:
+        with db.transaction(world.a, now=NOW) as cur:
+            cur.execute("SELECT token FROM book(%s, %s)", (world.a, WED_9_LA))
+            raise RuntimeError("the request failed after booking")
+    except RuntimeError:
+        pass
+    assert outbox_states(db) == []
+
+
+def test_out_of_date_mail_is_superseded_not_sent(
+    db: Database, world: World, smtp_sink: SmtpSink, make_mailer: MakeMailer
+) -> None:
+    appt = booking.book(db, world.a, world.a, WED_9_LA, now=NOW)
+    booking.move(db, world.a, appt.token, THU_10_LA, now=NOW)
+    outcomes = make_mailer().deliver_due()
+    assert [(o.kind, o.state) for o in outcomes] == [("moved", "sent"), ("moved", "sent")]
+    for r in smtp_sink.wait_for(2):
+        event = invite_of(r.message).walk("VEVENT")[0]
+        assert int(event["SEQUENCE"]) == 2
+        assert event["DTSTART"].dt.astimezone(UTC) == THU_10_LA
+
+
+def test_reminders_go_out_at_the_lead_time_and_follow_moves(
+    db: Database, world: World, smtp_sink: SmtpSink, make_mailer: MakeMailer
+) -> None:
+    appt = booking.book(db, world.a, world.a, WED_9_LA, now=NOW)
+    booking.move(db, world.a, appt.token, THU_10_LA, now=NOW)
+    make_mailer(clock=NOW).deliver_due()
+    smtp_sink.wait_for(2)
+    before = THU_10_LA - timedelta(hours=24, seconds=1)
+    assert make_mailer(clock=before).deliver_due() == []
+    due = make_mailer(clock=THU_10_LA - timedelta(hours=24)).deliver_due()
+    assert sorted((o.kind, o.recipient) for o in due) == [
+        ("reminder", "client"),
+        ("reminder", "coach"),
+    ]
+    reminders = smtp_sink.wait_for(4)[2:]
+    for r in reminders:
+        assert str(r.message["Subject"]).startswith("Reminder:")
+        cal = invite_of(r.message)
+        assert str(cal["METHOD"]) == "REQUEST"
+        assert int(cal.walk("VEVENT")[0]["SEQUENCE"]) == 2
+
+
+def test_no_reminder_inside_the_lead_or_when_turned_off(db: Database, world: World) -> None:
+    with db.transaction() as cur:
+        cur.execute(
+            "INSERT INTO business_rules (name, coach_id, duration_value)"
+            " SELECT 'reminder_lead', id, INTERVAL '0' FROM users WHERE slug = %s",
+            (world.x,),
+        )
+    booking.book(db, world.a, world.a, WED_9_LA, now=NOW)
+    booking.book(db, world.c, world.c, datetime(2027, 1, 5, 9, 0, tzinfo=UTC), now=NOW)
+    kinds = [k for k, _, _, _ in outbox_states(db)]
+    assert kinds.count("reminder") == 0 and kinds.count("booked") == 4
+
+
+def test_a_temporary_failure_is_retried_with_backoff(
+    db: Database, world: World, smtp_sink: SmtpSink, make_mailer: MakeMailer
+) -> None:
+    booking.book(db, world.a, world.a, WED_9_LA, now=NOW)
+    smtp_sink.refuse("451 4.3.0 try again later")
+    clock = datetime.now(UTC)
+    first = make_mailer(clock=clock).deliver_due()
+    assert [(o.state, o.recipient) for o in first] == [("pending", "client")]
+    with db.transaction() as cur:
+        cur.execute(
+            "SELECT attempts, next_attempt_at - %s, last_error FROM mail_outbox"
+            " WHERE kind = 'booked' AND recipient = 'client'",
+            (clock,),
+        )
+        attempts, wait, error = cur.fetchone()
+    assert attempts == 1 and wait == timedelta(seconds=30) and "451" in error
+    # Nothing more for the client until the wait is over; the coach's mail is not held up.
+    assert [o.recipient for o in make_mailer(clock=clock).deliver_due()] == ["coach"]
+    later = make_mailer(clock=clock + timedelta(seconds=30)).deliver_due()
+    assert [(o.state, o.recipient) for o in later] == [("sent", "client")]
+    assert sorted(r.rcpt_tos[0] for r in smtp_sink.wait_for(2)) == [
+        "a@example.com",
+        "x@example.com",
+    ]
+
+
+def test_gives_up_after_max_attempts_and_at_once_on_a_permanent_refusal(
+    db: Database, world: World, smtp_sink: SmtpSink, make_mailer: MakeMailer
+) -> None:
+    booking.book(db, world.a, world.a, WED_9_LA, now=NOW)
+    with db.transaction() as cur:
+        cur.execute("UPDATE mail_outbox SET max_attempts = 2 WHERE recipient = 'client'")
+    smtp_sink.refuse("451 busy", "451 busy", "451 busy", "554 5.7.1 message refused")
+    clock = datetime.now(UTC)
+    # A temporary failure ends the round: the server is probably away.
+    assert [o.recipient for o in make_mailer(clock=clock).deliver_due()] == ["client"]
+    assert [o.recipient for o in make_mailer(clock=clock + timedelta(hours=1)).deliver_due()] == [
+        "coach"
+    ]
+    last = make_mailer(clock=clock + timedelta(hours=2)).deliver_due()
+    assert [(o.recipient, o.state) for o in last] == [("client", "failed"), ("coach", "failed")]
+    with db.transaction() as cur:
+        cur.execute(
+            "SELECT recipient, attempts, max_attempts, last_error FROM mail_outbox"
+            " WHERE state = 'failed' ORDER BY recipient"
+        )
+        (client, coach) = cur.fetchall()
+    assert client[:2] == ("client", 2) and "451" in client[3]
+    assert coach[:3] == ("coach", 2, 10) and "554" in coach[3]
+    assert smtp_sink.received == []
