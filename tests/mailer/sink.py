@@ -1,10 +1,11 @@
 """A real SMTP server for tests: aiosmtpd on a free loopback port, in a thread of its own.
 
 It records a message when it accepts it (answers 250), as an MTA takes responsibility for a
-message only then. ``hold`` makes it stop inside DATA until released, so a test can kill the
-client at a known point; if the client goes away meanwhile, aiosmtpd cancels the handler and
-the message is not recorded (it was never accepted). ``refuse`` answers the next DATA commands
-with the given replies (e.g. ``451 ...`` or ``554 ...``).
+message only then. ``hold_after(n)`` makes it keep the next message waiting inside DATA until
+``release()``, so a test can kill the client at a known point; if the client goes away
+meanwhile, aiosmtpd cancels the handler, the message is not recorded (it was never accepted)
+and ``aborted`` is set. ``refuse`` answers the next DATA commands with the given replies
+(e.g. ``451 ...`` or ``554 ...``).
 """
 
 from __future__ import annotations
@@ -39,9 +40,14 @@ class _Handler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.refuse:
             return self.refuse.pop(0)
-        self.sink.in_data.set()
-        while self.sink.holding:
-            await asyncio.sleep(0.01)
+        if self.sink.hold_from is not None and len(self.sink.received) >= self.sink.hold_from:
+            self.sink.in_data.set()
+            try:
+                while self.sink.hold_from is not None:
+                    await asyncio.sleep(0.01)
+            except asyncio.CancelledError:
+                self.sink.aborted.set()
+                raise
         raw = cast(bytes, envelope.original_content or envelope.content)
         message = cast(EmailMessage, email.message_from_bytes(raw, policy=email.policy.default))
         with self.sink.lock:
@@ -59,7 +65,8 @@ class SmtpSink:
         self.received: list[Received] = []
         self.lock = threading.Condition()
         self.in_data = threading.Event()
-        self.holding = False
+        self.aborted = threading.Event()
+        self.hold_from: int | None = None
         self._handler = _Handler(self)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -95,6 +102,15 @@ class SmtpSink:
     def refuse(self, *replies: str) -> None:
         """Answer the next DATA commands with these replies instead of accepting."""
         self._handler.refuse.extend(replies)
+
+    def hold_after(self, count: int) -> None:
+        """Accept ``count`` messages, then keep the next one waiting in DATA (``in_data`` is
+        set) until :meth:`release`."""
+        self.hold_from = count
+
+    def release(self) -> None:
+        """Stop holding messages."""
+        self.hold_from = None
 
     def wait_for(self, count: int, timeout: float = 20.0) -> list[Received]:
         """Waits until at least ``count`` messages were accepted; raises AssertionError if not."""
