@@ -28,7 +28,7 @@ from icalendar import Component, vRecur
 
 from .errors import InvalidCalendar, TooManyInstances
 
-__all__ = ["check_cost", "clamp", "is_infinite", "rules_of"]
+__all__ = ["check_cost", "clamp", "is_infinite", "period_seconds", "rules_of"]
 
 _FREQ_SECONDS = {
     "SECONDLY": 1,
@@ -58,6 +58,18 @@ def rules_of(component: Component) -> list[vRecur]:
 def is_infinite(rule: vRecur) -> bool:
     """True when ``rule`` has neither COUNT nor UNTIL."""
     return "COUNT" not in rule and "UNTIL" not in rule
+
+
+def period_seconds(rule: vRecur) -> int:
+    """The length of the rule's FREQ in seconds (28 days for a month, 365 for a year).
+
+    Raises:
+        InvalidCalendar: for a missing or unknown FREQ.
+    """
+    freq = str(rule.get("FREQ", [""])[0]).upper()
+    if freq not in _FREQ_SECONDS:
+        raise InvalidCalendar(f"RRULE has no usable FREQ: {rule.to_ical()!r}")
+    return _FREQ_SECONDS[freq]
 
 
 def _naive_utc(value: date | datetime) -> datetime:
