@@ -1,0 +1,150 @@
+"""The generated collections: a coach's office hours, and a coach's or client's booked calls.
+
+Their items are built by ``ics`` from the booking tables and kept in ``caldav_items`` like any
+other item, so reads, time ranges and sync tokens work the same for every collection. Triggers
+(sql/migrations/0010_caldav.sql) mark a collection stale in the transaction that changes its
+source; the next request that discovers it rebuilds what changed, as the collection's owner so
+row-level security decides what goes in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from radicale import item as radicale_item
+
+from caldav_plugin import store
+from ics.event import appointment_uid
+from ics.feed import appointment_item
+from ics.keys import item_key
+from ics.model import Appointment, DatedException, Person, WeeklyRule
+from ics.office_hours import office_hours_items
+from officehours.db import Cursor
+
+GENERATED = ("office-hours", "appointments")
+
+_APPOINTMENTS = """
+SELECT a.token, a.revision, a.status::text, lower(a.during), upper(a.during), a.updated_at,
+       co.display_name, co.email, co.time_zone, cl.display_name, cl.email, cl.time_zone,
+       co.slug = %(owner)s,
+       md5(concat_ws('|', a.revision, a.status, a.during, a.updated_at, co.display_name,
+                     co.email, co.time_zone, cl.display_name, cl.email, cl.time_zone, %(domain)s))
+FROM appointments a
+JOIN users co ON co.id = a.coach_id
+JOIN users cl ON cl.id = a.client_id
+WHERE a.status = 'booked' AND %(owner)s IN (co.slug, cl.slug)
+"""
+
+
+def refresh(cur: Cursor, owner: str, name: str, uid_domain: str) -> store.CollectionRow | None:
+    """Rebuilds a stale generated collection and returns its row (None if it is gone).
+
+    Locks the collection row first, so two processes never rebuild it at once; the second
+    finds it fresh and does nothing.
+    """
+    row = store.collection(cur, owner, name, for_update=True)
+    if row is None or not row.stale:
+        return row
+    if row.kind == "appointments":
+        wanted = _appointments(cur, owner, uid_domain)
+    else:
+        wanted = _office_hours(cur, owner, uid_domain)
+    cur.execute(
+        "SELECT href, source_key FROM caldav_items WHERE collection_id = caldav_collection(%s, %s)",
+        (owner, name),
+    )
+    have = dict(cur.fetchall())
+    changed = [(href, text, key) for href, (text, key) in wanted.items() if have.get(href) != key]
+    removed = [href for href in have if href not in wanted]
+    if changed or removed:
+        revision = store.bump(cur, owner, name)
+        collection_path = f"{owner}/{name}"
+        store.put_items(
+            cur,
+            owner,
+            name,
+            (
+                (href, radicale_item.Item(collection_path=collection_path, text=text), key)
+                for href, text, key in changed
+            ),
+            revision,
+        )
+        store.delete_items(cur, owner, name, removed, revision)
+    cur.execute(
+        "UPDATE caldav_collections SET stale = false WHERE id = caldav_collection(%s, %s)",
+        (owner, name),
+    )
+    return store.collection(cur, owner, name)
+
+
+def _appointments(cur: Cursor, owner: str, uid_domain: str) -> dict[str, tuple[str, str]]:
+    """href -> (text, source key) of every booked call ``owner`` may see."""
+    cur.execute(_APPOINTMENTS, {"owner": owner, "domain": uid_domain})
+    result: dict[str, tuple[str, str]] = {}
+    for row in cur.fetchall():
+        token, key = row[0], row[-1]
+        href = item_key(appointment_uid(token, uid_domain=uid_domain))
+        result[href] = (_appointment_text(row, uid_domain), key)
+    return result
+
+
+def _appointment_text(row: tuple[Any, ...], uid_domain: str) -> str:
+    (token, revision, status, start, end, updated_at, co_name, co_email, co_tz) = row[:9]
+    (cl_name, cl_email, cl_tz, owner_is_coach) = row[9:13]
+    appointment = Appointment(
+        token=token,
+        revision=revision,
+        status=status,
+        start=start,
+        end=end,
+        coach=Person(name=co_name, email=co_email),
+        client=Person(name=cl_name, email=cl_email),
+        coach_tz=co_tz,
+        client_tz=cl_tz,
+    )
+    tz = co_tz if owner_is_coach else cl_tz
+    # DTSTAMP is the last change, so the text (and the ETag) changes only when the call does.
+    return appointment_item(appointment, uid_domain=uid_domain, tz=tz, now=updated_at).decode()
+
+
+def _office_hours(cur: Cursor, owner: str, uid_domain: str) -> dict[str, tuple[str, str]]:
+    """href -> (text, source key) of a coach's office hours, from today (their zone) on."""
+    cur.execute(
+        "SELECT u.time_zone, (clock() AT TIME ZONE u.time_zone)::date, clock()"
+        " FROM users u WHERE u.slug = %s",
+        (owner,),
+    )
+    found = cur.fetchone()
+    if found is None:
+        return {}
+    zone, today, now = found
+    cur.execute(
+        "SELECT weekday, starts, ends FROM office_hours h JOIN users u ON u.id = h.coach_id"
+        " WHERE u.slug = %s ORDER BY 1, 2",
+        (owner,),
+    )
+    rules = [WeeklyRule(weekday=w, start=s, end=e) for w, s, e in cur.fetchall()]
+    cur.execute(
+        "SELECT on_date, starts, ends FROM office_hours_exceptions x"
+        " JOIN users u ON u.id = x.coach_id WHERE u.slug = %s AND on_date >= %s ORDER BY 1, 2",
+        (owner, today),
+    )
+    exceptions = [DatedException(day=d, start=s, end=e) for d, s, e in cur.fetchall()]
+    key = _fingerprint(zone, uid_domain, rules, exceptions)
+    items = office_hours_items(
+        coach_slug=owner,
+        coach_tz=zone,
+        rules=rules,
+        exceptions=exceptions,
+        since=today,
+        uid_domain=uid_domain,
+        now=now if isinstance(now, datetime) else None,
+    )
+    return {item.key: (item.ics.decode(), key) for item in items}
+
+
+def _fingerprint(*parts: Any) -> str:
+    """One key for the whole set: office hours are few and change together."""
+    return hashlib.md5(repr(parts).encode(), usedforsecurity=False).hexdigest()

@@ -1,0 +1,269 @@
+"""A Radicale storage over PostgreSQL (``[storage] type = caldav_plugin.storage``).
+
+One request is one transaction: ``acquire_lock`` opens it as the signed-in user (row-level
+security applies), takes a per-user advisory lock for writes, and commits when Radicale leaves
+the lock. Several processes and hosts can serve the same database. Paths are
+``/<user slug>/<collection>/<item>``; a principal sees only its own collections.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+import psycopg2
+from radicale import config, pathutils, storage, types
+from radicale import item as radicale_item
+
+from caldav_plugin import busy, generated, session, store
+from caldav_plugin.collection import Collection
+from caldav_plugin.options import PLUGIN_CONFIG_SCHEMA, Options
+from officehours.db import Cursor
+
+__all__ = ["PLUGIN_CONFIG_SCHEMA", "Collection", "Storage"]
+
+log = logging.getLogger(__name__)
+
+
+class Storage(storage.BaseStorage):
+    """Collections, properties and items in PostgreSQL; see the module docstring."""
+
+    _is_collision_free = True
+    _supports_unicode = True
+    _supports_trailing_whitespace = True
+    _supports_problematic_chars = True
+
+    def __init__(self, configuration: config.Configuration) -> None:
+        super().__init__(configuration)
+        self.options = Options.from_configuration(configuration)
+        self.db = self.options.database()
+
+    # The request's transaction.
+
+    @types.contextmanager
+    def acquire_lock(self, mode: str, user: str = "", *args: Any, **kwargs: Any) -> Iterator[None]:
+        """Opens the request's transaction (or joins the one already open in this thread).
+
+        mode: "r" or "w"; a write takes the user's advisory lock before anything is read.
+        """
+        existing = session.current()
+        if existing is not None:
+            if mode == "w":
+                existing.writable = True
+                if existing.user:
+                    session.owner_lock(existing, existing.user)
+            yield
+            return
+        # An empty actor sees nothing: anonymous requests never run as the owner.
+        with self.db.transaction(user or "", now=self.options.clock) as cur:
+            with session.bound(session.Session(cur, user, writable=mode == "w")) as current:
+                if user and mode == "w":
+                    session.owner_lock(current, user)
+                if user:
+                    cur.execute("SELECT caldav_ensure_home()")
+                yield
+
+    def cursor(self, owner: str) -> AbstractContextManager[Cursor]:
+        """The request's cursor, or (when Radicale reads after unlocking) a short read-only
+        transaction as ``owner``."""
+        current = session.current()
+        if current is not None:
+            return _as_is(current.cur)
+        return self.db.transaction(owner)
+
+    # Discovery.
+
+    def discover(
+        self,
+        path: str,
+        depth: str = "0",
+        child_context_manager: Callable[[str, str | None], AbstractContextManager[None]]
+        | None = None,
+        user_groups: set[str] | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Iterable[types.CollectionOrItem]:
+        """The collection or item at ``path`` and, with depth "1", its children."""
+        current = session.current()
+        if current is None:
+            raise RuntimeError("discover() runs only inside acquire_lock()")
+        cur = current.cur
+        parts = [part for part in pathutils.strip_path(path).split("/") if part]
+        if len(parts) > 3:
+            return []
+        if not parts:
+            found: list[types.CollectionOrItem] = [Collection(self, "")]
+            if depth != "0" and current.user:
+                principal = self._principal(cur, current.user)
+                found.extend([principal] if principal else [])
+            return found
+        owner = parts[0]
+        if owner != current.user:
+            return []
+        if len(parts) == 1:
+            principal = self._principal(cur, owner)
+            if principal is None:
+                return []
+            found = [principal]
+            if depth != "0":
+                found.extend(self._collection(cur, each) for each in store.collections(cur, owner))
+            return found
+        found_row = store.collection(cur, owner, parts[1])
+        if found_row is None:
+            return []
+        collection = self._collection(cur, found_row)
+        if len(parts) == 3:
+            return [item for _, item in collection.get_multi([parts[2]]) if item is not None]
+        if depth == "0":
+            return [collection]
+        return [collection, *collection.get_all()]
+
+    def _principal(self, cur: Cursor, slug: str) -> Collection | None:
+        cur.execute(
+            "SELECT display_name, created_at FROM users"
+            " WHERE slug = %s AND id = current_actor_id()",
+            (slug,),
+        )
+        row = cur.fetchone()
+        if row is None:
+            return None
+        return Collection(self, slug, principal_props={"D:displayname": row[0]}, modified_at=row[1])
+
+    def _collection(self, cur: Cursor, row: store.CollectionRow) -> Collection:
+        if row.stale and row.kind in generated.GENERATED:
+            fresh = generated.refresh(cur, row.owner, row.name, self.options.uid_domain)
+            if fresh is not None:
+                row = fresh
+        return Collection(self, f"{row.owner}/{row.name}", row)
+
+    # Writes that span collections.
+
+    def create_collection(
+        self,
+        href: str,
+        items: Iterable[radicale_item.Item] | None = None,
+        props: Mapping[str, str] | None = None,
+    ) -> tuple[Collection, dict[str, radicale_item.Item], list[str]]:
+        """Creates /<owner>/<name>/, or replaces its properties and items (PUT of a whole
+        calendar). The principal itself always exists. Raises ValueError when refused."""
+        current = session.current()
+        if current is None or not current.writable:
+            raise RuntimeError("create_collection() runs only inside acquire_lock('w')")
+        parts = [part for part in pathutils.strip_path(href).split("/") if part]
+        if not parts or parts[0] != current.user or len(parts) > 2:
+            raise ValueError(f"[Errno 13] Permission denied: cannot create {href!r}")
+        owner = parts[0]
+        cur = current.cur
+        if len(parts) == 1:
+            principal = self._principal(cur, owner)
+            if principal is None:
+                raise ValueError(f"no principal {owner!r}")
+            return principal, {}, []
+        name = parts[1]
+        session.owner_lock(current, owner)
+        try:
+            with session.savepoint(cur, "caldav_create"):
+                return self._create(cur, owner, name, items, props)
+        except psycopg2.Error as exc:
+            raise ValueError(
+                f"[Errno 13] Permission denied: cannot create {href!r}: {exc}"
+            ) from exc
+
+    def _create(
+        self,
+        cur: Cursor,
+        owner: str,
+        name: str,
+        items: Iterable[radicale_item.Item] | None,
+        props: Mapping[str, str] | None,
+    ) -> tuple[Collection, dict[str, radicale_item.Item], list[str]]:
+        existing = store.collection(cur, owner, name, for_update=True)
+        if existing is not None and existing.kind != "stored":
+            raise ValueError(f"[Errno 13] Permission denied: /{owner}/{name}/ is generated")
+        if existing is None:
+            cur.execute(
+                "INSERT INTO caldav_collections (owner_id, name, props)"
+                " SELECT id, %s, %s::jsonb FROM users WHERE slug = %s",
+                (name, store_json(props or {}), owner),
+            )
+        elif props is not None:
+            cur.execute(
+                "UPDATE caldav_collections SET props = %s::jsonb, modified_at = now()"
+                " WHERE id = caldav_collection(%s, %s)",
+                (store_json(props), owner, name),
+            )
+        replaced: dict[str, radicale_item.Item] = {}
+        new_hrefs: list[str] = []
+        row = store.collection(cur, owner, name)
+        assert row is not None
+        collection = Collection(self, f"{owner}/{name}", row)
+        if items is not None:
+            suffix = ".vcf" if (props or {}).get("tag") == "VADDRESSBOOK" else ".ics"
+            old = {item.href: item for item in collection.get_all() if item.href}
+            revision = store.bump(cur, owner, name)
+            store.delete_items(cur, owner, name, list(old), revision)
+            entries = [(_href_for(item.uid, suffix), item, None) for item in items]
+            store.put_items(cur, owner, name, entries, revision)
+            for href, _, _ in entries:
+                if href in old:
+                    replaced[href] = old[href]
+                else:
+                    new_hrefs.append(href)
+            if row.blocking:
+                busy.replace(
+                    cur,
+                    owner,
+                    [(busy.source_ref(owner, name, h), None) for h in old]
+                    + [(busy.source_ref(owner, name, h), i.serialize()) for h, i, _ in entries],
+                    self.options.busy_instance_limit,
+                )
+            row = store.collection(cur, owner, name)
+            assert row is not None
+            collection = Collection(self, f"{owner}/{name}", row)
+        return collection, replaced, new_hrefs
+
+    def move(
+        self, item: radicale_item.Item, to_collection: storage.BaseCollection, to_href: str
+    ) -> None:
+        """Moves an item between (or within) the user's stored collections."""
+        source = item.collection
+        if not isinstance(source, Collection) or not isinstance(to_collection, Collection):
+            raise ValueError("items move only between collections of this storage")
+        if not item.href:
+            raise ValueError("item without href")
+        current = session.current()
+        if current is None or not current.writable:
+            raise RuntimeError("move() runs only inside acquire_lock('w')")
+        cur = current.cur
+        with session.savepoint(cur, "caldav_move"):
+            source.delete(item.href)
+            to_collection.upload(to_href, item)
+
+    def verify(self) -> bool:
+        """Checks that the database answers and the CalDAV tables are there."""
+        with self.db.transaction() as cur:
+            cur.execute("SELECT count(*) FROM caldav_collections")
+            log.info("%s collections", (cur.fetchone() or ("no",))[0])
+        return True
+
+
+def store_json(props: Mapping[str, str]) -> str:
+    """Properties as the JSON object kept in ``caldav_collections.props``."""
+    return json.dumps(dict(props), sort_keys=True)
+
+
+def _href_for(uid: str, suffix: str) -> str:
+    """A resource name for an item of a whole-collection PUT: its UID when that is a safe
+    path component, else the SHA-256 of the UID."""
+    name = uid if uid.lower().endswith(suffix) else uid + suffix
+    if uid and pathutils.is_safe_filesystem_path_component(name) and len(name) <= 255:
+        return name
+    return radicale_item.get_etag(uid).strip('"') + suffix
+
+
+@contextmanager
+def _as_is(cur: Cursor) -> Iterator[Cursor]:
+    yield cur

@@ -1,0 +1,110 @@
+"""Writing collections: PUT of an item, DELETE, PROPPATCH. Each runs in the request's
+transaction, inside a savepoint, after the owner's advisory lock; an item in a blocking calendar
+updates the coach's busy time in the same transaction."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+
+from radicale import item as radicale_item
+from radicale import storage
+
+from caldav_plugin import busy, session, store
+from caldav_plugin.read import CollectionPartRead
+from officehours.db import Cursor
+
+
+class ReadOnlyCollection(ValueError):
+    """A write to a generated collection. The message carries "[Errno 13]" because that is how
+    Radicale tells a refused write (403) from a malformed one (400)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"[Errno 13] Permission denied: /{path}/ is generated and read-only")
+
+
+class CollectionPartWrite(CollectionPartRead):
+    """The writing verbs of a collection."""
+
+    def _writer(self) -> Cursor:
+        """The request's cursor after taking the owner's write lock.
+
+        Raises RuntimeError outside a write request, ReadOnlyCollection for generated ones.
+        """
+        current = session.current()
+        if current is None or not current.writable:
+            raise RuntimeError("collections are written only inside acquire_lock('w')")
+        if self._row is None or self.kind != "stored":
+            raise ReadOnlyCollection(self.path)
+        session.owner_lock(current, self._owner_and_name[0])
+        return current.cur
+
+    def _busy(self, cur: Cursor, hrefs_and_texts: list[tuple[str, str | None]]) -> None:
+        if self.blocking:
+            owner, name = self._owner_and_name
+            busy.replace(
+                cur,
+                owner,
+                ((busy.source_ref(owner, name, href), text) for href, text in hrefs_and_texts),
+                self._storage.options.busy_instance_limit,
+            )
+
+    def upload(
+        self, href: str, item: radicale_item.Item
+    ) -> tuple[radicale_item.Item, radicale_item.Item | None]:
+        """Stores ``item`` at ``href``; returns the stored item and the one it replaced."""
+        cur = self._writer()
+        owner, name = self._owner_and_name
+        with session.savepoint(cur, "caldav_upload"):
+            old = store.items(cur, owner, name, [href])
+            revision = store.bump(cur, owner, name)
+            store.put_items(cur, owner, name, [(href, item, None)], revision)
+            self._busy(cur, [(href, item.serialize())])
+            (row,) = store.items(cur, owner, name, [href])
+        return self._make_item(row), (self._make_item(old[0]) if old else None)
+
+    def delete(self, href: str | None = None) -> None:
+        """Deletes the item ``href``, or the whole collection when ``href`` is None.
+
+        Raises ComponentNotFoundError when the item does not exist.
+        """
+        cur = self._writer()
+        owner, name = self._owner_and_name
+        if href is None:
+            with session.savepoint(cur, "caldav_delete"):
+                if self.blocking:
+                    busy.replace_collection(
+                        cur, owner, name, False, self._storage.options.busy_instance_limit
+                    )
+                cur.execute(
+                    "DELETE FROM caldav_collections WHERE id = caldav_collection(%s, %s)",
+                    (owner, name),
+                )
+            return
+        with session.savepoint(cur, "caldav_delete"):
+            revision = store.bump(cur, owner, name)
+            if not store.delete_items(cur, owner, name, [href], revision):
+                raise storage.ComponentNotFoundError(href)
+            self._busy(cur, [(href, None)])
+
+    def set_meta(self, props: Mapping[str, str]) -> None:
+        """Replaces the collection's properties; a change of the blocking flag adds or removes
+        the busy time of every event in it."""
+        cur = self._writer()
+        owner, name = self._owner_and_name
+        with session.savepoint(cur, "caldav_set_meta"):
+            cur.execute(
+                "UPDATE caldav_collections SET props = %s::jsonb, modified_at = now()"
+                " WHERE id = caldav_collection(%s, %s) RETURNING blocking",
+                (json.dumps(dict(props)), owner, name),
+            )
+            updated = cur.fetchone()
+            blocking = bool(updated and updated[0])
+            if blocking != self.blocking:
+                busy.replace_collection(
+                    cur, owner, name, blocking, self._storage.options.busy_instance_limit
+                )
+        self._props = dict(props)
+        assert self._row is not None
+        self._row = dataclasses.replace(self._row, props=dict(props), blocking=blocking)
