@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
-from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vText
 
 PRODID = "-//officehours//officehours ics//EN"
 
@@ -22,6 +22,20 @@ def new_calendar(*, method: str | None = None) -> Calendar:
     if method is not None:
         calendar.add("METHOD", method)
     return calendar
+
+
+def set_names(calendar: Calendar, *, name: str, description: str | None = None) -> None:
+    """Set NAME and X-WR-CALNAME (and DESCRIPTION and X-WR-CALDESC) as TEXT values.
+
+    The library has no type for NAME and the X-WR properties and would write them raw,
+    unescaped; RFC 7986 and RFC 5545 section 3.8.8.2 make them TEXT, so we say so and the
+    library escapes them.
+    """
+    calendar.add("NAME", vText(name))
+    calendar.add("X-WR-CALNAME", vText(name))
+    if description is not None:
+        calendar.add("DESCRIPTION", description)
+        calendar.add("X-WR-CALDESC", vText(description))
 
 
 def stamp(now: datetime | None) -> datetime:

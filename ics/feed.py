@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from icalendar import vDuration
+from icalendar import vDuration, vText
 
-from ._calendar import add_timezones, new_calendar, stamp, to_bytes, vtimezone
+from ._calendar import add_timezones, new_calendar, set_names, stamp, to_bytes, vtimezone
 from .event import appointment_event
 from .model import Appointment, check_zone
 
@@ -61,15 +61,13 @@ def feed(
         raise ValueError(f"refresh must be a positive duration, got {refresh}")
     zone = check_zone(tz)
     calendar = new_calendar()
-    calendar.calendar_name = name
-    if description is not None:
-        calendar.description = description
+    set_names(calendar, name=name, description=description)
     # RFC 7986 section 5.7 requires the VALUE parameter even though DURATION is the only
     # type REFRESH-INTERVAL can have; the library leaves it out.
     calendar.add("REFRESH-INTERVAL", vDuration(refresh), parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", vDuration(refresh))
     if x_wr_timezone:
-        calendar.add("X-WR-TIMEZONE", tz)
+        calendar.add("X-WR-TIMEZONE", vText(tz))
     booked = sorted(
         (item for item in appointments if item.status == "booked"),
         key=lambda item: (item.start, item.token),

@@ -26,6 +26,7 @@ from ._calendar import (
     add_timezones,
     check_uid_domain,
     new_calendar,
+    set_names,
     stamp,
     to_bytes,
     vtimezone,
@@ -287,5 +288,5 @@ def office_hours_calendar(
             vtimezone(coach_tz, first=date(year, 1, 1), last=date(year + 1, 1, 1))
         )
     if name is not None:
-        calendar.calendar_name = name
+        set_names(calendar, name=name)
     return to_bytes(calendar)
