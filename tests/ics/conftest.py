@@ -191,7 +191,7 @@ class Samples:
     office_hours: Any = None
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def samples() -> Samples:
     return Samples(office_hours=dict(OFFICE_HOURS))
 

@@ -47,9 +47,13 @@ def main() -> int:
         print(f"libical GObject bindings not available: {exc}", file=sys.stderr)
         return 3
     text = sys.stdin.buffer.read().decode("utf-8")
-    calendar = ICalGLib.Component.new_from_string(text)
+    try:
+        calendar = ICalGLib.Component.new_from_string(text)
+    except TypeError:  # the bindings turn a NULL component into this
+        calendar = None
     if calendar is None:
-        print(json.dumps({"parse_errors": ["libical could not parse the data"]}))
+        report = {"parse_errors": ["libical could not parse the data"], "restriction_ok": False}
+        print(json.dumps({**report, "restriction_errors": []}))
         return 1
     parse_errors = _walk(calendar, ICalGLib)
     calendar.strip_errors()
