@@ -7,8 +7,8 @@ out at once; the poll interval catches reminders falling due and retries whose b
 from __future__ import annotations
 
 import logging
-import os
 import select
+import socket
 import threading
 from typing import Any
 
@@ -30,17 +30,19 @@ class MailLoop:
         self.database_url = database_url
         self.poll_seconds = poll_seconds
         self._stopping = threading.Event()
-        self._wake_r, self._wake_w = os.pipe()
-        os.set_blocking(self._wake_w, False)
+        # A socket pair rather than a pipe: writing to a closed socket object fails cleanly,
+        # where a closed pipe's file descriptor number may already belong to something else.
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_w.setblocking(False)
         self._listener: psycopg2.extensions.connection | None = None
 
     def stop(self) -> None:
         """Asks the loop to finish the mail in hand and return. Safe in a signal handler."""
         self._stopping.set()
         try:
-            os.write(self._wake_w, b"x")
-        except BlockingIOError:
-            pass  # the pipe is full: the loop is being woken already
+            self._wake_w.send(b"x")
+        except OSError:
+            pass  # full (the loop is being woken already) or closed (the loop has ended)
 
     @property
     def stopping(self) -> bool:
@@ -69,7 +71,7 @@ class MailLoop:
             waitables.append(listener)
         ready, _, _ = select.select(waitables, [], [], self.poll_seconds)
         if self._wake_r in ready:
-            os.read(self._wake_r, 4096)
+            self._wake_r.recv(4096)
         if listener is not None and listener in ready:
             try:
                 listener.poll()
@@ -83,10 +85,11 @@ class MailLoop:
 
         Database outages are logged and retried at the poll interval; they never end the loop.
         """
+        self._listen()  # before the first drain, so no NOTIFY falls between the two
         try:
             while not self.stopping:
                 try:
-                    self.mailer.deliver_due()
+                    self.mailer.deliver_due(stop=lambda: self.stopping)
                 except psycopg2.Error as exc:
                     log.warning("outbox unavailable, retrying in %ss: %s", self.poll_seconds, exc)
                 if not self.stopping:
@@ -94,5 +97,5 @@ class MailLoop:
         finally:
             if self._listener is not None:
                 self._listener.close()
-            os.close(self._wake_r)
-            os.close(self._wake_w)
+            self._wake_r.close()
+            self._wake_w.close()

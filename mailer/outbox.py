@@ -124,16 +124,19 @@ class Mailer:
         )
         return Outcome(job.public_id, job.kind, job.recipient, state, error)
 
-    def deliver_due(self, limit: int = 1000) -> list[Outcome]:
+    def deliver_due(
+        self, limit: int = 1000, *, stop: Callable[[], bool] | None = None
+    ) -> list[Outcome]:
         """Sends due mail until none is left (or ``limit`` were tried, or an attempt failed in a
-        way that may pass: the server is probably away), then closes the connection to it.
+        way that may pass: the server is probably away, or ``stop()`` turned true), then closes
+        the connection to the mail server.
 
         Raises:
             psycopg2.Error: as :meth:`deliver_one`.
         """
         outcomes: list[Outcome] = []
         try:
-            while len(outcomes) < limit:
+            while len(outcomes) < limit and not (stop and stop()):
                 outcome = self.deliver_one()
                 if outcome is None:
                     break

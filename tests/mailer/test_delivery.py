@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import icalendar
+import vobject
 
 from officehours import booking
 from officehours.db import Database
@@ -29,7 +30,8 @@ def calendar_parts(msg: EmailMessage) -> tuple[EmailMessage, EmailMessage]:
 def invite_of(msg: EmailMessage) -> icalendar.Calendar:
     inline, attached = calendar_parts(msg)
     data = inline.get_payload(decode=True)
-    assert data == attached.get_payload(decode=True)
+    assert isinstance(data, bytes) and data == attached.get_payload(decode=True)
+    assert vobject.readOne(data.decode()).validate()
     return icalendar.Calendar.from_ical(data)
 
 
