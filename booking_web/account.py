@@ -1,0 +1,96 @@
+"""The account page: change password, and API tokens for the JSON API."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from booking_web import queries
+from booking_web.context import actor, db, login_required, user
+from booking_web.errors import PasswordMismatch, WeakPassword, WrongCurrentPassword
+from booking_web.forms import field_errors
+from officehours import accounts, errors, passwords
+
+bp = Blueprint("account", __name__)
+
+PASSWORD_FIELDS = ("current_password", "new_password", "confirm")
+
+
+def _page(
+    status: int = 200,
+    password_errors: dict[str, str] | None = None,
+    token_errors: dict[str, str] | None = None,
+    new_token: str | None = None,
+    label: str = "",
+) -> ResponseReturnValue:
+    return (
+        render_template(
+            "account.html",
+            password_errors=password_errors or {},
+            token_errors=token_errors or {},
+            tokens=queries.credentials(db(), actor(), "api_token"),
+            new_token=new_token,
+            label=label,
+        ),
+        status,
+    )
+
+
+@bp.get("/account")
+@login_required
+def page() -> ResponseReturnValue:
+    """The account page."""
+    return _page()
+
+
+def _change_password(current: str, new: str, confirm: str) -> None:
+    me = user()
+    assert me is not None
+    found = accounts.login_lookup(db(), me.email)
+    if found is None or not passwords.verify_password(found[1], current):
+        raise WrongCurrentPassword()
+    if new != confirm:
+        raise PasswordMismatch()
+    try:
+        new_hash = passwords.hash_password(new)
+    except passwords.WeakPassword as exc:
+        raise WeakPassword() from exc
+    accounts.set_password_hash(db(), me.slug, me.slug, new_hash)
+
+
+@bp.post("/account/password")
+@login_required
+def password() -> ResponseReturnValue:
+    """Changes the signed-in user's password."""
+    try:
+        _change_password(
+            request.form.get("current_password", ""),
+            request.form.get("new_password", ""),
+            request.form.get("confirm", ""),
+        )
+    except errors.OfficeHoursError as exc:
+        return _page(exc.http_status, password_errors=field_errors(exc, PASSWORD_FIELDS))
+    flash("Your password is changed.")
+    return redirect(url_for("account.page"), 303)
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_token() -> ResponseReturnValue:
+    """Makes an API token and shows its secret once."""
+    label = request.form.get("label", "").strip()
+    try:
+        _, secret = accounts.create_api_token(db(), actor(), actor(), label)
+    except errors.OfficeHoursError as exc:
+        return _page(exc.http_status, token_errors=field_errors(exc, ("label",)), label=label)
+    return _page(201, new_token=secret)
+
+
+@bp.post("/account/tokens/<handle>/revoke")
+@login_required
+def revoke_token(handle: str) -> ResponseReturnValue:
+    """Revokes one of the user's API tokens."""
+    if not accounts.revoke(db(), actor(), "api_token", handle):
+        raise errors.InvalidInput("There is no such token, or it is revoked already.")
+    flash("The API token is revoked.")
+    return redirect(url_for("account.page"), 303)

@@ -1,0 +1,183 @@
+"""The admin's pages: users (create, deactivate), coaching assignments, business rules."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import available_timezones
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from booking_web import queries
+from booking_web.context import actor, db, role_required
+from booking_web.errors import WeakFirstPassword, invalid_input
+from booking_web.forms import field_errors
+from officehours import accounts, errors, passwords
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+ROLES = [("client", "Client"), ("coach", "Coach"), ("admin", "Admin")]
+USER_FIELDS = ("email", "name", "role", "time_zone", "password")
+ZONES = sorted(
+    z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
+)
+
+
+def _users_page(
+    status: int = 200, errs: dict[str, str] | None = None, values: dict[str, str] | None = None
+) -> ResponseReturnValue:
+    return (
+        render_template(
+            "admin_users.html",
+            users=accounts.list_users(db(), actor()),
+            roles=ROLES,
+            zones=[("UTC", "UTC")] + [(z, z) for z in ZONES],
+            errors=errs or {},
+            values=values or {"role": "client", "time_zone": "UTC"},
+        ),
+        status,
+    )
+
+
+@bp.get("/users")
+@role_required("admin")
+def users() -> ResponseReturnValue:
+    """Every account, and a form to add one."""
+    return _users_page()
+
+
+@bp.post("/users")
+@role_required("admin")
+def add_user() -> ResponseReturnValue:
+    """Creates an account."""
+    values = {k: request.form.get(k, "").strip() for k in USER_FIELDS if k != "password"}
+    password = request.form.get("password", "")
+    try:
+        if values["role"] not in dict(ROLES):
+            raise invalid_input("role", "Choose client, coach or admin.")
+        try:
+            password_hash = passwords.hash_password(password) if password else None
+        except passwords.WeakPassword as exc:
+            raise WeakFirstPassword() from exc
+        slug = accounts.add_user(
+            db(), actor(), values["email"], values["name"], values["role"],
+            values["time_zone"], password_hash,
+        )  # fmt: skip
+    except errors.OfficeHoursError as exc:
+        return _users_page(exc.http_status, field_errors(exc, USER_FIELDS), values)
+    flash(f"The account of {values['name']} is made ({slug}).")
+    return redirect(url_for("admin.users"), 303)
+
+
+@bp.post("/users/<slug>/active")
+@role_required("admin")
+def set_active(slug: str) -> ResponseReturnValue:
+    """Deactivates (ending coaching and cancelling future calls) or reactivates an account."""
+    active = request.form.get("active") == "1"
+    if slug == actor() and not active:
+        raise errors.Forbidden("You cannot deactivate your own account.")
+    accounts.set_active(db(), actor(), slug, active)
+    flash("The account is active again." if active else "The account is deactivated.")
+    return redirect(url_for("admin.users"), 303)
+
+
+@bp.get("/assignments")
+@role_required("admin")
+def assignments() -> ResponseReturnValue:
+    """Which coach each client has, with a form to change it."""
+    return _assignments_page()
+
+
+def _assignments_page(status: int = 200, errs: dict[str, str] | None = None) -> ResponseReturnValue:
+    coaches = [u for u in accounts.list_users(db(), actor(), "coach") if u.active]
+    return (
+        render_template(
+            "admin_assignments.html",
+            rows=queries.assignments(db(), actor()),
+            coaches=[("", "No coach")] + [(c.slug, c.name) for c in coaches],
+            errors=errs or {},
+        ),
+        status,
+    )
+
+
+@bp.post("/assignments")
+@role_required("admin")
+def assign() -> ResponseReturnValue:
+    """Makes a coach a client's coach from now on."""
+    client = request.form.get("client", "")
+    coach = request.form.get("coach", "")
+    try:
+        if not coach:
+            raise invalid_input("_form", "Choose a coach.")
+        accounts.assign_coach(db(), actor(), client, coach)
+    except errors.OfficeHoursError as exc:
+        return _assignments_page(exc.http_status, field_errors(exc, ()))
+    flash("The coach is assigned.")
+    return redirect(url_for("admin.assignments"), 303)
+
+
+def rule_text(value: timedelta | int) -> str:
+    """A rule value as the form shows it: '60 minutes', '24 hours', '90 days', '2'."""
+    if isinstance(value, int):
+        return str(value)
+    seconds = int(value.total_seconds())
+    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} seconds"
+
+
+def _rules_page(
+    status: int = 200, errs: dict[str, str] | None = None, failed: str | None = None
+) -> ResponseReturnValue:
+    coach = request.values.get("coach") or None
+    coaches = accounts.list_users(db(), actor(), "coach")
+    if coach is not None and coach not in {c.slug for c in coaches}:
+        raise errors.UnknownUser("There is no such coach.")
+    return (
+        render_template(
+            "admin_rules.html",
+            rules=accounts.rules(db(), actor(), coach),
+            coach=coach,
+            coach_name=next((c.name for c in coaches if c.slug == coach), None),
+            coaches=coaches,
+            rule_text=rule_text,
+            errors=errs or {},
+            failed=failed,
+        ),
+        status,
+    )
+
+
+@bp.get("/rules")
+@role_required("admin")
+def rules() -> ResponseReturnValue:
+    """The business rules, globally or for one coach."""
+    return _rules_page()
+
+
+@bp.post("/rules")
+@role_required("admin")
+def set_rule() -> ResponseReturnValue:
+    """Sets a rule globally or for one coach; the database checks the value."""
+    name = request.form.get("name", "")
+    value = request.form.get("value", "").strip()[:100]
+    coach = request.form.get("coach") or None
+    try:
+        accounts.set_rule(db(), actor(), name, value, coach)
+    except errors.OfficeHoursError as exc:
+        return _rules_page(exc.http_status, {f"value-{name}": exc.message}, failed=name)
+    flash(f"The rule {name} is saved.")
+    return redirect(url_for("admin.rules", coach=coach), 303)
+
+
+@bp.post("/rules/unset")
+@role_required("admin")
+def unset_rule() -> ResponseReturnValue:
+    """Removes a coach's override of a rule."""
+    name = request.form.get("name", "")
+    coach = request.form.get("coach", "")
+    accounts.unset_rule(db(), actor(), name, coach)
+    flash(f"{name} follows the global value again.")
+    return redirect(url_for("admin.rules", coach=coach), 303)

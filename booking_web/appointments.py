@@ -1,0 +1,152 @@
+"""A signed-in user's calls: the list, one call, its .ics file, moving and cancelling."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+
+from booking_web import queries, timefmt
+from booking_web.context import actor, clock, db, login_required, rules_now
+from booking_web.forms import field_errors
+from booking_web.weeks import week_of
+from ics.invite import download as ics_download
+from officehours import booking, errors
+
+bp = Blueprint("appointments", __name__)
+
+
+def _call(token: str) -> queries.Call:
+    found = queries.call(db(), actor(), token, rules_now())
+    if found is None:
+        raise errors.UnknownAppointment("There is no such call, or it is not yours.")
+    return found
+
+
+def _changeable(found: queries.Call) -> None:
+    if found.status != "booked":
+        raise errors.AlreadyCancelled("This call is cancelled.")
+    if found.start <= clock():
+        raise errors.InThePast("This call has already started or is over.")
+
+
+@bp.get("/appointments")
+@login_required
+def mine() -> ResponseReturnValue:
+    """Upcoming calls, and past ones as far back as the rules show them."""
+    return render_template(
+        "appointments.html",
+        upcoming=queries.upcoming(db(), actor(), rules_now()),
+        past=queries.past(db(), actor(), rules_now()),
+    )
+
+
+@bp.get("/appointments/<token>")
+@login_required
+def detail(token: str) -> ResponseReturnValue:
+    """One call: when, with whom, and what can be done with it."""
+    found = _call(token)
+    changeable = found.status == "booked" and found.start > clock()
+    return render_template("appointment.html", call=found, changeable=changeable)
+
+
+@bp.get("/appointments/<token>.ics")
+@login_required
+def download(token: str) -> ResponseReturnValue:
+    """The call as an .ics file for any calendar app (METHOD:PUBLISH, the invites' UID)."""
+    found = _call(token)
+    return ics_response(found, current_app.config["BASE_URL"], timefmt.zone_name(), clock())
+
+
+def ics_response(found: queries.Call, base_url: str, zone: str, now: datetime) -> Response:
+    """The .ics download of a call (shared with the JSON API)."""
+    body = ics_download(
+        found.for_ics(base_url), uid_domain=queries.uid_domain(base_url), tz=zone, now=now
+    )
+    name = f"officehours-{timefmt.local(found.start, zone):%Y-%m-%d-%H%M}.ics"
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/appointments/<token>/move")
+@login_required
+def move_week(token: str) -> ResponseReturnValue:
+    """The week of free slots to move a call to."""
+    found = _call(token)
+    _changeable(found)
+    horizon = queries.coach_horizon(db(), actor(), found.coach.slug)
+    week = request.args.get("week") or timefmt.local(found.start).date().isoformat()
+    shown = week_of(found.coach.slug, horizon, week, timefmt.zone_name())
+    return render_template(
+        "move_week.html",
+        call=found,
+        week=shown,
+        week_endpoint="appointments.move_week",
+        week_args={"token": token},
+        choose_endpoint="appointments.move_confirm",
+        choose_args={"token": token},
+        heading="Move your call",
+    )
+
+
+@bp.get("/appointments/<token>/move/confirm")
+@login_required
+def move_confirm(token: str) -> ResponseReturnValue:
+    """Asks to confirm the new time."""
+    start = timefmt.parse_instant(request.args.get("start"))
+    found = _call(token)
+    _changeable(found)
+    return render_template("move_confirm.html", call=found, start=start, errors={})
+
+
+@bp.post("/appointments/<token>/move")
+@login_required
+def move(token: str) -> ResponseReturnValue:
+    """Moves the call: the old time is given up only if the new one is taken."""
+    start = timefmt.parse_instant(request.form.get("start"))
+    try:
+        moved = booking.move(db(), actor(), token, start, now=rules_now())
+    except errors.OfficeHoursError as exc:
+        found = _call(token)
+        page = render_template(
+            "move_confirm.html", call=found, start=start, errors=field_errors(exc, ())
+        )
+        return page, exc.http_status
+    flash("Your call is moved.")
+    return redirect(url_for("appointments.detail", token=moved.token), 303)
+
+
+@bp.get("/appointments/<token>/cancel")
+@login_required
+def cancel_confirm(token: str) -> ResponseReturnValue:
+    """Asks to confirm the cancellation."""
+    found = _call(token)
+    _changeable(found)
+    return render_template("cancel.html", call=found, errors={})
+
+
+@bp.post("/appointments/<token>/cancel")
+@login_required
+def cancel(token: str) -> ResponseReturnValue:
+    """Cancels the call."""
+    try:
+        booking.cancel(db(), actor(), token, now=rules_now())
+    except errors.OfficeHoursError as exc:
+        found = _call(token)
+        page = render_template("cancel.html", call=found, errors=field_errors(exc, ()))
+        return page, exc.http_status
+    flash("Your call is cancelled.")
+    return redirect(url_for("appointments.mine"), 303)

@@ -1,0 +1,162 @@
+"""The coach's pages: schedule (with conflicts), weekly office hours and exceptions, clients."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from booking_web import queries, timefmt
+from booking_web.context import actor, clock, db, role_required, rules_now
+from booking_web.errors import invalid_input
+from booking_web.forms import field_errors
+from officehours import accounts, errors
+
+bp = Blueprint("coach", __name__, url_prefix="/coach")
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+PERIODS = 2
+
+
+@bp.get("/schedule")
+@role_required("coach")
+def schedule() -> ResponseReturnValue:
+    """Upcoming calls with client names, and calls that collide with busy time."""
+    return render_template(
+        "coach_schedule.html",
+        upcoming=queries.upcoming(db(), actor(), rules_now()),
+        conflicts=queries.conflicts(db(), actor(), rules_now()),
+    )
+
+
+@bp.get("/clients")
+@role_required("coach")
+def clients() -> ResponseReturnValue:
+    """The coach's current clients."""
+    return render_template("coach_clients.html", clients=queries.clients_of(db(), actor()))
+
+
+def _hours_form() -> dict[str, str]:
+    """The weekly form's values: day-N-P-start/end, from the stored hours."""
+    values: dict[str, str] = {}
+    seen: dict[int, int] = {}
+    for rule in accounts.office_hours(db(), actor(), actor()):
+        period = seen.get(rule.weekday, 0)
+        seen[rule.weekday] = period + 1
+        if period < PERIODS:
+            values[f"day-{rule.weekday}-{period}-start"] = rule.start.strftime("%H:%M")
+            values[f"day-{rule.weekday}-{period}-end"] = rule.end.strftime("%H:%M")
+    return values
+
+
+def _page(
+    status: int = 200,
+    values: dict[str, str] | None = None,
+    hour_errors: dict[str, str] | None = None,
+    exception_errors: dict[str, str] | None = None,
+    exception_values: dict[str, str] | None = None,
+) -> ResponseReturnValue:
+    today = timefmt.local(clock()).date()
+    return (
+        render_template(
+            "coach_hours.html",
+            weekdays=list(enumerate(WEEKDAYS, start=1)),
+            periods=range(PERIODS),
+            values=values if values is not None else _hours_form(),
+            hour_errors=hour_errors or {},
+            exceptions=queries.exceptions(db(), actor(), actor(), today),
+            exception_errors=exception_errors or {},
+            exception_values=exception_values or {},
+        ),
+        status,
+    )
+
+
+@bp.get("/hours")
+@role_required("coach")
+def hours() -> ResponseReturnValue:
+    """The weekly office hours editor and the dated exceptions."""
+    return _page()
+
+
+def _time(text: str, field: str) -> time | None:
+    if not text:
+        return None
+    try:
+        return time.fromisoformat(text)
+    except ValueError as exc:
+        raise invalid_input(field, "Give a time like 09:00.") from exc
+
+
+def _parse_week(form: dict[str, str]) -> list[accounts.WeeklyHours]:
+    rules = []
+    for weekday in range(1, 8):
+        for period in range(PERIODS):
+            key = f"day-{weekday}-{period}"
+            start = _time(form.get(f"{key}-start", ""), f"{key}-start")
+            end = _time(form.get(f"{key}-end", ""), f"{key}-end")
+            if start is None and end is None:
+                continue
+            if start is None or end is None:
+                raise invalid_input(f"{key}-start", "Give both a start and an end, or neither.")
+            if end <= start:
+                raise invalid_input(f"{key}-end", "The end must come after the start.")
+            rules.append(accounts.WeeklyHours(weekday, start, end))
+    return rules
+
+
+@bp.post("/hours")
+@role_required("coach")
+def save_hours() -> ResponseReturnValue:
+    """Replaces the weekly office hours."""
+    values = {k: v.strip() for k, v in request.form.items() if k.startswith("day-")}
+    fields = [
+        f"day-{d}-{p}-{e}" for d in range(1, 8) for p in range(PERIODS) for e in ("start", "end")
+    ]
+    try:
+        accounts.set_office_hours(db(), actor(), actor(), _parse_week(values))
+    except errors.OfficeHoursError as exc:
+        return _page(exc.http_status, values=values, hour_errors=field_errors(exc, fields))
+    flash("Your weekly office hours are saved.")
+    return redirect(url_for("coach.hours"), 303)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise invalid_input("on_date", "Give a date like 2027-01-11.") from exc
+
+
+@bp.post("/exceptions")
+@role_required("coach")
+def add_exception() -> ResponseReturnValue:
+    """Adds a day off (no times) or special hours for a date."""
+    values = {k: request.form.get(k, "").strip() for k in ("on_date", "start", "end")}
+    try:
+        day = _date(values["on_date"])
+        if day < timefmt.local(clock()).date() or day > timefmt.local(clock()).date() + timedelta(
+            days=3660
+        ):
+            raise invalid_input("on_date", "Choose a date from today on.")
+        start = _time(values["start"], "start")
+        end = _time(values["end"], "end")
+        if (start is None) != (end is None):
+            raise invalid_input("start", "Give both a start and an end, or neither for a day off.")
+        accounts.add_exception(db(), actor(), actor(), day, start, end)
+    except errors.OfficeHoursError as exc:
+        errs = field_errors(exc, ("on_date", "start", "end"))
+        return _page(exc.http_status, exception_errors=errs, exception_values=values)
+    flash("The exception is saved.")
+    return redirect(url_for("coach.hours"), 303)
+
+
+@bp.post("/exceptions/clear")
+@role_required("coach")
+def clear_exception() -> ResponseReturnValue:
+    """Removes a date's exceptions, so the weekly hours apply again."""
+    day = _date(request.form.get("on_date", ""))
+    accounts.clear_exceptions(db(), actor(), actor(), day)
+    flash("The exception is removed.")
+    return redirect(url_for("coach.hours"), 303)

@@ -1,0 +1,133 @@
+"""Errors of the website itself, and the translation of every error at the edge.
+
+Rules of the data store arrive as ``officehours.errors.OfficeHoursError``. The JSON API answers
+them as ``application/problem+json`` (RFC 9457) with the stable code; pages that do not handle
+an error next to a form field show it on an error page with its status. Nothing here ever turns
+bad input into a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from officehours.errors import InvalidInput, OfficeHoursError, _error
+
+# Codes the web adds to the data store's (to be moved into officehours/errors.py).
+CsrfFailed = _error(
+    "csrf_failed", 400, "This form has expired. Please go back, reload the page and try again."
+)
+TooManyAttempts = _error(
+    "too_many_attempts",
+    429,
+    "Too many failed sign-ins. Please wait 15 minutes and try again.",
+    None,
+    "email",
+)
+WrongCredentials = _error(
+    "wrong_credentials", 401, "That email and password do not match an account.", None, "password"
+)
+WrongCurrentPassword = _error(
+    "wrong_credentials", 401, "Your current password is not right.", None, "current_password"
+)
+WeakPassword = _error(
+    "weak_password", 422, "A password needs at least 10 characters.", None, "new_password"
+)
+WeakFirstPassword = _error(
+    "weak_password", 422, "A password needs at least 10 characters.", None, "password"
+)
+PasswordMismatch = _error(
+    "password_mismatch", 422, "The two new passwords are not the same.", None, "confirm"
+)
+WEB_ERRORS = (CsrfFailed, TooManyAttempts, WrongCredentials, WeakPassword, PasswordMismatch)
+
+_FIELD_CLASSES: dict[str, type[OfficeHoursError]] = {}
+
+
+def invalid_input(field: str, message: str) -> OfficeHoursError:
+    """An ``invalid_input`` error about one form field or JSON member."""
+    cls = _FIELD_CLASSES.get(field)
+    if cls is None:
+        cls = type(f"InvalidInput_{field}", (InvalidInput,), {"field": field})
+        _FIELD_CLASSES[field] = cls
+    return cls(message)
+
+
+HTTP_CODES = {
+    400: "invalid_input",
+    401: "not_signed_in",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
+
+
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    *,
+    field: str | None = None,
+    **extra: Any,
+) -> Response:
+    """An RFC 9457 problem document."""
+    body: dict[str, Any] = {
+        "type": f"urn:officehours:error:{code}",
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": detail or title,
+    }
+    if field:
+        body["field"] = field
+    body.update({k: v for k, v in extra.items() if v is not None})
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="officehours"'
+    return response
+
+
+def _wants_problem() -> bool:
+    return request.blueprint == "api" or request.path.startswith("/api/")
+
+
+def _domain(exc: OfficeHoursError) -> Response | tuple[str, int]:
+    if _wants_problem():
+        return problem(
+            exc.http_status, exc.code, exc.title, exc.message, field=exc.field, month=exc.month
+        )
+    return render_template("error.html", error=exc, code=exc.code), exc.http_status
+
+
+def _http(exc: HTTPException) -> Response | tuple[str, int] | HTTPException:
+    status = exc.code or 500
+    if status < 400:
+        return exc
+    code = HTTP_CODES.get(status, "error")
+    title = exc.name
+    if _wants_problem():
+        return problem(status, code, title, exc.description)
+    return render_template("error.html", error=exc, code=code, title=title), status
+
+
+def _unexpected(exc: Exception) -> Response | tuple[str, int]:
+    current_app.logger.exception("unexpected error", exc_info=exc)
+    if _wants_problem():
+        return problem(500, "internal_error", "Something went wrong on our side.")
+    return render_template("error.html", error=None, code="internal_error"), 500
+
+
+def init_app(app: Flask) -> None:
+    """Installs the handlers."""
+    app.register_error_handler(OfficeHoursError, _domain)
+    app.register_error_handler(HTTPException, _http)
+    app.register_error_handler(Exception, _unexpected)

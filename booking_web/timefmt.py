@@ -1,0 +1,102 @@
+"""Times as people read them: in the viewer's own zone, with the zone named, and week math."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from markupsafe import Markup, escape
+
+from booking_web.context import user
+from booking_web.errors import invalid_input
+
+
+def zone_name() -> str:
+    """The viewer's IANA zone (UTC when nobody is signed in)."""
+    current = user()
+    return current.time_zone if current else "UTC"
+
+
+def local(moment: datetime, zone: str | None = None) -> datetime:
+    """An instant in the viewer's zone (or ``zone``)."""
+    return moment.astimezone(ZoneInfo(zone or zone_name()))
+
+
+def day_text(moment: datetime, zone: str | None = None) -> str:
+    """'Monday 11 January 2027' in the viewer's zone."""
+    value = local(moment, zone)
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def clock_text(moment: datetime, zone: str | None = None) -> str:
+    """'09:30' in the viewer's zone."""
+    return f"{local(moment, zone):%H:%M}"
+
+
+def when_text(start: datetime, end: datetime | None = None, zone: str | None = None) -> str:
+    """'Monday 11 January 2027, 09:30-10:30 (Asia/Kolkata, IST)': the zone always named."""
+    name = zone or zone_name()
+    value = local(start, name)
+    text = f"{day_text(start, name)}, {value:%H:%M}"
+    if end is not None:
+        text += "\u2013" + f"{clock_text(end, name)}"
+    abbreviation = value.tzname() or ""
+    suffix = (
+        name if abbreviation in ("", name) or abbreviation[0] in "+-" else f"{name}, {abbreviation}"
+    )
+    return f"{text} ({suffix})"
+
+
+def when_html(start: datetime, end: datetime | None = None, zone: str | None = None) -> Markup:
+    """``when_text`` inside a <time> element carrying the instant."""
+    iso = start.isoformat()
+    return Markup('<time datetime="{}">{}</time>').format(iso, escape(when_text(start, end, zone)))
+
+
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def week_bounds(monday: date, zone: str) -> tuple[datetime, datetime]:
+    """The instants at which a week (local midnight Monday to the next) begins and ends."""
+    tz = ZoneInfo(zone)
+    start = datetime.combine(monday, datetime.min.time(), tz)
+    end = datetime.combine(monday + timedelta(days=7), datetime.min.time(), tz)
+    return start, end
+
+
+def parse_week(text: str | None, today: date) -> date:
+    """The Monday of the week named by 'YYYY-MM-DD' (any day of it); this week when empty.
+    Raises InvalidInput (field week) for anything else."""
+    if not text:
+        return week_start(today)
+    try:
+        return week_start(date.fromisoformat(text))
+    except ValueError as exc:
+        raise invalid_input("week", "The week must be a date like 2027-01-11.") from exc
+
+
+def parse_instant(text: str | None, field: str = "start") -> datetime:
+    """An ISO 8601 instant with a UTC offset. Raises InvalidInput naming ``field``."""
+    error = invalid_input(
+        field,
+        "Choose a time from the list (an ISO 8601 time with offset, like 2027-01-11T17:00:00Z).",
+    )
+    if not text or len(text) > 40:
+        raise error
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise error from exc
+    if value.utcoffset() is None:
+        raise error
+    return value
+
+
+def init_app(app: Flask) -> None:
+    """Template helpers: when(start, end), day(moment), hm(moment), zone_name()."""
+    app.jinja_env.globals.update(
+        when=when_html, day=day_text, hm=clock_text, zone_name=zone_name, when_text=when_text
+    )
