@@ -1,0 +1,23 @@
+"""The WSGI entry point for gunicorn: ``gunicorn caldav_plugin.wsgi``.
+
+Reads Radicale's configuration from the files in RADICALE_CONFIG (colon-separated, default
+config/radicale.conf in the working folder), as Radicale's own ``radicale.application`` does,
+and serves it with UTF-8 paths (see ``caldav_plugin.service.utf8_paths``).
+"""
+
+from __future__ import annotations
+
+import os
+
+import radicale
+from radicale import config, log
+
+from caldav_plugin.service import utf8_paths
+
+_paths = os.environ.get("RADICALE_CONFIG", "config/radicale.conf").split(os.pathsep)
+_configuration = config.load([(path, False) for path in _paths if path])
+log.set_level(
+    _configuration.get("logging", "level"), _configuration.get("logging", "backtrace_on_debug")
+)
+
+application = utf8_paths(radicale.Application(_configuration))
