@@ -6,30 +6,21 @@ otherwise an embedded PostgreSQL 18 is started in a temporary folder and deleted
 
 from __future__ import annotations
 
-import itertools
 import os
 import tempfile
 from collections.abc import Iterator
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg2
 import pytest
 from psycopg2 import sql
 
 from officehours import accounts
 from officehours.db import Database
 from officehours.migrations import migrate
-from support import NOW, World, weekdays
+from support import NOW, World, admin_execute, fresh_database, weekdays, with_database
 
 __all__ = ["NOW", "World", "weekdays"]
 
 TEMPLATE = "officehours_test_template"
-_counter = itertools.count()
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
 
 
 @pytest.fixture(scope="session")
@@ -48,23 +39,13 @@ def pg_admin_url() -> Iterator[str]:
         server.stop()
 
 
-def _admin(url: str, statement: sql.Composable) -> None:
-    conn = psycopg2.connect(url)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(statement)
-    finally:
-        conn.close()
-
-
 @pytest.fixture(scope="session")
 def template_url(pg_admin_url: str) -> str:
     """A database with every migration applied, copied for each test."""
     name = f"{TEMPLATE}_{os.getpid()}"
-    _admin(pg_admin_url, sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-    _admin(pg_admin_url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = _with_database(pg_admin_url, name)
+    admin_execute(pg_admin_url, sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+    admin_execute(pg_admin_url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = with_database(pg_admin_url, name)
     migrate(url)
     return url
 
@@ -72,16 +53,8 @@ def template_url(pg_admin_url: str) -> str:
 @pytest.fixture
 def db_url(pg_admin_url: str, template_url: str) -> Iterator[str]:
     """The URL of a fresh, migrated database for one test."""
-    template = urlsplit(template_url).path.lstrip("/")
-    name = f"officehours_test_{os.getpid()}_{next(_counter)}"
-    _admin(
-        pg_admin_url,
-        sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
-            sql.Identifier(name), sql.Identifier(template)
-        ),
-    )
-    yield _with_database(pg_admin_url, name)
-    _admin(pg_admin_url, sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    with fresh_database(pg_admin_url, template_url) as url:
+        yield url
 
 
 @pytest.fixture
