@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
-from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vText
+from icalendar import Calendar, vText
+
+from ._vtimezone import vtimezone
 
 PRODID = "-//officehours//officehours ics//EN"
 
@@ -60,37 +62,6 @@ def check_uid_domain(uid_domain: str) -> str:
     if not isinstance(uid_domain, str) or not _UID_DOMAIN.fullmatch(uid_domain):
         raise ValueError(f"uid_domain must be a host name like example.org, got {uid_domain!r}")
     return uid_domain
-
-
-def vtimezone(tzid: str, *, first: date, last: date) -> Timezone:
-    """Return the VTIMEZONE for ``tzid`` with every transition between two dates.
-
-    Built by the library from the zoneinfo data, with two corrections:
-
-    - the library writes a spring-forward onset as the wall-clock time *after* the change
-      (03:00 for America/Los_Angeles), but RFC 5545 section 3.6.5 reads DTSTART and RDATE
-      in TZOFFSETFROM (02:00), so an app that trusts the VTIMEZONE would switch an hour
-      late; we move such onsets back by the size of the jump;
-    - the generated COMMENT ("only works from ... to ...") is not a VTIMEZONE property in
-      RFC 5545 section 3.6.5, and strict validators (libical) reject it.
-
-    Raises:
-        ValueError: if ``tzid`` is not a known zone.
-    """
-    timezone = Timezone.from_tzid(tzid, first_date=first, last_date=last)
-    timezone.pop("COMMENT", None)
-    observances: list[TimezoneStandard | TimezoneDaylight] = [
-        *timezone.standard,
-        *timezone.daylight,
-    ]
-    for observance in observances:
-        jump = observance.TZOFFSETTO - observance.TZOFFSETFROM
-        if jump <= timedelta(0):
-            continue
-        observance.DTSTART = observance.DTSTART - jump
-        onsets = [onset for onset, _ in observance.rdates]
-        observance.rdates = [onset - jump for onset in onsets]
-    return timezone
 
 
 def add_timezones(calendar: Calendar, days: Iterable[date]) -> None:

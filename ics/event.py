@@ -10,7 +10,7 @@ from icalendar.enums import STATUS, TRANSP
 from ._calendar import check_uid_domain, stamp
 from .model import Appointment, Person, check_zone
 
-__all__ = ["appointment_event", "appointment_uid", "default_summary"]
+__all__ = ["appointment_event", "appointment_uid", "common_name", "default_summary"]
 
 
 def appointment_uid(token: str, *, uid_domain: str) -> str:
@@ -32,8 +32,19 @@ def default_summary(appointment: Appointment) -> str:
     return f"Coaching call: {appointment.client.name} with {appointment.coach.name}"
 
 
+def common_name(name: str) -> str:
+    """Return ``name`` as it can travel in a CN parameter.
+
+    Parameter values have no escapes in RFC 5545, and the library writes a backslash as
+    it is, but parsers (icalendar's own, libical) read ``\\:`` or ``\\"`` as an escape
+    and cut the value short. The look-alike U+29F5 (reverse solidus operator) keeps the
+    name readable; quotes, commas and the like are left to the library (RFC 6868).
+    """
+    return name.replace("\\", "\u29f5")
+
+
 def _organizer(coach: Person) -> vCalAddress:
-    return vCalAddress.new(coach.email, cn=coach.name)
+    return vCalAddress.new(coach.email, cn=common_name(coach.name))
 
 
 def _attendee(client: Person) -> vCalAddress:
@@ -47,7 +58,7 @@ def _attendee(client: Person) -> vCalAddress:
     """
     return vCalAddress.new(
         client.email,
-        cn=client.name,
+        cn=common_name(client.name),
         role="REQ-PARTICIPANT",
         partstat="ACCEPTED",
         rsvp=False,

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from icalendar import Calendar, Event, vCalAddress
 
 from ics import Person, appointment_uid, default_summary, download, invite, method_of
+from ics.event import common_name
 
 
 def _parse(data: bytes) -> tuple[Calendar, Event]:
@@ -153,9 +154,18 @@ def test_any_names_survive_the_round_trip(
     ):
         _calendar, event = _parse(data)
         assert event["SUMMARY"] == (summary or default_summary(appointment))
-        assert event["ORGANIZER"].params["CN"] == coach_name
+        assert event["ORGANIZER"].params["CN"] == common_name(coach_name)
         if "ATTENDEE" in event:
-            assert event["ATTENDEE"].params["CN"] == client_name
+            assert event["ATTENDEE"].params["CN"] == common_name(client_name)
+
+
+def test_a_backslash_in_a_name_cannot_cut_the_parameter_short(samples: Any) -> None:
+    appointment = replace(samples.booked, client=Person(name="Zoë \\", email="z@example.org"))
+    data = invite(appointment, uid_domain=samples.domain, tz="UTC", now=samples.now)
+    _calendar, event = _parse(data)
+    assert event["ATTENDEE"] == "mailto:z@example.org"
+    assert event["ATTENDEE"].params["CN"] == "Zoë \u29f5"
+    assert event["SUMMARY"].startswith("Coaching call: Zoë \\ with")
 
 
 def test_now_defaults_to_the_current_time(samples: Any) -> None:
