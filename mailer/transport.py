@@ -158,6 +158,7 @@ class SmtpTransport:
             conn.close()
 
     def describe(self) -> str:
+        """Where mail goes (the server, without the password)."""
         return f"sending over {self.url.describe()}"
 
 
@@ -194,6 +195,7 @@ class DirectoryTransport:
         """Nothing to release."""
 
     def describe(self) -> str:
+        """Where mail goes (the folder)."""
         return f"writing .eml files into {self.folder}"
 
 

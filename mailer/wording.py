@@ -40,7 +40,8 @@ def short_when(start: datetime, tz: str) -> str:
 
 @dataclass(frozen=True)
 class Wording:
-    """The words of one mail. ``lines`` are paragraphs of plain text; ``facts`` label/value rows."""
+    """The words of one mail: a greeting, a lead paragraph, ``facts`` as label/value rows, the
+    appointment's link and a closing line. All of it is plain text; :meth:`html` escapes it."""
 
     subject: str
     greeting: str
