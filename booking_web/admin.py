@@ -118,14 +118,15 @@ def assign() -> ResponseReturnValue:
 
 
 def rule_text(value: timedelta | int) -> str:
-    """A rule value as the form shows it: '60 minutes', '24 hours', '90 days', '2'."""
+    """A rule value as the form shows it: '1 hour', '45 minutes', '90 days', '2'."""
     if isinstance(value, int):
         return str(value)
     seconds = int(value.total_seconds())
-    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
-        if seconds and seconds % size == 0:
-            return f"{seconds // size} {unit}"
-    return f"{seconds} seconds"
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        if (seconds and seconds % size == 0) or size == 1:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    raise AssertionError("unreachable")
 
 
 def _rules_page(
