@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 
 import icalendar
 import vobject
@@ -33,6 +36,22 @@ def invite_of(msg: EmailMessage) -> icalendar.Calendar:
     assert isinstance(data, bytes) and data == attached.get_payload(decode=True)
     assert vobject.readOne(data.decode()).validate()
     return icalendar.Calendar.from_ical(data)
+
+
+# libical's iTIP restriction check, run by the system Python (see tests/ics/libical_check.py).
+LIBICAL_CHECK = Path(__file__).resolve().parents[1] / "ics" / "libical_check.py"
+
+
+def libical_report(msg: EmailMessage) -> dict[str, object]:
+    inline, _ = calendar_parts(msg)
+    done = subprocess.run(
+        ["/usr/bin/python3", str(LIBICAL_CHECK)],
+        input=inline.get_payload(decode=True),
+        capture_output=True,
+        timeout=30,
+    )
+    assert done.returncode in (0, 1), done.stderr.decode()
+    return dict(json.loads(done.stdout))
 
 
 def outbox_states(db: Database) -> list[tuple[str, str, str, int]]:
@@ -77,6 +96,9 @@ def test_book_move_cancel_sends_each_side_its_invites(
         assert uids == {f"{appt.token}@book.example.org"}
         assert sequences == [1, 2, 3]
         assert methods == ["REQUEST", "REQUEST", "CANCEL"]
+    for r in got:
+        report = libical_report(r.message)
+        assert report["restriction_ok"] and not report["parse_errors"], report
     cancelled = invite_of(got[-1].message).walk("VEVENT")[0]
     assert str(cancelled["STATUS"]) == "CANCELLED"
     # The four reminders were scheduled, then made out of date by the move and the cancel.
