@@ -44,13 +44,33 @@ def parse(text: bytes | str) -> Calendar:
     return calendar
 
 
+def _kind(value: object) -> str:
+    if isinstance(value, datetime):
+        return "floating" if value.tzinfo is None else "zoned"
+    return "date" if isinstance(value, date) else type(value).__name__
+
+
 def check_component(component: Component) -> None:
-    """Raise :class:`InvalidCalendar` if one of ``component``'s time properties is broken."""
+    """Check that ``component``'s times can be read and make sense.
+
+    Raises:
+        InvalidCalendar: if a time property is broken, a VEVENT has no DTSTART (required
+            in a stored object, RFC 5545 section 3.6.1), or DTEND is of another kind than
+            DTSTART (a date against a date-time) or before it.
+    """
+    uid = component.get("UID", "(no UID)")
     broken = [(name, error) for name, error in component.errors if name in TIME_PROPERTIES]
     if broken:
-        uid = component.get("UID", "(no UID)")
         details = "; ".join(f"{name}: {error}" for name, error in broken)
         raise InvalidCalendar(f"{component.name} {uid} has unreadable {details}")
+    if component.name == "VEVENT" and "DTSTART" not in component:
+        raise InvalidCalendar(f"VEVENT {uid} has no DTSTART")
+    if "DTSTART" in component and "DTEND" in component:
+        start, end = component.decoded("DTSTART"), component.decoded("DTEND")
+        if _kind(start) != _kind(end) and {_kind(start), _kind(end)} != {"zoned"}:
+            raise InvalidCalendar(f"{component.name} {uid}: DTSTART and DTEND differ in kind")
+        if end < start:
+            raise InvalidCalendar(f"{component.name} {uid}: DTEND is before DTSTART")
 
 
 def to_utc(value: date | datetime, default_zone: ZoneInfo) -> datetime:

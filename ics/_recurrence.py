@@ -134,6 +134,9 @@ def check_cost(component: Component, *, horizon: datetime, budget: int) -> None:
             end = min(end, _naive_utc(rule["UNTIL"][0]))
         span = (end - start).total_seconds()
         steps = int(max(span, 0) // _granularity(rule, freq)) + 1
+        if "COUNT" in rule and not any(name.startswith("BY") for name in rule):
+            # Every period yields an instance, so the walk ends after COUNT of them.
+            steps = min(steps, int(rule["COUNT"][0]))
         if steps > budget:
             raise TooManyInstances(
                 f"recurring event {uid} ({rule.to_ical().decode()}) may have about {steps} "
@@ -155,6 +158,7 @@ def _never_fires(rule: vRecur, start: date | datetime) -> bool:
     Raises:
         InvalidCalendar: if dateutil rejects the rule.
     """
+    period_seconds(rule)  # a missing or unknown FREQ is an error, not "never"
     freq = str(rule["FREQ"][0]).upper()
     if freq in _BYSETPOS_FREQS:
         parts = {

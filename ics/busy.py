@@ -118,8 +118,8 @@ def busy_intervals(
     for event in calendar.walk("VEVENT"):
         check_component(event)
         if rules_of(event):
-            check_cost(event, horizon=horizon, budget=STEPS_PER_INSTANCE * max_instances)
             clamp(event, horizon=horizon)
+            check_cost(event, horizon=horizon, budget=STEPS_PER_INSTANCE * max_instances)
     counts: Counter[str] = Counter()
     result: list[tuple[datetime, datetime]] = []
     for instance in expand(calendar, name="VEVENT", start=window_start - PAD, end=horizon):

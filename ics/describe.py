@@ -133,8 +133,8 @@ def _last_end(calendar: Calendar, name: str, zone: ZoneInfo, first: datetime) ->
         try:
             for component in components:
                 if rules_of(component):
-                    check_cost(component, horizon=horizon, budget=STEP_BUDGET)
                     clamp(component, horizon=horizon)
+                    check_cost(component, horizon=horizon, budget=STEP_BUDGET)
             if not all(_count_finished(item, name, horizon) for item in components):
                 continue
         except TooManyInstances:
