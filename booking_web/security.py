@@ -44,13 +44,17 @@ def csrf_token() -> str:
     return token
 
 
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
 def _load_user() -> None:
     """Sets g.user from the session, or (JSON API only) from a bearer token."""
     g.user = None
     g.via_token = False
     slug: str | None = None
     header = request.headers.get("Authorization", "")
-    if request.blueprint == "api" and header:
+    if _is_api() and header:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise errors.NotSignedIn("Use Authorization: Bearer <token>.")
@@ -73,7 +77,7 @@ def _load_user() -> None:
 def _check_csrf() -> None:
     """Refuses a form post without the session's token. The JSON API is exempt: it needs a
     bearer token or a JSON body, which no cross-site form can send."""
-    if request.method not in UNSAFE_METHODS or request.blueprint == "api":
+    if request.method not in UNSAFE_METHODS or _is_api():
         return
     sent = request.form.get("csrf_token", "")
     expected = session.get("csrf")
@@ -84,7 +88,7 @@ def _check_csrf() -> None:
 def _headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
-    if g.get("user") is not None or request.blueprint == "api":
+    if g.get("user") is not None or _is_api():
         response.headers.setdefault("Cache-Control", "no-store")
     response.vary.add("Cookie")
     return response

@@ -86,6 +86,8 @@ def parse_instant(text: str | None, field: str = "start") -> datetime:
     )
     if not text or len(text) > 40:
         raise error
+    if " " in text and "+" not in text:
+        text = text.replace(" ", "+")  # a "+" offset typed into a URL arrives as a space
     try:
         value = datetime.fromisoformat(text)
     except ValueError as exc:

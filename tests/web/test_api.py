@@ -1,0 +1,169 @@
+"""The JSON API: bearer tokens and the session cookie, every route, problem+json errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from officehours import accounts
+from support import World
+
+FIRST = "2027-01-05T17:00:00Z"
+LATER = "2027-01-06T18:00:00Z"
+
+
+def bearer(world: World, slug: str) -> dict[str, str]:
+    return {"Authorization": "Bearer " + accounts.create_api_token(world.db, None, slug, "t")[1]}
+
+
+def count(world: World) -> int:
+    with world.db.transaction() as cur:
+        cur.execute("SELECT count(*), coalesce(sum(revision), 0) FROM appointments")
+        total, revisions = cur.fetchone()  # type: ignore[misc]
+        return int(total) * 1000 + int(revisions)
+
+
+def test_book_move_cancel_with_a_token(client: FlaskClient, world: World) -> None:
+    auth = bearer(world, world.a)
+    me = client.get("/api/v1/me", headers=auth)
+    assert me.json == {
+        "slug": world.a,
+        "name": "Ann Client",
+        "email": "a@example.com",
+        "role": "client",
+        "time_zone": "Asia/Kolkata",
+    }
+    free = client.get(
+        "/api/v1/availability?from=2027-01-05T00:00:00Z&to=2027-01-06T00:00:00Z", headers=auth
+    )
+    assert free.status_code == 200
+    assert free.json["coach"] == world.x
+    assert free.json["slots"][0] == {"start": "2027-01-05T00:00:00Z", "end": "2027-01-05T01:00:00Z"}
+    made = client.post("/api/v1/appointments", json={"start": FIRST}, headers=auth)
+    assert made.status_code == 201
+    body = made.json
+    assert made.headers["Location"] == f"/api/v1/appointments/{body['token']}"
+    assert body["start"] == FIRST and body["status"] == "booked" and body["revision"] == 1
+    assert body["coach"] == {"slug": world.x, "name": "Xavier Coach"}
+    listed = client.get("/api/v1/appointments", headers=auth).json["appointments"]
+    assert [a["token"] for a in listed] == [body["token"]]
+    assert client.get(made.headers["Location"], headers=auth).json == body
+    moved = client.patch(made.headers["Location"], json={"start": LATER}, headers=auth)
+    assert moved.status_code == 200 and moved.json["start"] == LATER and moved.json["revision"] == 2
+    ics = client.get(made.headers["Location"] + ".ics", headers=auth)
+    assert ics.status_code == 200 and b"SEQUENCE:2" in ics.data
+    cancelled = client.delete(made.headers["Location"], headers=auth)
+    assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
+    again = client.delete(made.headers["Location"], headers=auth)
+    assert again.status_code == 409
+    assert again.mimetype == "application/problem+json"
+    assert again.json["code"] == "already_cancelled"
+
+
+def test_errors_are_problem_documents_and_change_nothing(client: FlaskClient, world: World) -> None:
+    auth = bearer(world, world.a)
+    before = count(world)
+    cases: list[tuple[str, str, Any, dict[str, str], int, str]] = [
+        (
+            "post",
+            "/api/v1/appointments",
+            {"start": "2027-01-05T12:00:00Z"},
+            {},
+            409,
+            "outside_office_hours",
+        ),
+        (
+            "post",
+            "/api/v1/appointments",
+            {"start": "2027-01-05T17:00:00"},
+            {},
+            400,
+            "invalid_input",
+        ),
+        ("post", "/api/v1/appointments", {"start": FIRST, "end": FIRST}, {}, 400, "invalid_input"),
+        ("post", "/api/v1/appointments", {"start": 1}, {}, 400, "invalid_input"),
+        ("post", "/api/v1/appointments", [], {}, 400, "invalid_input"),
+        ("post", "/api/v1/appointments", None, {}, 400, "invalid_input"),
+        ("post", "/api/v1/appointments", {"start": "2026-01-05T17:00:00Z"}, {}, 422, "in_the_past"),
+        ("patch", "/api/v1/appointments/nope", {"start": FIRST}, {}, 404, "unknown_appointment"),
+        ("delete", "/api/v1/appointments/nope", None, {}, 404, "unknown_appointment"),
+        ("get", "/api/v1/appointments/nope", None, {}, 404, "unknown_appointment"),
+        ("get", "/api/v1/availability?from=yesterday", None, {}, 400, "invalid_input"),
+        (
+            "get",
+            "/api/v1/availability?from=2027-01-05T00:00:00Z&to=2027-01-04T00:00:00Z",
+            None,
+            {},
+            422,
+            "range_not_positive",
+        ),
+        (
+            "get",
+            "/api/v1/availability?from=2027-01-05T00:00:00Z&to=2029-01-04T00:00:00Z",
+            None,
+            {},
+            422,
+            "range_too_long",
+        ),
+        ("get", f"/api/v1/availability?coach={world.y}", None, {}, 403, "forbidden"),
+        ("get", "/api/v1/nothing", None, {}, 404, "not_found"),
+        ("put", "/api/v1/appointments", None, {}, 405, "method_not_allowed"),
+        ("get", "/api/v1/me", None, {"Authorization": "Bearer nope"}, 401, "not_signed_in"),
+        ("get", "/api/v1/me", None, {"Authorization": "Basic abc"}, 401, "not_signed_in"),
+    ]
+    for method, url, body, headers, status, code in cases:
+        kwargs: dict[str, Any] = {"headers": {**auth, **headers}}
+        if body is not None:
+            kwargs["json"] = body
+        response = getattr(client, method)(url, **kwargs)
+        assert response.status_code == status, (method, url, response.json)
+        assert response.mimetype == "application/problem+json"
+        assert response.json["code"] == code, (url, response.json)
+        assert response.json["status"] == status
+        assert response.json["type"] == f"urn:officehours:error:{code}"
+    form = client.post("/api/v1/appointments", data={"start": FIRST}, headers=auth)
+    assert form.status_code == 400
+    huge = client.post(
+        "/api/v1/appointments",
+        data="x" * 100_000,
+        headers={**auth, "Content-Type": "application/json"},
+    )
+    assert huge.status_code == 413
+    assert count(world) == before
+
+
+def test_anonymous_gets_401_and_the_document_is_public(client: FlaskClient) -> None:
+    response = client.get("/api/v1/appointments")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert response.json["code"] == "not_signed_in"
+    doc = client.get("/api/v1/openapi.json")
+    assert doc.status_code == 200 and doc.json["openapi"] == "3.1.0"
+
+
+def test_session_cookie_works_but_needs_json(client: FlaskClient, world: World, login: Any) -> None:
+    login(client, world.a)
+    assert client.get("/api/v1/me").json["slug"] == world.a
+    made = client.post("/api/v1/appointments", json={"start": FIRST})
+    assert made.status_code == 201
+    # A cross-site form can only send form encodings: refused.
+    form = client.post("/api/v1/appointments", data={"start": LATER})
+    assert form.status_code == 400
+
+
+def test_coach_sees_own_availability_and_moves_a_clients_call(
+    client: FlaskClient, world: World
+) -> None:
+    client_auth = bearer(world, world.a)
+    coach_auth = bearer(world, world.x)
+    made = client.post("/api/v1/appointments", json={"start": FIRST}, headers=client_auth).json
+    free = client.get("/api/v1/availability", headers=coach_auth)
+    assert free.status_code == 200 and free.json["coach"] == world.x
+    moved = client.patch(
+        f"/api/v1/appointments/{made['token']}", json={"start": LATER}, headers=coach_auth
+    )
+    assert moved.status_code == 200
+    other = bearer(world, world.y)
+    assert client.get(f"/api/v1/appointments/{made['token']}", headers=other).status_code == 404
+    assert client.delete(f"/api/v1/appointments/{made['token']}", headers=other).status_code == 403
