@@ -128,9 +128,13 @@ INVITES: dict[str, Callable[[], bytes]] = {
 }
 
 
+def _constant(data: bytes) -> Callable[[], bytes]:
+    return lambda: data
+
+
 def _office_hours_items() -> dict[str, Callable[[], bytes]]:
     items = office_hours_items(**OFFICE_HOURS)
-    return {f"office_hours/items/{item.key}": (lambda data=item.ics: data) for item in items}
+    return {f"office_hours/items/{item.key}": _constant(item.ics) for item in items}
 
 
 OUTPUTS: dict[str, Callable[[], bytes]] = {

@@ -29,12 +29,12 @@ def vevent(*lines: str, uid: str = "event@example.org") -> str:
     )
 
 
-def busy(text: str | bytes, default_tz: str = "Europe/Berlin", **kwargs: Any) -> list[Any]:
+def busy(text: str | bytes, *, default_tz: str = "Europe/Berlin", **kwargs: Any) -> list[Any]:
     return busy_intervals(text, **{**WINDOW, **kwargs}, default_tz=default_tz)
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, sec: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, sec, tzinfo=UTC)
 
 
 def test_single_event_with_a_zone() -> None:
@@ -185,7 +185,7 @@ def test_a_secondly_rule_from_long_ago_is_refused_at_once() -> None:
 
 def test_a_minutely_rule_in_the_window_is_capped_at_max_instances() -> None:
     text = calendar(vevent("DTSTART:20270105T000000Z", "DURATION:PT30S", "RRULE:FREQ=MINUTELY"))
-    window = {"window_start": utc(2027, 1, 5), "window_end": utc(2027, 1, 6)}
+    window: dict[str, Any] = {"window_start": utc(2027, 1, 5), "window_end": utc(2027, 1, 6)}
     with pytest.raises(TooManyInstances, match="more than 1000 instances") as raised:
         busy(text, **window)
     assert raised.value.limit == 1000

@@ -43,7 +43,7 @@ def test_appointment_is_frozen_and_keyword_only(samples: Any) -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         samples.booked.revision = 2
     with pytest.raises(TypeError):
-        Appointment("Zx3k9Qp2Lm7Rt5Vw_a-1", 1)  # type: ignore[misc]
+        Appointment("Zx3k9Qp2Lm7Rt5Vw_a-1", 1)  # type: ignore[call-arg]
 
 
 @pytest.mark.parametrize(

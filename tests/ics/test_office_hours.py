@@ -128,7 +128,7 @@ def test_a_day_off_on_the_first_occurrence_is_excluded(samples: Any) -> None:
     monday = next(
         item for item in office_hours_items(**samples.office_hours) if "weekly-1" in item.key
     )
-    event = Calendar.from_ical(monday.ics).walk("VEVENT")[0]
+    event = Calendar.from_ical(monday.ics).events[0]
     assert event.start == datetime(2027, 3, 15, 9, tzinfo=LA)
     assert event.exdates == [datetime(2027, 3, 15, 9, tzinfo=LA)]
 

@@ -7,10 +7,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from icalendar import Calendar, Timezone
+from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
 
 from ics import invite
 from ics._calendar import vtimezone
+
+
+def _instant(value: date | datetime) -> datetime:
+    assert isinstance(value, datetime)
+    return value.astimezone(UTC)
 
 
 def _lines(data: bytes) -> list[str]:
@@ -36,16 +41,18 @@ def test_local_time_in_dtstart_for_coach_and_client(
     lines = _lines(data)
     assert f"DTSTART;TZID={tz}:{start}" in lines
     assert f"DTEND;TZID={tz}:{end}" in lines
-    event = Calendar.from_ical(data).walk("VEVENT")[0]
-    assert event.start.astimezone(UTC) == appointment.start.astimezone(UTC)
+    event = Calendar.from_ical(data).events[0]
+    assert _instant(event.start) == appointment.start.astimezone(UTC)
 
 
 def test_the_same_instant_for_both_sides(samples: Any) -> None:
     booked = samples.booked
     starts = {
-        Calendar.from_ical(invite(booked, uid_domain=samples.domain, tz=tz, now=samples.now))
-        .walk("VEVENT")[0]
-        .start.astimezone(UTC)
+        _instant(
+            Calendar.from_ical(invite(booked, uid_domain=samples.domain, tz=tz, now=samples.now))
+            .events[0]
+            .start
+        )
         for tz in (booked.coach_tz, booked.client_tz)
     }
     assert starts == {datetime(2027, 3, 15, 16, 0, tzinfo=UTC)}
@@ -68,7 +75,11 @@ ZONES = [
 
 def _onsets(timezone: Timezone) -> list[tuple[datetime, timedelta, timedelta]]:
     found = []
-    for observance in [*timezone.standard, *timezone.daylight]:
+    observances: list[TimezoneStandard | TimezoneDaylight] = [
+        *timezone.standard,
+        *timezone.daylight,
+    ]
+    for observance in observances:
         for onset in [observance.DTSTART, *(rdate for rdate, _ in observance.rdates)]:
             found.append((onset, observance.TZOFFSETFROM, observance.TZOFFSETTO))
     return sorted(found)
@@ -119,5 +130,5 @@ def test_vtimezone_gives_the_right_offsets_to_a_reader_that_uses_it() -> None:
             + local.encode()
             + b"\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
         )
-        event = Calendar.from_ical(text).walk("VEVENT")[0]
-        assert event.start.astimezone(UTC) == utc, local
+        event = Calendar.from_ical(text).events[0]
+        assert _instant(event.start) == utc, local

@@ -114,7 +114,7 @@ def test_every_output_passes_vobject_validation(
     )
     for theirs, mine in zip(
         sorted(again.contents.get("vevent", []), key=lambda event: event.uid.value),
-        sorted(ours.walk("VEVENT"), key=lambda event: str(event["UID"])),
+        sorted(ours.events, key=lambda event: str(event["UID"])),
         strict=True,
     ):
         assert theirs.summary.value == mine["SUMMARY"]
