@@ -1,22 +1,21 @@
 """Keeping the expansion of recurring events bounded.
 
-recurring-ical-events hands every RRULE to dateutil, which walks the rule from DTSTART:
-a rule that fires every second and started a year ago costs 31 million steps before the
-window is even reached, and a rule that can never fire (``FREQ=SECONDLY;BYMONTH=2;
-BYMONTHDAY=31``) is walked to the year 9999, COUNT or not. Two defences, applied to a
-calendar before it is expanded:
+recurring-ical-events hands every RRULE to dateutil, which walks the rule from DTSTART
+until it passes the end of the range asked for. Two ways that walk can run away:
 
-- :func:`check_cost` bounds the steps from DTSTART to a horizon from above, without
-  expanding anything, and raises :class:`TooManyInstances` over budget;
-- :func:`clamp` gives every RRULE an UNTIL no later than that horizon, so no walk goes
-  past it. COUNT is kept (dateutil stops at whichever comes first), so the instances
-  before the horizon are exactly the rule's.
+- a rule that fires every second and started a year ago costs 31 million steps before
+  the window is even reached: :func:`check_cost` bounds the steps from DTSTART to a
+  horizon from above, without expanding anything, and raises
+  :class:`TooManyInstances` over budget;
+- dateutil stops only at an instance past the range (or past UNTIL, or after COUNT of
+  them), so a rule whose filters match nothing (``FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30``)
+  is walked to the year 9999, whatever its COUNT or UNTIL: :func:`drop_never_firing`
+  removes such rules, and the event happens at DTSTART only, as RFC 5545 counts DTSTART
+  as the first instance. Because the Gregorian calendar repeats every 400 years, a
+  filter that matches nothing in 400 years matches nothing ever, which is cheap to test.
 
-dateutil only looks at UNTIL when it finds an instance, so a rule whose day filter
-matches no day at all would still be walked to the year 9999; :func:`clamp` drops such
-rules (the event then happens at DTSTART only, as RFC 5545 counts DTSTART as the first
-instance). Because the Gregorian calendar repeats every 400 years, a day filter that
-matches nothing in 400 years matches nothing ever, and that is cheap to test.
+A rule that does fire reaches its next instance within one such cycle, so once both
+checks pass the walk is bounded.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from icalendar import Component, vRecur
 
 from .errors import InvalidCalendar, TooManyInstances
 
-__all__ = ["check_cost", "clamp", "is_infinite", "period_seconds", "rules_of"]
+__all__ = ["check_cost", "drop_never_firing", "is_infinite", "period_seconds", "rules_of"]
 
 _FREQ_SECONDS = {
     "SECONDLY": 1,
@@ -107,7 +106,9 @@ def check_cost(component: Component, *, horizon: datetime, budget: int) -> None:
     gap the rule allows between instances, which also bounds dateutil's own steps.
 
     Raises:
-        TooManyInstances: over budget, or BYSETPOS with a period shorter than a month.
+        TooManyInstances: over budget, BYSETPOS with a period shorter than a month, or a
+            period shorter than a day with both INTERVAL and BY filters (no bound on the
+            walk is known for those, and calendar apps do not make them).
         InvalidCalendar: for an RRULE without FREQ, with an unknown FREQ or a bad INTERVAL.
     """
     uid = str(component.get("UID", ""))
@@ -122,6 +123,14 @@ def check_cost(component: Component, *, horizon: datetime, budget: int) -> None:
             raise InvalidCalendar(f"RRULE of {uid} has a bad INTERVAL") from exc
         if interval < 1:
             raise InvalidCalendar(f"RRULE of {uid} has INTERVAL below 1")
+        filtered = any(name.startswith("BY") for name in rule)
+        if interval > 1 and filtered and _FREQ_SECONDS[freq] < _FREQ_SECONDS["DAILY"]:
+            raise TooManyInstances(
+                f"recurring event {uid} is not expanded: FREQ={freq} with INTERVAL and "
+                "filters can miss every instance and never stop",
+                uid=uid,
+                limit=budget,
+            )
         if "BYSETPOS" in rule and freq not in _BYSETPOS_FREQS:
             raise TooManyInstances(
                 f"recurring event {uid} is not expanded: BYSETPOS with FREQ={freq} can take "
@@ -134,7 +143,7 @@ def check_cost(component: Component, *, horizon: datetime, budget: int) -> None:
             end = min(end, _naive_utc(rule["UNTIL"][0]))
         span = (end - start).total_seconds()
         steps = int(max(span, 0) // _granularity(rule, freq)) + 1
-        if "COUNT" in rule and not any(name.startswith("BY") for name in rule):
+        if "COUNT" in rule and not filtered:
             # Every period yields an instance, so the walk ends after COUNT of them.
             steps = min(steps, int(rule["COUNT"][0]))
         if steps > budget:
@@ -146,67 +155,64 @@ def check_cost(component: Component, *, horizon: datetime, budget: int) -> None:
             )
 
 
-def _never_fires(rule: vRecur, start: date | datetime) -> bool:
-    """True if the rule's filters (BYMONTH, BYMONTHDAY, BYDAY, BYSETPOS...) match nothing.
+def _no_instance(parts: dict[str, list[object]], start: date | datetime) -> bool:
+    """True if the rule ``parts`` (no COUNT or UNTIL) fires nowhere in the 400 years that
+    end in the year 9999, starting from the same place in the cycle as ``start``.
 
-    Tested over the last 400-year cycle before the year 9999, from the same place in the
-    cycle as ``start``, without COUNT, UNTIL and INTERVAL (fewer limits, so an empty
-    result is conclusive). Monthly and yearly rules are tested as they are; shorter
-    periods are tested as a yearly rule over their day filter (every month listed, so
-    that BYDAY ordinals keep meaning "within the month"), which is how they are cheap.
+    Shifting by whole 400-year cycles moves DTSTART by whole days, weeks and months onto
+    an identical calendar, so those years behave like the 400 years from ``start``, and
+    the walk ends at 9999 rather than going on.
 
     Raises:
         InvalidCalendar: if dateutil rejects the rule.
     """
-    period_seconds(rule)  # a missing or unknown FREQ is an error, not "never"
-    freq = str(rule["FREQ"][0]).upper()
-    if freq in _BYSETPOS_FREQS:
-        parts = {
-            name: list(values)
-            for name, values in rule.items()
-            if name not in ("FREQ", "COUNT", "UNTIL", "INTERVAL")
-        }
-    else:
-        parts = {name: list(rule[name]) for name in _DAY_PARTS if name in rule}
-        if parts:
-            parts.setdefault("BYMONTH", list(range(1, 13)))
-            parts.pop("BYWEEKNO", None)
-        freq = "YEARLY"
-    if not parts:
-        return False
     if not isinstance(start, datetime):
         start = datetime(start.year, start.month, start.day)
     year = 10000 - _CYCLE_YEARS + start.year % _CYCLE_YEARS
     probe_start = start.replace(year=year, tzinfo=None)
-    probe = vRecur({"FREQ": [freq], **parts}).to_ical().decode()
+    probe = vRecur(parts).to_ical().decode()
     try:
         return rrulestr(probe, dtstart=probe_start).after(probe_start, inc=True) is None
     except (ValueError, TypeError) as exc:
         raise InvalidCalendar(f"cannot read the recurrence rule {probe!r}: {exc}") from exc
 
 
-def clamp(component: Component, *, horizon: datetime) -> None:
-    """Give each RRULE of ``component`` an UNTIL no later than ``horizon`` (aware).
+def _never_fires(rule: vRecur, start: date | datetime) -> bool:
+    """True if the rule's filters (BYMONTH, BYDAY, BYSETPOS...) and INTERVAL match nothing.
 
-    UNTIL takes DTSTART's form, as RFC 5545 section 3.3.10 asks: a DATE for all-day
-    events, UTC for zoned times, a floating time for floating ones. Rules whose day
-    filter can never match are removed.
+    Monthly and yearly rules are probed as they are (without COUNT and UNTIL). Shorter
+    periods are first probed as a yearly rule over their day filter (every month listed,
+    so that BYDAY ordinals keep meaning "within the month"), which is cheap; a daily or
+    weekly rule with an INTERVAL can miss every matching day (every 7th day, on another
+    weekday), so it is then probed as it is, over 400 years at most.
+
+    Raises:
+        InvalidCalendar: if dateutil rejects the rule.
+    """
+    period_seconds(rule)  # a missing or unknown FREQ is an error, not "never"
+    freq = str(rule["FREQ"][0]).upper()
+    as_is = {name: list(values) for name, values in rule.items() if name not in ("COUNT", "UNTIL")}
+    if freq in _BYSETPOS_FREQS:
+        return len(as_is) > 1 and _no_instance(as_is, start)
+    days = {name: list(rule[name]) for name in _DAY_PARTS if name in rule}
+    if not days:
+        return False
+    days.setdefault("BYMONTH", list(range(1, 13)))
+    days.pop("BYWEEKNO", None)
+    if _no_instance({"FREQ": ["YEARLY"], **days}, start):
+        return True
+    return freq in ("DAILY", "WEEKLY") and "INTERVAL" in rule and _no_instance(as_is, start)
+
+
+def drop_never_firing(component: Component) -> None:
+    """Remove the RRULEs of ``component`` whose filters can never match.
 
     Raises:
         InvalidCalendar: if a rule cannot be read.
     """
     start = _dtstart(component)
-    if not isinstance(start, datetime):
-        limit: date | datetime = horizon.astimezone(UTC).date()
-    elif start.tzinfo is None:
-        limit = horizon.astimezone(UTC).replace(tzinfo=None)
-    else:
-        limit = horizon.astimezone(UTC)
     rules = rules_of(component)
     kept = [rule for rule in rules if not _never_fires(rule, start)]
-    for rule in kept:
-        if "UNTIL" not in rule or _naive_utc(rule["UNTIL"][0]) > _naive_utc(limit):
-            rule["UNTIL"] = [limit]
     if len(kept) != len(rules):
         component.pop("RRULE")
         for rule in kept:

@@ -8,7 +8,6 @@ RECURRENCE-ID overrides are expanded by ``recurring-ical-events``.
 
 from __future__ import annotations
 
-import warnings
 from collections import Counter
 from datetime import date, datetime, timedelta
 
@@ -16,7 +15,7 @@ import recurring_ical_events
 from icalendar import Component, Event
 
 from ._parse import check_component, parse, to_utc
-from ._recurrence import check_cost, clamp, rules_of
+from ._recurrence import check_cost, drop_never_firing, rules_of
 from .errors import InvalidCalendar, TooManyInstances
 from .model import check_zone
 
@@ -44,11 +43,8 @@ def expand(calendar: Component, *, name: str, start: datetime, end: datetime) ->
         InvalidCalendar: if recurring-ical-events cannot read the recurrence.
     """
     try:
-        with warnings.catch_warnings():
-            # clamp() may put UNTIL next to COUNT, which dateutil accepts but warns about.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            query = recurring_ical_events.of(calendar, components=[name])
-            instances: list[Component] = query.between(start, end)
+        query = recurring_ical_events.of(calendar, components=[name])
+        instances: list[Component] = query.between(start, end)
     except recurring_ical_events.InvalidCalendar as exc:
         raise InvalidCalendar(f"cannot expand the recurrence: {exc}") from exc
     except (ValueError, TypeError) as exc:
@@ -118,7 +114,7 @@ def busy_intervals(
     for event in calendar.walk("VEVENT"):
         check_component(event)
         if rules_of(event):
-            clamp(event, horizon=horizon)
+            drop_never_firing(event)
             check_cost(event, horizon=horizon, budget=STEPS_PER_INSTANCE * max_instances)
     counts: Counter[str] = Counter()
     result: list[tuple[datetime, datetime]] = []

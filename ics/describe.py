@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Component, Event, Journal, Todo
 
 from ._parse import check_component, parse, to_utc
-from ._recurrence import check_cost, clamp, is_infinite, period_seconds, rules_of
+from ._recurrence import check_cost, drop_never_firing, is_infinite, period_seconds, rules_of
 from .busy import PAD, expand
 from .errors import InvalidCalendar, TooManyInstances
 from .model import check_zone
@@ -128,12 +128,12 @@ def _last_end(calendar: Calendar, name: str, zone: ZoneInfo, first: datetime) ->
     """
     original = calendar
     for horizon in _horizons(_components(original)[2], zone, first):
-        calendar = copy.deepcopy(original)  # clamp() changes the rules
+        calendar = copy.deepcopy(original)  # drop_never_firing() changes the rules
         components = _components(calendar)[2]
         try:
             for component in components:
                 if rules_of(component):
-                    clamp(component, horizon=horizon)
+                    drop_never_firing(component)
                     check_cost(component, horizon=horizon, budget=STEP_BUDGET)
             if not all(_count_finished(item, name, horizon) for item in components):
                 continue

@@ -44,7 +44,9 @@ def feed(
         name: the calendar's display name (NAME and X-WR-CALNAME).
         uid_domain: host name on the right of each UID.
         tz: IANA zone of the feed's owner; event times are given in it.
-        now: DTSTAMP of every event; defaults to the current time.
+        now: DTSTAMP of every event; defaults to the current time. Pass a stable value
+            (such as the latest change among the appointments) so that the bytes, and
+            the ETags made from them, change only when the data does.
         refresh: how often apps should refetch (REFRESH-INTERVAL and X-PUBLISHED-TTL).
         description: optional DESCRIPTION and X-WR-CALDESC.
         x_wr_timezone: also name ``tz`` in X-WR-TIMEZONE, the display zone some apps use.
@@ -102,6 +104,8 @@ def appointment_item(
         ValueError: if ``tz`` is not an IANA zone, ``uid_domain`` is not a host name or
             ``now`` is naive.
     """
+    # ``now`` should be stable here too (e.g. when the appointment last changed): the
+    # resource's ETag is made from these bytes.
     zone = check_zone(tz)
     calendar = new_calendar()
     calendar.add_component(appointment_event(appointment, uid_domain=uid_domain, tz=tz, now=now))

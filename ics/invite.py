@@ -84,8 +84,9 @@ def download(
 
     It is a ``METHOD:PUBLISH`` calendar (RFC 5546 section 3.2.1) holding the one event with
     the same UID and SEQUENCE as the invites, so importing it next to a mailed invite
-    does not make a duplicate. PUBLISH does not allow ATTENDEE, so the client is named in
-    the summary only. A cancelled appointment downloads with ``STATUS:CANCELLED``.
+    does not make a duplicate. PUBLISH does not allow ATTENDEE, so the file lists none
+    (the default summary names the client). A cancelled appointment downloads with
+    ``STATUS:CANCELLED``.
 
     Raises:
         ValueError: as :func:`invite`.
