@@ -3,8 +3,9 @@
 Written in the transaction of the PUT, DELETE, MOVE or PROPPATCH that changed them, under the
 coach's advisory lock (``lock_coach``), which is the lock every booking takes too: a booking
 either sees the new busy time or commits before it. Recurring events are expanded from the
-rules' clock to the coach's booking horizon plus a margin; ``refresh_due`` re-expands them
-when the horizon moves past that margin.
+rules' clock to the coach's booking horizon plus a margin (``caldav_items.busy_until``);
+``refresh_due``, run at the start of each of the coach's requests, expands them again when the
+horizon reaches that point.
 """
 
 from __future__ import annotations
@@ -85,6 +86,14 @@ def replace(
             refs.append(ref)
             starts.append(lo)
             ends.append(hi)
+    recurring = [ref for ref, text in pairs if text is not None and _recurs(text)]
+    cur.execute(
+        "UPDATE caldav_items i SET busy_until = CASE WHEN r = ANY(%s) THEN %s::timestamptz END"
+        " FROM caldav_collections c, users u, unnest(%s::text[]) AS r"
+        " WHERE c.id = i.collection_id AND u.id = c.owner_id AND u.slug = %s"
+        " AND r = '/' || u.slug || '/' || c.name || '/' || i.href",
+        (recurring, end, [ref for ref, _ in pairs], owner),
+    )
     if refs:
         cur.execute(
             "INSERT INTO busy_intervals (coach_id, during, source, source_ref)"
@@ -94,6 +103,27 @@ def replace(
             (refs, starts, ends, owner),
         )
     log.debug("busy time of %s: %d intervals from %d items", owner, len(refs), len(pairs))
+
+
+def _recurs(text: str) -> bool:
+    return "\nRRULE" in text or "\nRDATE" in text
+
+
+def refresh_due(cur: Cursor, owner: str, limit: int) -> int:
+    """Expands again the recurring busy events of ``owner`` whose expansion the booking horizon
+    has reached; returns how many. Cheap when there are none (an index lookup)."""
+    cur.execute(
+        "SELECT c.name, i.href, i.body FROM caldav_items i"
+        " JOIN caldav_collections c ON c.id = i.collection_id"
+        " JOIN users u ON u.id = i.owner_id"
+        " WHERE u.slug = %s AND i.owner_id = u.id AND i.busy_until IS NOT NULL"
+        " AND i.busy_until < clock() + rule_duration('booking_horizon', u.id) AND c.blocking",
+        (owner,),
+    )
+    due = [(source_ref(owner, name, href), body) for name, href, body in cur.fetchall()]
+    if due:
+        replace(cur, owner, due, limit)
+    return len(due)
 
 
 def replace_collection(cur: Cursor, owner: str, name: str, blocking: bool, limit: int) -> None:

@@ -64,6 +64,7 @@ class Storage(storage.BaseStorage):
                     session.owner_lock(current, user)
                 if user:
                     cur.execute("SELECT caldav_ensure_home()")
+                    busy.refresh_due(cur, user, self.options.busy_instance_limit)
                 yield
 
     def cursor(self, owner: str) -> AbstractContextManager[Cursor]:

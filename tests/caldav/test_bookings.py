@@ -139,3 +139,27 @@ def test_event_over_a_booking_is_stored_and_listed_as_conflict(dav: Dav, world: 
     with world.db.transaction(world.x, now=NOW) as cur:
         cur.execute("SELECT appointment, source_ref FROM coach_conflicts")
         assert cur.fetchall() == [(call.token, path)]
+
+
+def test_recurring_busy_time_follows_the_horizon(
+    db_url: str, dav: Dav, coach: Login, world: World
+) -> None:
+    from caldav_plugin.service import make_app
+
+    ref = f"/{world.x}/busy/gym.ics"
+    weekly = h.event("gym", "20261229T170000Z", "20261229T180000Z", rrule="FREQ=WEEKLY;BYDAY=TU")
+    dav("PUT", ref, weekly)
+
+    def last_busy() -> datetime:
+        with world.db.transaction() as cur:
+            cur.execute(
+                "SELECT max(upper(during)) FROM busy_intervals WHERE source_ref = %s", (ref,)
+            )
+            return cur.fetchone()[0]
+
+    before = last_busy()
+    later = NOW + timedelta(days=100)
+    Dav(make_app(db_url, {"storage": {"clock": later.isoformat()}}), coach)(
+        "PROPFIND", f"/{world.x}/", Depth="0"
+    )
+    assert last_busy() > later + timedelta(days=90) > before
