@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import BaseConverter
 
 from booking_web import (
     account,
@@ -26,6 +27,13 @@ from booking_web import (
     timefmt,
 )
 from booking_web.config import config_from_settings
+
+
+class PublicToken(BaseConverter):
+    """A path segment holding a public identifier (appointment token, slug, handle): URL-safe
+    base64 letters only, so '<token>.ics' and '<token>' never match the same path."""
+
+    regex = r"[A-Za-z0-9_-]{1,100}"
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -53,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault(
         "SESSION_COOKIE_SECURE", str(app.config["BASE_URL"]).startswith("https://")
     )
+    app.url_map.converters["token"] = PublicToken
     security.init_app(app)
     timefmt.init_app(app)
     errors.init_app(app)

@@ -86,7 +86,7 @@ def create_token() -> ResponseReturnValue:
     return _page(201, new_token=secret)
 
 
-@bp.post("/account/tokens/<handle>/revoke")
+@bp.post("/account/tokens/<token:handle>/revoke")
 @login_required
 def revoke_token(handle: str) -> ResponseReturnValue:
     """Revokes one of the user's API tokens."""

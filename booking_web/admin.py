@@ -69,7 +69,7 @@ def add_user() -> ResponseReturnValue:
     return redirect(url_for("admin.users"), 303)
 
 
-@bp.post("/users/<slug>/active")
+@bp.post("/users/<token:slug>/active")
 @role_required("admin")
 def set_active(slug: str) -> ResponseReturnValue:
     """Deactivates (ending coaching and cancelling future calls) or reactivates an account."""

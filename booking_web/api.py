@@ -118,7 +118,7 @@ def availability() -> ResponseReturnValue:
         else:
             info = queries.coach_info(db(), current.slug, rules_now())
             if info is None:
-                raise errors.NoCoachingRelationship("Say whose free time: ?coach=<slug>.")
+                raise errors.NoCoachingRelationship("Say whose free time: ?coach=<token:slug>.")
             coach = info.coach.slug
     slots = booking.free_slots(db(), current.slug, coach[:100], start, end, now=rules_now())
     return jsonify(
@@ -151,13 +151,13 @@ def book() -> ResponseReturnValue:
     return response
 
 
-@bp.get("/appointments/<token>")
+@bp.get("/appointments/<token:token>")
 def appointment(token: str) -> ResponseReturnValue:
     """One call."""
     return jsonify(_appointment(_call(token)))
 
 
-@bp.patch("/appointments/<token>")
+@bp.patch("/appointments/<token:token>")
 def move(token: str) -> ResponseReturnValue:
     """Moves a call to a new start, atomically."""
     body = _body()
@@ -165,14 +165,14 @@ def move(token: str) -> ResponseReturnValue:
     return jsonify(_appointment(_call(moved.token)))
 
 
-@bp.delete("/appointments/<token>")
+@bp.delete("/appointments/<token:token>")
 def cancel(token: str) -> ResponseReturnValue:
     """Cancels a call (it stays, with status cancelled)."""
     cancelled = booking.cancel(db(), actor(), token[:100], now=rules_now())
     return jsonify(_appointment(_call(cancelled.token)))
 
 
-@bp.get("/appointments/<token>.ics")
+@bp.get("/appointments/<token:token>.ics")
 def appointment_ics(token: str) -> ResponseReturnValue:
     """The call as an .ics file."""
     found = _call(token)

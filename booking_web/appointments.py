@@ -51,7 +51,7 @@ def mine() -> ResponseReturnValue:
     )
 
 
-@bp.get("/appointments/<token>")
+@bp.get("/appointments/<token:token>")
 @login_required
 def detail(token: str) -> ResponseReturnValue:
     """One call: when, with whom, and what can be done with it."""
@@ -60,7 +60,7 @@ def detail(token: str) -> ResponseReturnValue:
     return render_template("appointment.html", call=found, changeable=changeable)
 
 
-@bp.get("/appointments/<token>.ics")
+@bp.get("/appointments/<token:token>.ics")
 @login_required
 def download(token: str) -> ResponseReturnValue:
     """The call as an .ics file for any calendar app (METHOD:PUBLISH, the invites' UID)."""
@@ -81,7 +81,7 @@ def ics_response(found: queries.Call, base_url: str, zone: str, now: datetime) -
     )
 
 
-@bp.get("/appointments/<token>/move")
+@bp.get("/appointments/<token:token>/move")
 @login_required
 def move_week(token: str) -> ResponseReturnValue:
     """The week of free slots to move a call to."""
@@ -102,7 +102,7 @@ def move_week(token: str) -> ResponseReturnValue:
     )
 
 
-@bp.get("/appointments/<token>/move/confirm")
+@bp.get("/appointments/<token:token>/move/confirm")
 @login_required
 def move_confirm(token: str) -> ResponseReturnValue:
     """Asks to confirm the new time."""
@@ -112,7 +112,7 @@ def move_confirm(token: str) -> ResponseReturnValue:
     return render_template("move_confirm.html", call=found, start=start, errors={})
 
 
-@bp.post("/appointments/<token>/move")
+@bp.post("/appointments/<token:token>/move")
 @login_required
 def move(token: str) -> ResponseReturnValue:
     """Moves the call: the old time is given up only if the new one is taken."""
@@ -129,7 +129,7 @@ def move(token: str) -> ResponseReturnValue:
     return redirect(url_for("appointments.detail", token=moved.token), 303)
 
 
-@bp.get("/appointments/<token>/cancel")
+@bp.get("/appointments/<token:token>/cancel")
 @login_required
 def cancel_confirm(token: str) -> ResponseReturnValue:
     """Asks to confirm the cancellation."""
@@ -138,7 +138,7 @@ def cancel_confirm(token: str) -> ResponseReturnValue:
     return render_template("cancel.html", call=found, errors={})
 
 
-@bp.post("/appointments/<token>/cancel")
+@bp.post("/appointments/<token:token>/cancel")
 @login_required
 def cancel(token: str) -> ResponseReturnValue:
     """Cancels the call."""

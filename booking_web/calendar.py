@@ -77,7 +77,7 @@ def new_app_password() -> ResponseReturnValue:
     return _page(201, app_password=secret)
 
 
-@bp.post("/calendar/app-passwords/<handle>/revoke")
+@bp.post("/calendar/app-passwords/<token:handle>/revoke")
 @login_required
 def revoke_app_password(handle: str) -> ResponseReturnValue:
     """Revokes an app password."""
@@ -87,7 +87,7 @@ def revoke_app_password(handle: str) -> ResponseReturnValue:
     return redirect(url_for("calendar.page"), 303)
 
 
-@bp.get("/feed/<secret>.ics")
+@bp.get("/feed/<token:secret>.ics")
 def feed(secret: str) -> ResponseReturnValue:
     """The private feed: the owner's calls as a calendar to subscribe to. No session needed."""
     owner = queries.feed_owner(db(), secret) if len(secret) <= 100 else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from officehours.errors import InvalidInput, OfficeHoursError, _error
@@ -108,15 +109,20 @@ def _domain(exc: OfficeHoursError) -> Response | tuple[str, int]:
     return render_template("error.html", error=exc, code=exc.code), exc.http_status
 
 
-def _http(exc: HTTPException) -> Response | tuple[str, int] | HTTPException:
+def _http(exc: HTTPException) -> ResponseReturnValue:
     status = exc.code or 500
     if status < 400:
         return exc
     code = HTTP_CODES.get(status, "error")
     title = exc.name
+    # Allow (405), Retry-After and the like travel with the translated answer.
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
     if _wants_problem():
-        return problem(status, code, title, exc.description)
-    return render_template("error.html", error=exc, code=code, title=title), status
+        response = problem(status, code, title, exc.description)
+        response.headers.extend(headers)
+        return response
+    page = render_template("error.html", error=exc, code=code, title=title)
+    return page, status, headers
 
 
 def _unexpected(exc: Exception) -> Response | tuple[str, int]:
