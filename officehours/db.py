@@ -11,7 +11,6 @@ from typing import Any
 import psycopg2
 import psycopg2.extensions
 import psycopg2.extras
-import psycopg2.pool
 
 from officehours import errors
 
@@ -30,27 +29,43 @@ class Database:
 
     def __init__(self, url: str, *, max_connections: int = 10) -> None:
         self.url = url
-        self._pool = psycopg2.pool.ThreadedConnectionPool(
-            0, max_connections, url, options="-c TimeZone=UTC", application_name="officehours"
-        )
+        # Connections are opened when first needed and kept: opening one costs far more than
+        # any booking. The semaphore bounds how many exist; the list holds the idle ones.
         self._slots = threading.BoundedSemaphore(max_connections)
+        self._idle: list[psycopg2.extensions.connection] = []
+        self._lock = threading.Lock()
+        self._closed = False
 
     def close(self) -> None:
-        """Closes every pooled connection."""
-        self._pool.closeall()
+        """Closes every idle connection (those in use close when they come back)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+            self._closed = True
+        for conn in idle:
+            conn.close()
+
+    def _open(self) -> psycopg2.extensions.connection:
+        return psycopg2.connect(self.url, options="-c TimeZone=UTC", application_name="officehours")
 
     @contextmanager
     def connection(self) -> Iterator[psycopg2.extensions.connection]:
         """A pooled connection, waiting for one when all are in use."""
         with self._slots:
-            conn = self._pool.getconn()
+            with self._lock:
+                conn = self._idle.pop() if self._idle else None
+            if conn is None:
+                conn = self._open()
             try:
                 yield conn
             finally:
-                broken = conn.closed != 0
-                if not broken and conn.status != psycopg2.extensions.STATUS_READY:
+                if conn.closed == 0 and conn.status != psycopg2.extensions.STATUS_READY:
                     conn.rollback()
-                self._pool.putconn(conn, close=broken)
+                with self._lock:
+                    keep = conn.closed == 0 and not self._closed
+                    if keep:
+                        self._idle.append(conn)
+                if not keep:
+                    conn.close()
 
     @contextmanager
     def transaction(

@@ -165,6 +165,7 @@ BY_CONSTRAINT: dict[str, type[OfficeHoursError]] = {
     "office_hours_exception_no_overlap": OfficeHoursOverlap,
     "busy_interval_bounded": RangeNotPositive,
     "busy_interval_source_known": InvalidInput,
+    "rule_definition_type_known": InvalidInput,
     "business_rule_one_per_scope": Conflict,
     "business_rule_one_value": InvalidRuleValue,
     "rule_slot_length_sane": InvalidRuleValue,
@@ -180,6 +181,28 @@ BY_CONSTRAINT: dict[str, type[OfficeHoursError]] = {
     "app_password_handle_unique": Conflict,
     "app_password_hash_unique": Conflict,
     "app_password_label_sane": InvalidLabel,
+    # The mail outbox (0006): only the mailer and operators write it.
+    "mail_outbox_public_id_unique": Conflict,
+    "mail_outbox_one_per_change": Conflict,
+    "mail_outbox_attempts_sane": InvalidInput,
+    "mail_outbox_finished_matches_state": InvalidInput,
+    "mail_outbox_revision_positive": InvalidInput,
+    # CalDAV storage (0010).
+    "caldav_change_in_owners_collection": InvalidInput,
+    "caldav_change_one_per_href": Conflict,
+    "caldav_collection_id_owner_unique": Conflict,
+    "caldav_collection_kind_known": InvalidInput,
+    "caldav_collection_name_sane": InvalidInput,
+    "caldav_collection_name_unique": Conflict,
+    "caldav_collection_props_object": InvalidInput,
+    "caldav_collection_revision_counts": InvalidInput,
+    "caldav_item_href_sane": InvalidInput,
+    "caldav_item_href_unique": Conflict,
+    "caldav_item_in_owners_collection": InvalidInput,
+    "caldav_item_uid_unique": Conflict,
+    # The website's sign-in and calendar feeds (0020).
+    "feed_token_hash_unique": Conflict,
+    "feed_token_one_active_per_user": Conflict,
 }
 
 

@@ -169,7 +169,7 @@ COMMENT ON TABLE appointment_history IS 'Every change of every appointment: who,
 -- Business rules: each rule has one type, and CHECKs keep every value sane.
 CREATE TABLE rule_definitions (
     name        text PRIMARY KEY,
-    value_type  text NOT NULL CHECK (value_type IN ('duration', 'count')),
+    value_type  text NOT NULL CONSTRAINT rule_definition_type_known CHECK (value_type IN ('duration', 'count')),
     description text NOT NULL
 );
 COMMENT ON TABLE rule_definitions IS 'The business rules there are, with the type of value each takes.';
