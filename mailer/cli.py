@@ -49,6 +49,30 @@ def run(settings: Settings, db: Database, *, once: bool = False, poll_seconds: f
     return 0
 
 
+def _add_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--once", action="store_true", help="send what is due, then exit")
+    parser.add_argument(
+        "--poll", type=float, default=5.0, metavar="SECONDS", help="look for due mail this often"
+    )
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Adds ``officehours mailer`` to the command line (entry point ``officehours.commands``)."""
+    parser = commands.add_parser(
+        "mailer",
+        help="send the mail in the outbox until stopped",
+        description="Send the mail in the outbox (SMTP_URL, or .eml files in "
+        "OFFICEHOURS_OUTBOX_DIR) until stopped.",
+    )
+    _add_options(parser)
+
+    def handler(args: argparse.Namespace, db: Database) -> int:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        return run(args.settings, db, once=args.once, poll_seconds=args.poll)
+
+    parser.set_defaults(run=handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m mailer``; needs DATABASE_URL. Returns the exit status."""
     parser = argparse.ArgumentParser(
@@ -56,10 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Send the mail in the outbox (SMTP_URL, or .eml files in "
         "OFFICEHOURS_OUTBOX_DIR) until stopped.",
     )
-    parser.add_argument("--once", action="store_true", help="send what is due, then exit")
-    parser.add_argument(
-        "--poll", type=float, default=5.0, metavar="SECONDS", help="look for due mail this often"
-    )
+    _add_options(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:

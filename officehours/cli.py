@@ -7,6 +7,7 @@ import dataclasses
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
+from importlib.metadata import entry_points
 from zoneinfo import ZoneInfo
 
 from officehours import accounts, booking, demo, errors
@@ -193,7 +194,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo-if-empty", action="store_true", help="seed the demo when the database has no users"
     )
     sub.add_parser("migrate", help="apply the database migrations").set_defaults(run=_migrate)
-    sub.add_parser("mailer", help="run the mailer on its own")
 
     user = sub.add_parser("user", help="manage users").add_subparsers(dest="verb", required=True)
     u = user.add_parser("add", help="create a user and print the slug")
@@ -286,6 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="create the demo coach, clients and bookings").set_defaults(
         run=_demo
     )
+    # Commands of the other parts (e.g. `officehours mailer`) come from their entry points.
+    for ep in sorted(entry_points(group="officehours.commands"), key=lambda e: e.name):
+        ep.load()(sub)
     return p
 
 
@@ -305,10 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.caldav:
             settings = dataclasses.replace(settings, caldav=args.caldav)
         return serve(settings, demo_if_empty=args.demo_if_empty)
-    if args.command == "mailer":
-        from officehours.serve import serve
-
-        return serve(settings, only=["mailer"])
+    args.settings = settings
     try:
         with database(settings) as db:
             return int(args.run(args, db))

