@@ -184,7 +184,11 @@ class CollectionPartRead(storage.BaseCollection):
         with self._cursor() as cur:
             rows = store.items_in_range(cur, owner, name, tag, start, end)
         return [
-            (self._make_item(row), simple and (start <= row.start or row.end <= end))
+            (
+                self._make_item(row),
+                simple
+                and ((tag is not None and row.exact) or start <= row.start or row.end <= end),
+            )
             for row in rows
         ]
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from radicale import item as radicale_item
+from radicale.item import filter as radicale_filter
 
 from officehours.db import Cursor
 
@@ -37,6 +38,7 @@ class ItemRow:
     start: int
     end: int
     modified_at: datetime
+    exact: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,16 +98,19 @@ def items(cur: Cursor, owner: str, name: str, hrefs: list[str] | None = None) ->
 def items_in_range(
     cur: Cursor, owner: str, name: str, component: str | None, start: int, end: int
 ) -> list[ItemRow]:
-    """Items whose enclosing range meets (start, end) exactly as Radicale's own prefilter does
-    (``istart < end and iend > start``), with the GiST index doing the coarse work."""
+    """Items whose enclosing range meets (start, end) as Radicale's own prefilter does
+    (``istart < end and iend > start``), with the GiST index doing the coarse work; of items
+    whose instances are known, only those with an instance in the range, flagged exact."""
     cur.execute(
-        f"SELECT {ITEM_COLUMNS} FROM caldav_items"
+        f"SELECT {ITEM_COLUMNS}, instances IS NOT NULL FROM caldav_items"
         " WHERE collection_id = caldav_collection(%s, %s)"
         " AND (%s::text IS NULL OR component = %s)"
         " AND during && tstzrange(to_timestamp(%s), to_timestamp(%s), '[]')"
         " AND lower(during) < to_timestamp(%s) AND upper(during) > to_timestamp(%s)"
+        " AND (instances IS NULL"
+        "      OR instances && tstzrange(to_timestamp(%s), to_timestamp(%s), '[)'))"
         " ORDER BY href",
-        (owner, name, component, component, start, end, end, start),
+        (owner, name, component, component, start, end, end, start, start, end),
     )
     return [_item(row) for row in cur.fetchall()]
 
@@ -179,29 +184,74 @@ def put_items(
     entries: (href, prepared item, source key or None).
     """
     rows = [
-        (href, it.uid, it.name, it.component_name, it.etag, it.serialize(), *it.time_range, key)
+        (
+            href,
+            it.uid,
+            it.name,
+            it.component_name,
+            it.etag,
+            it.serialize(),
+            *it.time_range,
+            key,
+            instances(it),
+        )
         for href, it, key in entries
     ]
     if not rows:
         return
     cur.execute(
         "INSERT INTO caldav_items (collection_id, owner_id, href, uid, name, component, etag,"
-        " body, during, source_key)"
+        " body, during, source_key, instances)"
         " SELECT c.id, c.owner_id, r.href, r.uid, r.name, r.component, r.etag, r.body,"
-        " tstzrange(to_timestamp(r.lo), to_timestamp(r.hi), '[]'), r.key"
+        " tstzrange(to_timestamp(r.lo), to_timestamp(r.hi), '[]'), r.key,"
+        " (SELECT range_agg(tstzrange(to_timestamp((i ->> 0)::float8),"
+        "                             to_timestamp((i ->> 1)::float8), '[)'))"
+        "  FROM jsonb_array_elements(r.inst) AS i)"
         " FROM caldav_collections c, jsonb_to_recordset(%s::jsonb) AS r (href text, uid text,"
-        " name text, component text, etag text, body text, lo bigint, hi bigint, key text)"
+        " name text, component text, etag text, body text, lo bigint, hi bigint, key text,"
+        " inst jsonb)"
         " WHERE c.id = caldav_collection(%s, %s)"
         " ON CONFLICT (collection_id, href) DO UPDATE SET uid = excluded.uid,"
         " name = excluded.name, component = excluded.component, etag = excluded.etag,"
         " body = excluded.body, during = excluded.during, source_key = excluded.source_key,"
+        " instances = excluded.instances,"
         " modified_at = now()",
         (json.dumps([dict(zip(_FIELDS, row, strict=True)) for row in rows]), owner, name),
     )
     _log(cur, owner, name, [row[0] for row in rows], revision, False)
 
 
-_FIELDS = ("href", "uid", "name", "component", "etag", "body", "lo", "hi", "key")
+_FIELDS = ("href", "uid", "name", "component", "etag", "body", "lo", "hi", "key", "inst")
+# Items with more instances than this are left to Radicale's own filter.
+MAX_INSTANCES = 1000
+
+
+def instances(item: radicale_item.Item) -> list[tuple[float, float]] | None:
+    """The ranges Radicale's time-range filter would test for ``item`` (found by Radicale's
+    own visitor, so the answer is the same), or None when endless or too many."""
+    if not item.component_name:
+        return None
+    found: list[tuple[float, float]] = []
+    endless = False
+
+    def on_range(start: datetime, end: datetime, is_recurrence: bool) -> bool:
+        found.append((start.timestamp(), end.timestamp()))
+        return len(found) > MAX_INSTANCES
+
+    def on_infinity(start: datetime) -> bool:
+        nonlocal endless
+        endless = True
+        return True
+
+    try:
+        radicale_filter.visit_time_ranges(
+            item.vobject_item, item.component_name, on_range, on_infinity
+        )
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if endless or len(found) > MAX_INSTANCES or not found or any(e < s for s, e in found):
+        return None
+    return found
 
 
 def delete_items(cur: Cursor, owner: str, name: str, hrefs: list[str], revision: int) -> list[str]:

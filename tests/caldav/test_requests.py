@@ -174,3 +174,25 @@ def test_office_hours_are_weekly_transparent_events(dav: Dav) -> None:
     text = r.get_data(as_text=True)
     assert text.count("RRULE:FREQ=WEEKLY") == 5
     assert "TRANSP:TRANSPARENT" in text and "America/Los_Angeles" in text
+
+
+def test_time_range_query_matches_instances_not_just_the_enclosing_range(dav: Dav) -> None:
+    cal = f"/{dav.login.slug}/busy/"
+    tuesdays = "FREQ=WEEKLY;BYDAY=TU;COUNT=10"
+    dav(
+        "PUT",
+        cal + "tue.ics",
+        h.event("tue", "20270105T170000Z", "20270105T180000Z", rrule=tuesdays),
+    )
+    wednesday = dav(
+        "REPORT", cal, h.time_range_query("20270113T000000Z", "20270114T000000Z"), Depth="1"
+    )
+    assert h.hrefs(wednesday.data) == []
+    tuesday = dav(
+        "REPORT", cal, h.time_range_query("20270112T000000Z", "20270113T000000Z"), Depth="1"
+    )
+    assert h.hrefs(tuesday.data) == [cal + "tue.ics"]
+    after = dav(
+        "REPORT", cal, h.time_range_query("20270401T000000Z", "20270402T000000Z"), Depth="1"
+    )
+    assert h.hrefs(after.data) == []
