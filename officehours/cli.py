@@ -322,3 +322,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def reference() -> str:
+    """Every command's --help, as Markdown (docs/cli.md is made from it)."""
+    import os
+
+    parts = ["# The `officehours` command line\n\n", "Made from `officehours ... --help`.\n"]
+
+    def walk(parser: argparse.ArgumentParser, name: str) -> None:
+        parts.append(f"\n## `{name}`\n\n```\n{parser.format_help().rstrip()}\n```\n")
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub_name, sub in action.choices.items():
+                    walk(sub, f"{name} {sub_name}")
+
+    columns = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "100"  # argparse wraps to the terminal; the docs want one width
+    try:
+        walk(build_parser(), "officehours")
+    finally:
+        if columns is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = columns
+    return "".join(parts)
