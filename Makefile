@@ -22,7 +22,7 @@ deps: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check officehours booking_web caldav_plugin ics tests bench
+	$(BIN)/ruff format --check officehours booking_web caldav_plugin ics mailer tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
