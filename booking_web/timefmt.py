@@ -50,7 +50,7 @@ def when_text(start: datetime, end: datetime | None = None, zone: str | None = N
 
 def when_html(start: datetime, end: datetime | None = None, zone: str | None = None) -> Markup:
     """``when_text`` inside a <time> element carrying the instant."""
-    iso = start.isoformat()
+    iso = start.isoformat(timespec="seconds")
     return Markup('<time datetime="{}">{}</time>').format(iso, escape(when_text(start, end, zone)))
 
 
