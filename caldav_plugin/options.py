@@ -12,11 +12,11 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from radicale import config
 
 from officehours.db import Database
+from officehours.settings import Settings
 
 PLUGIN_CONFIG_SCHEMA: dict[str, dict[str, dict[str, Any]]] = {
     "storage": {
@@ -72,9 +72,7 @@ class Options:
             raise RuntimeError(
                 "set [storage] database_url or the DATABASE_URL environment variable"
             )
-        domain = conf.get("storage", "uid_domain") or (
-            urlsplit(os.environ.get("OFFICEHOURS_BASE_URL", "")).hostname or "officehours.localhost"
-        )
+        domain = conf.get("storage", "uid_domain") or Settings.from_env().uid_domain
         clock_text = conf.get("storage", "clock")
         try:
             clock = datetime.fromisoformat(clock_text) if clock_text else None

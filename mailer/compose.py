@@ -24,8 +24,9 @@ from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
 
 from ics.invite import invite, method_of
-from mailer.job import Job, uid_domain
+from mailer.job import Job
 from mailer.wording import wording
+from officehours.settings import uid_domain
 
 
 @dataclass(frozen=True)

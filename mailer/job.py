@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from ics.model import Appointment, Person
 
@@ -96,18 +96,3 @@ class Job:
             client_tz=self.client.tz,
             url=self.url(base_url),
         )
-
-
-def uid_domain(base_url: str) -> str:
-    """The host name on the right of every appointment UID: the website's host.
-
-    The website's download and the CalDAV items must use the same, or calendars would hold
-    the mailed invite and the subscribed item as two events.
-
-    Raises:
-        ValueError: if ``base_url`` has no host.
-    """
-    host = urlsplit(base_url).hostname
-    if not host:
-        raise ValueError(f"OFFICEHOURS_BASE_URL has no host name: {base_url!r}")
-    return host

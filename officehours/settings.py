@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 
 class Setting(NamedTuple):
@@ -69,6 +70,18 @@ def default_data_dir() -> Path:
     return Path(base) / "officehours"
 
 
+def uid_domain(base_url: str) -> str:
+    """The host on the right of every appointment's iCalendar UID: the website's host.
+
+    The mailed invite, the website's download and the CalDAV item must agree on it, or
+    calendars would hold one call as two events. Raises ValueError when the URL has no host.
+    """
+    host = urlsplit(base_url).hostname
+    if not host:
+        raise ValueError(f"OFFICEHOURS_BASE_URL has no host name: {base_url!r}")
+    return host
+
+
 def parse_address(value: str, name: str) -> tuple[str, int]:
     """Splits HOST:PORT; raises ValueError naming the setting when it is malformed."""
     host, sep, port = value.rpartition(":")
@@ -92,6 +105,11 @@ class Settings:
     outbox_dir: Path
     mail_from: str
     pool_size: int
+
+    @property
+    def uid_domain(self) -> str:
+        """See ``uid_domain``."""
+        return uid_domain(self.base_url)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
