@@ -11,8 +11,9 @@ from typing import cast
 import pytest
 
 from mailer.compose import Composer
-from mailer.job import Job, Party, uid_domain
+from mailer.job import Job, Party
 from mailer.wording import when
+from officehours.settings import uid_domain
 from tests.mailer.conftest import BASE_URL, MAIL_FROM
 
 START = datetime(2027, 1, 6, 17, 0, tzinfo=UTC)
