@@ -23,6 +23,7 @@ from booking_web import (
     calendar,
     coach,
     errors,
+    health,
     security,
     timefmt,
 )
@@ -74,6 +75,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         coach.bp,
         admin.bp,
         api.bp,
+        health.bp,
     ):
         app.register_blueprint(blueprint)
     return app

@@ -87,9 +87,8 @@ def move_week(token: str) -> ResponseReturnValue:
     """The week of free slots to move a call to."""
     found = _call(token)
     _changeable(found)
-    horizon = queries.coach_horizon(db(), actor(), found.coach.slug)
     week = request.args.get("week") or timefmt.local(found.start).date().isoformat()
-    shown = week_of(found.coach.slug, horizon, week, timefmt.zone_name())
+    _, shown = week_of(found.coach.slug, week, timefmt.zone_name())
     return render_template(
         "move_week.html",
         call=found,

@@ -58,8 +58,7 @@ def home() -> ResponseReturnValue:
 @role_required("client")
 def week() -> ResponseReturnValue:
     """The coach's free slots for one week, in the client's zone."""
-    info = _coach()
-    shown = week_of(info.coach.slug, info.horizon, request.args.get("week"), timefmt.zone_name())
+    info, shown = week_of(None, request.args.get("week"), timefmt.zone_name())
     return render_template(
         "week.html",
         info=info,

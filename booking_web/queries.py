@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from ics.model import Appointment as IcsAppointment
 from ics.model import Person
+from officehours import errors
+from officehours.booking import Slot
 from officehours.db import Database, one
 
 
@@ -127,14 +129,41 @@ def coach_info(db: Database, actor: str, now: datetime | None) -> CoachInfo | No
         return CoachInfo(Party(*row[:4]), row[4], row[5]) if row else None
 
 
-def coach_horizon(db: Database, actor: str, coach: str) -> timedelta:
-    """A coach's booking horizon."""
-    with db.transaction(actor) as cur:
-        cur.execute(
-            "SELECT rule_duration('booking_horizon', id) FROM users WHERE slug = %s", (coach,)
-        )
+_COACH = (
+    "SELECT co.slug, co.display_name, co.email, co.time_zone, "
+    "rule_duration('booking_horizon', co.id), rule_count('monthly_limit', co.id) FROM users co "
+)
+
+
+def coach_week(
+    db: Database,
+    actor: str,
+    coach: str | None,
+    start: datetime,
+    end: datetime,
+    now: datetime | None,
+) -> tuple[CoachInfo, list[Slot]]:
+    """A coach (None: the actor's own coach) and their free slots between start and end, in
+    one transaction: the week pages' one round trip. The SQL function free_slots decides which
+    slots are free and whether the actor may see them.
+
+    Raises NoCoachingRelationship when the actor has no coach, and free_slots' errors."""
+    with db.transaction(actor, now=now) as cur:
+        if coach is None:
+            cur.execute(
+                _COACH + "JOIN coaching c ON c.coach_id = co.id "
+                "WHERE c.client_id = current_actor_id() AND upper_inf(c.during)"
+            )
+        else:
+            cur.execute(_COACH + "WHERE co.slug = %s", (coach,))
         row = cur.fetchone()
-        return row[0] if row and row[0] else timedelta(days=90)
+        if row is None:
+            raise errors.NoCoachingRelationship("No coach is assigned to you yet.")
+        info = CoachInfo(Party(*row[:4]), row[4], row[5])
+        cur.execute(
+            "SELECT slot_start, slot_end FROM free_slots(%s, %s, %s)", (info.coach.slug, start, end)
+        )
+        return info, [Slot(*r) for r in cur.fetchall()]
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from booking_web import timefmt
+from booking_web import queries, timefmt
 from booking_web.context import actor, clock, db, rules_now
-from officehours import booking
+from officehours.booking import Slot
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,7 @@ class Day:
 
     day: date
     label: str
-    slots: list[booking.Slot]
+    slots: list[Slot]
 
 
 @dataclass(frozen=True)
@@ -31,17 +31,22 @@ class Week:
     count: int
 
 
-def week_of(coach: str, horizon: timedelta, week: str | None, zone: str) -> Week:
-    """The free slots of ``coach`` in the week named by ``week`` (YYYY-MM-DD, any day of it),
-    in ``zone``. Weeks before this one show this one. Raises InvalidInput for a bad week."""
+def week_of(coach: str | None, week: str | None, zone: str) -> tuple[queries.CoachInfo, Week]:
+    """The free slots of ``coach`` (None: the signed-in client's coach) in the week named by
+    ``week`` (YYYY-MM-DD, any day of it), in ``zone``. Weeks before this one show this one,
+    weeks beyond the booking horizon the last one. Raises InvalidInput for a bad week, and the
+    errors of free_slots."""
     now = clock()
     this_monday = timefmt.week_start(timefmt.local(now, zone).date())
     monday = max(timefmt.parse_week(week, this_monday), this_monday)
-    last_monday = timefmt.week_start(timefmt.local(now + horizon, zone).date())
-    monday = min(monday, last_monday)
     start, end = timefmt.week_bounds(monday, zone)
-    slots = booking.free_slots(db(), actor(), coach, start, end, now=rules_now())
-    by_day: dict[date, list[booking.Slot]] = {}
+    info, slots = queries.coach_week(db(), actor(), coach, start, end, rules_now())
+    last_monday = timefmt.week_start(timefmt.local(now + info.horizon, zone).date())
+    if monday > last_monday:
+        monday = last_monday
+        start, end = timefmt.week_bounds(monday, zone)
+        info, slots = queries.coach_week(db(), actor(), coach, start, end, rules_now())
+    by_day: dict[date, list[Slot]] = {}
     for slot in slots:
         by_day.setdefault(timefmt.local(slot.start, zone).date(), []).append(slot)
     days = []
@@ -49,7 +54,7 @@ def week_of(coach: str, horizon: timedelta, week: str | None, zone: str) -> Week
         day = monday + timedelta(days=offset)
         noon = datetime.combine(day, datetime.min.time().replace(hour=12), start.tzinfo)
         days.append(Day(day, timefmt.day_text(noon, zone), by_day.get(day, [])))
-    return Week(
+    return info, Week(
         monday=monday,
         label=f"{monday.day} {monday:%B %Y}",
         days=days,

@@ -1,0 +1,295 @@
+"""Benchmark of the booking website, as ratios against a baseline measured in the same run.
+
+1. Requests per second for the week page and for a booking POST, against /healthz (a trivial
+   route of the same server). Goal: the week page costs at most 3x the trivial route.
+2. The week page with 100,000 past appointments in the database against the same page on an
+   (almost) empty one. Goal: at most 1.2x.
+
+The site runs under gunicorn (config/gunicorn-web.conf.py, 2 workers x 4 threads) in its own
+processes; the load comes from this process. PostgreSQL is DATABASE_URL's server (a fresh
+database is made on it and dropped afterwards) or an embedded one in a temporary folder.
+
+    .venv/bin/python bench/web.py [--seconds 3] [--concurrency 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+import requests
+
+from officehours import accounts, booking, passwords
+from officehours.db import Database
+from officehours.migrations import migrate
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "benchmark password"
+CLIENTS = 12
+
+
+@contextmanager
+def database() -> Iterator[str]:
+    """A fresh, migrated database: on DATABASE_URL's server, or an embedded one."""
+    server = None
+    admin = os.environ.get("DATABASE_URL")
+    if not admin:
+        from officehours.embedded import EmbeddedPostgres
+
+        folder = tempfile.mkdtemp(prefix="officehours-bench-", dir="/tmp")
+        server = EmbeddedPostgres(Path(folder) / "data", cleanup="delete")
+        admin = server.url()
+    name = f"officehours_bench_{os.getpid()}"
+    conn = psycopg2.connect(admin)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    url = urlunsplit(urlsplit(admin)._replace(path="/" + name))
+    try:
+        migrate(url)
+        yield url
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        conn.close()
+        if server is not None:
+            server.stop()
+
+
+def seed(db: Database) -> tuple[str, list[str]]:
+    """A coach (New York, Mon-Fri 09-17) with CLIENTS clients; rules opened up so the POST
+    benchmark can book many calls. Returns (coach slug, client emails)."""
+    hashed = passwords.hash_password(PASSWORD)
+    coach = accounts.add_user(
+        db, None, "coach@example.com", "Bench Coach", "coach", "America/New_York", hashed
+    )
+    emails = []
+    for n in range(CLIENTS):
+        email = f"client{n}@example.com"
+        slug = accounts.add_user(db, None, email, f"Client {n}", "client", "Europe/Berlin", hashed)
+        accounts.assign_coach(db, None, slug, coach)
+        emails.append(email)
+    hours = [
+        accounts.WeeklyHours(
+            d, datetime.min.time().replace(hour=9), datetime.min.time().replace(hour=17)
+        )
+        for d in range(1, 6)
+    ]
+    accounts.set_office_hours(db, None, coach, hours)
+    accounts.set_rule(db, None, "monthly_limit", "31")
+    accounts.set_rule(db, None, "booking_horizon", "730 days")
+    return coach, emails
+
+
+def add_past(db: Database, coach: str, count: int) -> None:
+    """``count`` past hourly calls of the coach, spread over the clients, with history rows."""
+    with db.transaction() as cur:
+        cur.execute(
+            "INSERT INTO appointments (coach_id, client_id, during, created_at, updated_at) "
+            "SELECT co.id, cl.ids[1 + n %% cardinality(cl.ids)], "
+            "tstzrange(t, t + interval '1 hour'), t, t "
+            "FROM (SELECT id FROM users WHERE slug = %s) co, "
+            "(SELECT array_agg(id) ids FROM users WHERE role = 'client') cl, "
+            "generate_series(1, %s) n, LATERAL (SELECT date_trunc('hour', now()) "
+            "- make_interval(hours => n + 48)) s(t)",
+            (coach, count),
+        )
+    # Measure the steady state, not the write burst: vacuum, analyze and flush it first.
+    conn = psycopg2.connect(db.url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("VACUUM ANALYZE appointments, appointment_history")
+        try:
+            cur.execute("CHECKPOINT")
+        except psycopg2.Error:
+            pass  # needs superuser or pg_checkpoint; the figure is only noisier without it
+    conn.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(url: str, data_dir: str) -> Iterator[str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "OFFICEHOURS_WEB": f"127.0.0.1:{port}",
+        "OFFICEHOURS_DATA_DIR": data_dir,
+        "OFFICEHOURS_SECRET_KEY": "bench",
+        "WEB_WORKERS": "2",
+        "OFFICEHOURS_POOL_SIZE": "8",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(ROOT / "config" / "gunicorn-web.conf.py"),
+            "--access-logfile",
+            "/dev/null",
+            "--log-level",
+            "warning",
+            "booking_web.wsgi:app",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if requests.get(base + "/healthz", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        else:
+            raise RuntimeError("gunicorn did not start")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def sign_in(base: str, email: str) -> tuple[requests.Session, str]:
+    """A session signed in as email, and its CSRF token."""
+    session = requests.Session()
+    page = session.get(base + "/signin").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    answer = session.post(
+        base + "/signin", data={"email": email, "password": PASSWORD, "csrf_token": token.group(1)}
+    )
+    answer.raise_for_status()
+    page = session.get(base + "/account").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    return session, token.group(1)
+
+
+def rate(
+    make: Callable[[], Callable[[], None]], seconds: float, threads: int
+) -> tuple[float, float]:
+    """Requests per second and median latency (ms) of ``threads`` threads doing requests."""
+    stop = time.monotonic() + seconds
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        call = make()
+        mine = []
+        while time.monotonic() < stop:
+            began = time.perf_counter()
+            call()
+            mine.append(time.perf_counter() - began)
+        with lock:
+            latencies.extend(mine)
+
+    began = time.monotonic()
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return len(latencies) / (time.monotonic() - began), statistics.median(latencies) * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--past", type=int, default=100_000)
+    args = parser.parse_args()
+    with database() as url, tempfile.TemporaryDirectory() as data_dir:
+        db = Database(url, max_connections=4)
+        coach, emails = seed(db)
+        now = datetime.now(UTC)
+        week = (now + timedelta(days=14)).date().isoformat()
+        slots = booking.free_slots(
+            db, coach, coach, now + timedelta(days=30), now + timedelta(days=420)
+        )
+        with gunicorn(url, data_dir) as base:
+            sessions = [sign_in(base, email) for email in emails]
+            week_session = sessions[0][0]
+            queue = iter(slots)
+            queue_lock = threading.Lock()
+            counter = iter(range(10**9))
+
+            def trivial() -> Callable[[], None]:
+                local = requests.Session()
+                return lambda: local.get(base + "/healthz").raise_for_status()
+
+            def week_page() -> Callable[[], None]:
+                local = requests.Session()
+                local.cookies.update(week_session.cookies)
+                return lambda: local.get(f"{base}/book?week={week}").raise_for_status()
+
+            def book() -> Callable[[], None]:
+                def call() -> None:
+                    with queue_lock:
+                        slot = next(queue)
+                        session, token = sessions[next(counter) % len(sessions)]
+                    answer = session.post(
+                        base + "/book",
+                        allow_redirects=False,
+                        data={"start": slot.start.isoformat(), "months": "1", "csrf_token": token},
+                    )
+                    if answer.status_code != 303:
+                        raise RuntimeError(f"booking answered {answer.status_code}")
+
+                return call
+
+            rate(week_page, 0.5, args.concurrency)  # warm up every worker and pool
+            base_rps, base_ms = rate(trivial, args.seconds, args.concurrency)
+            week_rps, week_ms = rate(week_page, args.seconds, args.concurrency)
+            book_rps, book_ms = rate(book, args.seconds, args.concurrency)
+            started = time.monotonic()
+            add_past(db, coach, args.past)
+            seeded = time.monotonic() - started
+            rate(week_page, 1.0, args.concurrency)
+            full_rps, full_ms = rate(week_page, args.seconds, args.concurrency)
+        db.close()
+    print(
+        f"bench/web.py: gunicorn 2 workers x 4 threads, {args.concurrency} client threads, "
+        f"{args.seconds:g} s per figure, {os.cpu_count()} cores"
+    )
+    print(
+        f"  trivial route /healthz     {base_rps:8.1f} req/s  median {base_ms:6.1f} ms  (baseline)"
+    )
+    print(
+        f"  week page /book?week=      {week_rps:8.1f} req/s  median {week_ms:6.1f} ms  "
+        f"cost {base_rps / week_rps:4.2f}x the trivial route (goal <= 3x)"
+    )
+    print(
+        f"  booking POST /book         {book_rps:8.1f} req/s  median {book_ms:6.1f} ms  "
+        f"cost {base_rps / book_rps:4.2f}x the trivial route"
+    )
+    print(
+        f"  week page, {args.past:,} past calls {full_rps:8.1f} req/s  median {full_ms:6.1f} ms  "
+        f"cost {week_rps / full_rps:4.2f}x the empty database (goal <= 1.2x)"
+    )
+    print(f"  ({args.past:,} past calls inserted in {seeded:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
