@@ -190,7 +190,7 @@ STATES: list[tuple[str, str, Step, str]] = [
     ),
     (A, "cancel", _goto("/appointments/{token}/cancel"), "cancel"),
     (A, "calendar", _goto("/calendar"), ""),
-    (A, "calendar-feed", _submit("/calendar", {}, "main form.inline button"), "calendar-feed"),
+    (A, "calendar-feed", _submit("/calendar", {}, "main form.inline button"), ""),
     (A, "account", _goto("/account"), ""),
     (A, "account-error", _submit("/account", BAD_PASSWORDS, "text=Change password"), ""),
     (A, "not-found", _goto("/appointments/nonexistent"), ""),
@@ -287,8 +287,11 @@ def _crawl(browser: Any, base: str, names: dict[str, str], *, scripts: bool, wid
             problems.append(f"{label}: {overflow}px wider than the {width}px window")
         if shots and shot:
             SHOTS.mkdir(parents=True, exist_ok=True)
+            # Secrets are random each run: masked, so the images change only when the pages do.
             page.screenshot(
-                path=str(SHOTS / f"{shot}{'' if width > 400 else '-320px'}.png"), full_page=True
+                path=str(SHOTS / f"{shot}{'' if width > 400 else '-320px'}.png"),
+                full_page=True,
+                mask=[page.locator(".secret-value")],
             )
     problems += [f"console: {text}" for text in console if "Content Security Policy" in text]
     context.close()
