@@ -81,12 +81,20 @@ class Database:
             factory = psycopg2.extras.RealDictCursor if dict_rows else None
             try:
                 with conn, conn.cursor(cursor_factory=factory) as cur:
-                    if actor is not None:
-                        cur.execute(f"SET LOCAL ROLE {APP_ROLE}")
-                        cur.execute("SELECT set_config('officehours.actor', %s, true)", (actor,))
-                    if now is not None:
+                    # One round trip for the role, who is acting and the clock, all LOCAL.
+                    settings = {
+                        "officehours.actor": actor,
+                        "officehours.now": now.isoformat() if now else None,
+                    }
+                    given = {k: v for k, v in settings.items() if v is not None}
+                    statements = [f"SET LOCAL ROLE {APP_ROLE}"] if actor is not None else []
+                    if given:
+                        statements.append(
+                            "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in given)
+                        )
+                    if statements:
                         cur.execute(
-                            "SELECT set_config('officehours.now', %s, true)", (now.isoformat(),)
+                            "; ".join(statements), [x for item in given.items() for x in item]
                         )
                     yield cur
             except psycopg2.Error as exc:
