@@ -22,6 +22,7 @@ from booking_web.forms import field_errors
 from booking_web.weeks import week_of
 from ics.invite import download as ics_download
 from officehours import booking, errors
+from officehours.settings import uid_domain
 
 bp = Blueprint("appointments", __name__)
 
@@ -70,9 +71,7 @@ def download(token: str) -> ResponseReturnValue:
 
 def ics_response(found: queries.Call, base_url: str, zone: str, now: datetime) -> Response:
     """The .ics download of a call (shared with the JSON API)."""
-    body = ics_download(
-        found.for_ics(base_url), uid_domain=queries.uid_domain(base_url), tz=zone, now=now
-    )
+    body = ics_download(found.for_ics(base_url), uid_domain=uid_domain(base_url), tz=zone, now=now)
     name = f"officehours-{timefmt.local(found.start, zone):%Y-%m-%d-%H%M}.ics"
     return Response(
         body,

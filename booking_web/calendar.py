@@ -10,6 +10,7 @@ from booking_web.context import actor, clock, db, login_required, rules_now, use
 from booking_web.forms import field_errors
 from ics.feed import feed as ics_feed
 from officehours import accounts, errors
+from officehours.settings import uid_domain
 
 bp = Blueprint("calendar", __name__)
 
@@ -99,7 +100,7 @@ def feed(secret: str) -> ResponseReturnValue:
     body = ics_feed(
         [c.for_ics(base) for c in calls],
         name=f"officehours: {who.name}",
-        uid_domain=queries.uid_domain(base),
+        uid_domain=uid_domain(base),
         tz=who.time_zone,
         now=clock(),
     )

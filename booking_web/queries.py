@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from ics.model import Appointment as IcsAppointment
 from ics.model import Person
@@ -55,11 +54,6 @@ class Call:
             client_tz=self.client.time_zone,
             url=f"{base_url}/appointments/{self.token}",
         )
-
-
-def uid_domain(base_url: str) -> str:
-    """The host name on the right of iCalendar UIDs: the website's."""
-    return urlsplit(base_url).hostname or "localhost"
 
 
 _CALLS = """
