@@ -7,9 +7,10 @@ from flask.typing import ResponseReturnValue
 
 from booking_web import queries
 from booking_web.context import actor, db, login_required, user
-from booking_web.errors import PasswordMismatch, WeakPassword, WrongCurrentPassword
+from booking_web.errors import WrongCurrentPassword
 from booking_web.forms import field_errors
 from officehours import accounts, errors, passwords
+from officehours.errors import PasswordMismatch, WeakPassword
 
 bp = Blueprint("account", __name__)
 

@@ -7,10 +7,9 @@ from flask.typing import ResponseReturnValue
 
 from booking_web import queries
 from booking_web.context import db
-from booking_web.errors import TooManyAttempts, WrongCredentials
 from booking_web.forms import field_errors, safe_next
 from officehours import accounts, passwords
-from officehours.errors import OfficeHoursError
+from officehours.errors import OfficeHoursError, TooManyAttempts, WrongCredentials
 
 bp = Blueprint("auth", __name__)
 

@@ -14,35 +14,20 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from officehours.errors import InvalidInput, OfficeHoursError, _error
+from officehours.errors import (
+    InvalidInput,
+    OfficeHoursError,
+    WeakPassword,
+    WrongCredentials,
+)
 
-# Codes the web adds to the data store's (to be moved into officehours/errors.py).
-CsrfFailed = _error(
-    "csrf_failed", 400, "This form has expired. Please go back, reload the page and try again."
+# The same codes with the field a particular form names.
+WrongCurrentPassword = type(
+    "WrongCurrentPassword",
+    (WrongCredentials,),
+    {"field": "current_password", "title": "Your current password is not right."},
 )
-TooManyAttempts = _error(
-    "too_many_attempts",
-    429,
-    "Too many failed sign-ins. Please wait 15 minutes and try again.",
-    None,
-    "email",
-)
-WrongCredentials = _error(
-    "wrong_credentials", 401, "That email and password do not match an account.", None, "password"
-)
-WrongCurrentPassword = _error(
-    "wrong_credentials", 401, "Your current password is not right.", None, "current_password"
-)
-WeakPassword = _error(
-    "weak_password", 422, "A password needs at least 10 characters.", None, "new_password"
-)
-WeakFirstPassword = _error(
-    "weak_password", 422, "A password needs at least 10 characters.", None, "password"
-)
-PasswordMismatch = _error(
-    "password_mismatch", 422, "The two new passwords are not the same.", None, "confirm"
-)
-WEB_ERRORS = (CsrfFailed, TooManyAttempts, WrongCredentials, WeakPassword, PasswordMismatch)
+WeakFirstPassword = type("WeakFirstPassword", (WeakPassword,), {"field": "password"})
 
 _FIELD_CLASSES: dict[str, type[OfficeHoursError]] = {}
 

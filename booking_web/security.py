@@ -8,8 +8,8 @@ import secrets
 from flask import Flask, Response, g, request, session
 
 from booking_web.context import db
-from booking_web.errors import CsrfFailed
 from officehours import accounts, errors
+from officehours.errors import CsrfFailed
 
 CSP = "; ".join(
     (

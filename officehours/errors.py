@@ -130,6 +130,34 @@ InvalidLabel = _error("invalid_label", 422, "A label is at most 100 characters."
 InvalidInput = _error("invalid_input", 400, "Part of the request is not valid.")
 Conflict = _error("conflict", 409, "That conflicts with what is stored.")
 
+# Codes of the edges: the website and the JSON API raise these themselves (no SQLSTATE).
+CsrfFailed = _error(
+    "csrf_failed", 400, "This form has expired. Please go back, reload the page and try again."
+)
+WrongCredentials = _error(
+    "wrong_credentials", 401, "That email and password do not match an account.", None, "password"
+)
+TooManyAttempts = _error(
+    "too_many_attempts",
+    429,
+    "Too many failed sign-ins. Please wait 15 minutes and try again.",
+    None,
+    "email",
+)
+WeakPassword = _error(
+    "weak_password", 422, "A password needs at least 10 characters.", None, "new_password"
+)
+PasswordMismatch = _error(
+    "password_mismatch", 422, "The two new passwords are not the same.", None, "confirm"
+)
+NotFound = _error("not_found", 404, "There is nothing at this address.")
+MethodNotAllowed = _error("method_not_allowed", 405, "This address does not take that method.")
+NotAcceptable = _error("not_acceptable", 406, "This address cannot answer in that format.")
+TooLarge = _error("too_large", 413, "The request is too large.")
+UnsupportedMediaType = _error("unsupported_media_type", 415, "Send JSON (application/json).")
+TooManyRequests = _error("too_many_requests", 429, "Too many requests; try again later.")
+InternalError = _error("internal_error", 500, "Something went wrong on our side.")
+
 ALL_ERRORS: tuple[type[OfficeHoursError], ...] = tuple(
     v
     for v in list(globals().values())
@@ -204,6 +232,15 @@ BY_CONSTRAINT: dict[str, type[OfficeHoursError]] = {
     "feed_token_hash_unique": Conflict,
     "feed_token_one_active_per_user": Conflict,
 }
+
+
+def raised_by(error: type[OfficeHoursError]) -> str:
+    """Where an error comes from, in words (for the docs)."""
+    if error.sqlstate:
+        return f"SQL function, SQLSTATE {error.sqlstate}"
+    if error in BY_CONSTRAINT.values():
+        return "named constraint"
+    return "website and API"
 
 
 def translate(exc: psycopg2.Error) -> OfficeHoursError | None:
