@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
 
 from booking_web import (
@@ -41,7 +42,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """The WSGI application.
 
     test_config: configuration to use instead of the environment's. Keys: DATABASE (required),
-    SECRET_KEY (required), NOW (a fixed clock for the rules, tests only), BASE_URL, CALDAV_URL.
+    SECRET_KEY (required), NOW (a fixed clock for the rules, tests only), BASE_URL, CALDAV_URL,
+    PROXIES (how many reverse proxies' X-Forwarded-* headers to trust).
     """
     app = Flask(__name__)
     app.config.from_mapping(
@@ -78,4 +80,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         health.bp,
     ):
         app.register_blueprint(blueprint)
+    proxies = int(app.config.get("PROXIES", 0))
+    if proxies:
+        # Behind N proxies, the client's address and scheme are in their X-Forwarded-* headers.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     return app

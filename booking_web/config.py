@@ -55,4 +55,5 @@ def config_from_settings(
         "SECRET_KEY": secret_key(settings),
         "BASE_URL": settings.base_url,
         "CALDAV_URL": settings.caldav_url,
+        "PROXIES": settings.proxies,
     }

@@ -59,6 +59,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("OFFICEHOURS_MAIL_FROM", "officehours@localhost", "Sender address of mail."),
     Setting("OFFICEHOURS_POOL_SIZE", "10", "Most database connections one process keeps open."),
+    Setting(
+        "OFFICEHOURS_PROXIES",
+        "0",
+        "How many reverse proxies stand in front of the website; their X-Forwarded-For, -Proto "
+        "and -Host are then trusted (client addresses for sign-in rate limits, https links).",
+    ),
 )
 
 
@@ -105,6 +111,7 @@ class Settings:
     outbox_dir: Path
     mail_from: str
     pool_size: int
+    proxies: int = 0
 
     @property
     def uid_domain(self) -> str:
@@ -119,6 +126,9 @@ class Settings:
         pool = e.get("OFFICEHOURS_POOL_SIZE", "10")
         if not pool.isdigit() or int(pool) < 1:
             raise ValueError(f"OFFICEHOURS_POOL_SIZE must be a positive number, not {pool!r}")
+        proxies = e.get("OFFICEHOURS_PROXIES", "0")
+        if not proxies.isdigit():
+            raise ValueError(f"OFFICEHOURS_PROXIES must be a number, not {proxies!r}")
         return cls(
             database_url=e.get("DATABASE_URL") or None,
             data_dir=data_dir,
@@ -133,4 +143,5 @@ class Settings:
             outbox_dir=Path(e.get("OFFICEHOURS_OUTBOX_DIR") or data_dir / "outbox"),
             mail_from=e.get("OFFICEHOURS_MAIL_FROM", "officehours@localhost"),
             pool_size=int(pool),
+            proxies=int(proxies),
         )

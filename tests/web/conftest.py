@@ -47,6 +47,12 @@ def app(world: World) -> Flask:
 
 
 @pytest.fixture
+def app_with(world: World) -> Any:
+    """Builds the website on the world's database with extra configuration."""
+    return functools.partial(make_app, world)
+
+
+@pytest.fixture
 def client(app: Flask) -> Iterator[FlaskClient]:
     with app.test_client() as test_client:
         yield test_client
