@@ -166,13 +166,38 @@ COMMENT ON FUNCTION appointment_info(appointments) IS 'An appointment row as app
 
 -- Checks -----------------------------------------------------------------------------------------
 
+CREATE FUNCTION find_user(p_user text) RETURNS users
+    LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    u users;
+BEGIN
+    -- Every column but the password hash, which the web app's role may not read.
+    SELECT id, slug, email, display_name, time_zone, role, active, deactivated_at, NULL, created_at
+    INTO u FROM users WHERE slug = p_user OR lower(email) = lower(p_user);
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'There is no user "%".', p_user USING ERRCODE = 'OH002';
+    END IF;
+    RETURN u;
+END $$;
+COMMENT ON FUNCTION find_user(text) IS 'A user by slug or email (as far as the caller may see), without the password hash; raises unknown_user (OH002).';
+
+CREATE FUNCTION find_coach(p_coach text) RETURNS users
+    LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    coach users := find_user(p_coach);
+BEGIN
+    IF coach.role <> 'coach' THEN
+        RAISE EXCEPTION '"%" is not a coach.', p_coach USING ERRCODE = 'OH008';
+    END IF;
+    RETURN coach;
+END $$;
+COMMENT ON FUNCTION find_coach(text) IS 'A coach by slug or email; raises unknown_user (OH002) or wrong_role (OH008).';
+
 CREATE FUNCTION client_and_coach(p_client text, OUT client users, OUT coach users)
     LANGUAGE plpgsql STABLE AS $$
 BEGIN
-    SELECT * INTO client FROM users WHERE slug = p_client OR lower(email) = lower(p_client);
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'There is no user "%".', p_client USING ERRCODE = 'OH002';
-    ELSIF client.role <> 'client' THEN
+    client := find_user(p_client);
+    IF client.role <> 'client' THEN
         RAISE EXCEPTION '"%" is not a client.', p_client USING ERRCODE = 'OH008';
     ELSIF NOT client.active THEN
         RAISE EXCEPTION 'The account of "%" is not active.', p_client USING ERRCODE = 'OH003';
@@ -388,12 +413,8 @@ DECLARE
     latest timestamptz;
     blocked tstzmultirange;
 BEGIN
-    SELECT * INTO coach FROM users WHERE slug = p_coach OR lower(email) = lower(p_coach);
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'There is no user "%".', p_coach USING ERRCODE = 'OH002';
-    ELSIF coach.role <> 'coach' THEN
-        RAISE EXCEPTION '"%" is not a coach.', p_coach USING ERRCODE = 'OH008';
-    ELSIF NOT coach.active THEN
+    coach := find_coach(p_coach);
+    IF NOT coach.active THEN
         RAISE EXCEPTION 'The coach "%" is not active.', p_coach USING ERRCODE = 'OH003';
     ELSIF actor.id <> coach.id AND actor.role <> 'admin' AND NOT EXISTS (
             SELECT 1 FROM coaching c WHERE c.coach_id = coach.id AND c.client_id = actor.id

@@ -2,21 +2,6 @@
 -- These functions are SECURITY INVOKER: row-level security (0004) decides what the web app's
 -- role may do with them; an operator connected as the owner may do everything.
 
-CREATE FUNCTION find_user(p_user text) RETURNS users
-    LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    u users;
-BEGIN
-    -- Every column but the password hash, which the web app's role may not read.
-    SELECT id, slug, email, display_name, time_zone, role, active, deactivated_at, NULL, created_at
-    INTO u FROM users WHERE slug = p_user OR lower(email) = lower(p_user);
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'There is no user "%".', p_user USING ERRCODE = 'OH002';
-    END IF;
-    RETURN u;
-END $$;
-COMMENT ON FUNCTION find_user(text) IS 'A user by slug or email (as far as the caller may see), without the password hash; raises unknown_user (OH002).';
-
 CREATE FUNCTION add_user(p_email text, p_name text, p_role user_role, p_time_zone text,
                          p_password_hash text DEFAULT NULL) RETURNS text
     LANGUAGE plpgsql VOLATILE AS $$
@@ -103,11 +88,8 @@ CREATE FUNCTION set_office_hours(p_coach text, p_weekdays integer[], p_starts ti
     RETURNS void
     LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
-    coach users := find_user(p_coach);
+    coach users := find_coach(p_coach);
 BEGIN
-    IF coach.role <> 'coach' THEN
-        RAISE EXCEPTION '"%" is not a coach.', p_coach USING ERRCODE = 'OH008';
-    END IF;
     DELETE FROM office_hours WHERE coach_id = coach.id;
     INSERT INTO office_hours (coach_id, weekday, starts, ends)
     SELECT coach.id, w, s, e FROM unnest(p_weekdays, p_starts, p_ends) AS r (w, s, e);
@@ -118,11 +100,8 @@ CREATE FUNCTION set_office_hours_exception(p_coach text, p_date date, p_starts t
                                            p_ends time DEFAULT NULL) RETURNS void
     LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
-    coach users := find_user(p_coach);
+    coach users := find_coach(p_coach);
 BEGIN
-    IF coach.role <> 'coach' THEN
-        RAISE EXCEPTION '"%" is not a coach.', p_coach USING ERRCODE = 'OH008';
-    END IF;
     IF p_starts IS NOT NULL AND p_ends IS NOT NULL THEN
         -- Refuse local times the coach's clock never shows (or shows twice) that day.
         PERFORM local_to_instant(p_date + p_starts, coach.time_zone);
