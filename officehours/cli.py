@@ -288,7 +288,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # Commands of the other parts (e.g. `officehours mailer`) come from their entry points.
     for ep in sorted(entry_points(group="officehours.commands"), key=lambda e: e.name):
-        ep.load()(sub)
+        try:
+            register = ep.load()
+        except ModuleNotFoundError as exc:
+            if exc.name != ep.module:
+                raise
+            continue  # that part is not installed
+        register(sub)
     return p
 
 
