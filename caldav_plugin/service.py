@@ -1,4 +1,5 @@
-"""``officehours serve`` runs Radicale with these plugins at OFFICEHOURS_CALDAV."""
+"""``officehours serve`` runs Radicale with these plugins at OFFICEHOURS_CALDAV, and keeps
+recurring busy time expanded to the booking horizon (``caldav_plugin.refresh``) from a thread."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import radicale
 from radicale import config
 
 from caldav_plugin import options
+from caldav_plugin.refresh import BusyRefresher
 from officehours.db import Database
 from officehours.services import WsgiService
 from officehours.settings import Settings
@@ -61,7 +63,41 @@ def utf8_paths(app: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-def make_service(settings: Settings, db: Database) -> WsgiService:
-    """The CalDAV service of ``officehours serve``: Radicale on ``settings.caldav``."""
+class CaldavService:
+    """Radicale with the plugins served from a thread, and the hourly refresh of recurring
+    busy time beside it."""
+
+    name = "caldav"
+
+    def __init__(self, server: WsgiService, refresher: BusyRefresher, db: Database) -> None:
+        self.server = server
+        self.refresher = refresher
+        self.db = db
+
+    @property
+    def url(self) -> str:
+        """The server's URL, without the trailing slash."""
+        return self.server.url
+
+    def start(self) -> None:
+        """Starts serving and refreshing; returns at once."""
+        self.server.start()
+        self.refresher.start()
+
+    def stop(self) -> None:
+        """Stops the refresh (after the one in hand) and the server, and waits for both."""
+        self.refresher.stop()
+        self.server.stop()
+        options.forget_pool(self.db)
+
+    def describe(self) -> str:
+        """One line for the console: where CalDAV answers."""
+        return self.server.describe()
+
+
+def make_service(settings: Settings, db: Database) -> CaldavService:
+    """The CalDAV service of ``officehours serve``: Radicale on ``settings.caldav``, and
+    recurring busy time refreshed every hour."""
     options.register_pool(db)
-    return WsgiService("caldav", make_app(db.url), settings.caldav, "CalDAV (Radicale)")
+    server = WsgiService("caldav", make_app(db.url), settings.caldav, "CalDAV (Radicale)")
+    return CaldavService(server, BusyRefresher(db), db)

@@ -64,7 +64,13 @@ def owner_lock(session: Session, owner: str) -> None:
     """Serializes writers of one user's calendars across processes and hosts."""
     if owner in session.locked_owners:
         return
-    session.cur.execute(
+    lock_owner(session.cur, owner)
+    session.locked_owners.add(owner)
+
+
+def lock_owner(cur: Cursor, owner: str) -> None:
+    """Takes the advisory lock of ``owner``'s calendars until the transaction ends (the lock
+    every CalDAV write of that user takes before anything else)."""
+    cur.execute(
         "SELECT pg_advisory_xact_lock(hashtextextended('officehours.caldav.' || %s, 0))", (owner,)
     )
-    session.locked_owners.add(owner)
