@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,7 +24,7 @@ from typing import Any, cast
 
 from mailer.compose import Composer
 from mailer.job import Job
-from mailer.transport import PermanentError, Transport
+from mailer.transport import PermanentError, ServerUnavailable, Transport
 from officehours.db import Database
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,16 @@ class Mailer:
 
     ``clock`` gives the time the database rules see (``officehours.now``): None for the real
     time; tests freeze it to make reminders due.
+
+    When no session with the mail server can be opened (:class:`ServerUnavailable`: down,
+    untrusted certificate, wrong password, no TLS for the password), the mail in hand is never
+    given up for it: it stays pending (unless that was its last attempt), the cause goes into
+    its ``last_error`` and the log (as an error), and the mailer then claims nothing for the
+    ``backoff`` of its consecutive such failures. Without that pause every queued mail would be
+    tried in turn, each one burning an attempt towards ``max_attempts`` (and a wrong password
+    would be offered to the server every few seconds, which gets an address banned); with it,
+    one attempt is spent per pause, on whichever mail is due first, until the server takes a
+    session again, and then everything queued goes out.
     """
 
     def __init__(
@@ -73,16 +84,26 @@ class Mailer:
         self.composer = composer
         self.backoff = backoff or Backoff()
         self.clock = clock
+        self._server_failures = 0
+        self._paused_until = 0.0  # time.monotonic()
+
+    @property
+    def paused(self) -> bool:
+        """True while the mailer waits after failing to open a session with the server."""
+        return time.monotonic() < self._paused_until
 
     def deliver_one(self) -> Outcome | None:
         """Claims, sends and settles the next due mail; None when nothing is due.
 
         Send failures are recorded in the outbox (retry, give up) and returned, not raised.
+        None too, without claiming anything, while :attr:`paused`.
 
         Raises:
             psycopg2.Error: when the database cannot be reached (nothing was sent then, or the
                 mail will be sent again: see the module's note on the at-least-once window).
         """
+        if self.paused:
+            return None
         now = self.clock() if self.clock else None
         with self.db.transaction(now=now, dict_rows=True) as cur:
             cur.execute("SELECT * FROM mail_claim()")
@@ -97,12 +118,19 @@ class Mailer:
                 self.transport.send(msg, sender=self.composer.sender, recipient=job.to.email)
             except (ValueError, PermanentError) as exc:
                 error, give_up = f"{type(exc).__name__}: {exc}", True
+            except ServerUnavailable as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                self._server_failures += 1
+                pause = self.backoff.after(self._server_failures)
+                self._paused_until = time.monotonic() + pause.total_seconds()
+                log.error("cannot open a session with the mail server (pausing %s): %s", pause, exc)
             except smtplib.SMTPDataError as exc:
                 # 5xx after DATA: the server refuses this very message, and always will.
                 error, give_up = f"{type(exc).__name__}: {exc}", exc.smtp_code >= 500
             except (OSError, smtplib.SMTPException) as exc:
                 error = f"{type(exc).__name__}: {exc}"
             if error is None:
+                self._server_failures = 0
                 cur.execute("SELECT mail_sent(%s)", (job.public_id,))
                 log.info("sent %s mail %s to the %s", job.kind, job.public_id, job.recipient)
                 return Outcome(job.public_id, job.kind, job.recipient, "sent")

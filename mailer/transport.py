@@ -12,13 +12,26 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 log = logging.getLogger(__name__)
 
 
 class PermanentError(Exception):
     """Sending this message can never succeed (e.g. the server refused every recipient)."""
+
+
+class ServerUnavailable(OSError):
+    """No session with the mail server, so no message could be handed over: it cannot be
+    reached, its certificate is not trusted, it offers no TLS to send the password over, or it
+    refused the login.
+
+    This says nothing about the message in hand, and it holds for every other message too, so
+    it is never a reason to give a message up (that would throw away the whole outbox over
+    one configuration mistake); the mailer records it as the message's ``last_error`` and
+    pauses (see ``mailer.outbox.Mailer``). An OSError, so callers that know only the
+    :class:`Transport` contract treat it as a failure that may pass.
+    """
 
 
 class Transport(Protocol):
@@ -77,22 +90,57 @@ class SmtpUrl:
 
     def describe(self) -> str:
         """The URL without the password."""
-        user = f"{self.username}@" if self.username else ""
+        user = f"{quote(self.username, safe='')}@" if self.username else ""
         scheme = "smtps" if self.implicit_tls else "smtp"
         return f"{scheme}://{user}{self.host}:{self.port}"
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
+def tls_context() -> ssl.SSLContext:
+    """The TLS settings of every connection to the mail server: certificate and host name
+    verified, against the CAs OpenSSL trusts by default.
+
+    A deployment whose mail server has a certificate from a private CA names that CA's PEM file
+    in ``SSL_CERT_FILE`` (or a hashed folder in ``SSL_CERT_DIR``), the variables OpenSSL itself
+    reads for its default trust store, rather than in a setting of our own: they are what
+    operators already set for such a CA (curl, git and Python honour them too), they need no
+    option on each transport, and in an officehours process the mail server is the only TLS
+    peer that uses them (PostgreSQL connections take ``sslrootcert`` from ``DATABASE_URL``).
+    ``SSL_CERT_FILE`` replaces the system's CAs for the process, so a file naming a private CA
+    must also hold the public CAs if any other TLS peer needs them. Without the variables the
+    system's trust store (``/etc/ssl/certs``) is used. A certificate that does not verify is
+    never accepted, whether or not a password is sent.
+    """
+    return ssl.create_default_context()
+
+
+def may_send_password_in_clear(address: str) -> bool:
+    """True when ``address`` (the IP address the connection actually reached) is this machine's
+    loopback, the only place the SMTP password may travel without TLS (a local relay such as
+    a Postfix on the same host, which is also where it would be read from anyway).
+
+    The rule is applied to the connected peer, not to the name in ``SMTP_URL``: a name says
+    nothing certain about where it leads.
+    """
     try:
-        return ipaddress.ip_address(host).is_loopback
+        ip = ipaddress.ip_address(address)
     except ValueError:
         return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
 
 
 class SmtpTransport:
-    """Sends over SMTP, one connection reused for a run of messages."""
+    """Sends over SMTP, one connection reused for a run of messages.
+
+    ``smtps://`` speaks TLS from the first byte; ``smtp://`` upgrades with STARTTLS whenever
+    the server offers it, and then never falls back to plain text if the upgrade fails. Both
+    verify the server's certificate (see :func:`tls_context`). The login of ``SMTP_URL`` is
+    sent only over TLS, or in clear to a loopback address (see
+    :func:`may_send_password_in_clear`); a server that would get it in clear anywhere else is
+    refused (:class:`ServerUnavailable`), since a server that stops offering STARTTLS may be
+    a machine in the middle stripping it.
+    """
 
     def __init__(self, url: SmtpUrl, *, timeout: float = 30.0) -> None:
         self.url = url
@@ -100,7 +148,27 @@ class SmtpTransport:
         self._conn: smtplib.SMTP | None = None
 
     def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
+        """Opens a session: connection, TLS, login.
+
+        Raises:
+            ServerUnavailable: naming the server (never the password) and the cause.
+        """
+        try:
+            return self._open()
+        except ServerUnavailable:
+            raise
+        except (OSError, smtplib.SMTPException) as exc:
+            if isinstance(exc, smtplib.SMTPAuthenticationError):
+                reply = exc.smtp_error
+                if isinstance(reply, bytes):
+                    reply = reply.decode("utf-8", "replace")
+                cause = f"the login of {self.url.username!r} was refused: {exc.smtp_code} {reply}"
+            else:
+                cause = f"{type(exc).__name__}: {exc}"
+            raise ServerUnavailable(f"{self.url.describe()}: {cause}") from exc
+
+    def _open(self) -> smtplib.SMTP:
+        context = tls_context()
         conn: smtplib.SMTP
         if self.url.implicit_tls:
             conn = smtplib.SMTP_SSL(
@@ -116,9 +184,11 @@ class SmtpTransport:
                 conn.ehlo()
                 encrypted = True
             if self.url.username is not None:
-                if not encrypted and not _is_loopback(self.url.host):
-                    raise PermanentError(
-                        f"{self.url.host} offers no TLS: the SMTP password is not sent in clear"
+                peer = str(conn.sock.getpeername()[0]) if conn.sock else ""
+                if not encrypted and not may_send_password_in_clear(peer):
+                    raise ServerUnavailable(
+                        f"{self.url.describe()}: the server at {peer} offers no TLS,"
+                        " and the password is not sent in clear"
                     )
                 conn.login(self.url.username, self.url.password or "")
         except BaseException:
@@ -130,6 +200,7 @@ class SmtpTransport:
         """Sends ``msg`` to ``recipient``, connecting first when needed.
 
         Raises:
+            ServerUnavailable: when no session could be opened (nothing was sent).
             PermanentError: when the server refuses the recipient for good (5xx).
             OSError, smtplib.SMTPException: otherwise; the connection is dropped.
         """
