@@ -50,6 +50,7 @@ SETTINGS: tuple[Setting, ...] = (
         "SMTP_URL",
         "",
         "Mail server, e.g. smtp://user:password@mail.example.com:587 (STARTTLS) or smtps://... "
+        "Its certificate is verified; a private CA goes in SSL_CERT_FILE. "
         "Unset: mail is written as .eml files into OFFICEHOURS_OUTBOX_DIR.",
     ),
     Setting(
