@@ -9,6 +9,7 @@ from booking_web import queries
 from booking_web.context import actor, db, login_required, user
 from booking_web.errors import WrongCurrentPassword
 from booking_web.forms import field_errors
+from booking_web.security import keep_session
 from officehours import accounts, errors, passwords
 from officehours.errors import PasswordMismatch, WeakPassword
 
@@ -57,6 +58,8 @@ def _change_password(current: str, new: str, confirm: str) -> None:
     except passwords.WeakPassword as exc:
         raise WeakPassword() from exc
     accounts.set_password_hash(db(), me.slug, me.slug, new_hash)
+    # Every other session of this user ends at its next request; this one carries on.
+    keep_session(me.slug, new_hash)
 
 
 @bp.post("/account/password")

@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from booking_web import queries
 from booking_web.context import db
 from booking_web.forms import field_errors, safe_next
+from booking_web.security import start_session
 from officehours import accounts, passwords
 from officehours.errors import OfficeHoursError, TooManyAttempts, WrongCredentials
 
@@ -20,20 +21,21 @@ def _remote() -> str:
     return request.remote_addr or "unknown"
 
 
-def _check(email: str, password: str) -> str:
-    """The slug of the user with this email and password. Raises TooManyAttempts or
-    WrongCredentials (after recording the failure)."""
+def _check(email: str, password: str) -> tuple[str, str]:
+    """The slug and stored password hash of the user with this email and password. Raises
+    TooManyAttempts or WrongCredentials (after recording the failure)."""
     if not queries.login_allowed(db(), email, _remote()):
         raise TooManyAttempts()
     found = accounts.login_lookup(db(), email) if email and len(email) <= 320 else None
     slug, password_hash = found if found else ("", None)
-    if not passwords.verify_password(password_hash, password) or not slug:
+    if not passwords.verify_password(password_hash, password) or not slug or not password_hash:
         queries.note_login(db(), email[:320], _remote(), ok=False)
         raise WrongCredentials()
     queries.note_login(db(), email, _remote(), ok=True)
-    if password_hash and passwords.needs_rehash(password_hash):
-        accounts.set_password_hash(db(), slug, slug, passwords.hash_password(password))
-    return slug
+    if passwords.needs_rehash(password_hash):
+        password_hash = passwords.hash_password(password)
+        accounts.set_password_hash(db(), slug, slug, password_hash)
+    return slug, password_hash
 
 
 @bp.get("/signin")
@@ -51,16 +53,13 @@ def signin_post() -> ResponseReturnValue:
     password = request.form.get("password", "")
     target = safe_next(request.form.get("next"), url_for("booking.home"))
     try:
-        slug = _check(email, password)
+        slug, password_hash = _check(email, password)
     except OfficeHoursError as exc:
         page = render_template(
             "signin.html", errors=field_errors(exc, FIELDS), email=email, next=target
         )
         return page, exc.http_status
-    # A fresh session (and CSRF token) on every sign-in: no session fixation.
-    session.clear()
-    session["user"] = slug
-    session.permanent = True
+    start_session(slug, password_hash)
     return redirect(target, 303)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from ics.model import Appointment as IcsAppointment
 from ics.model import Person
 from officehours import errors
+from officehours.accounts import USER_COLUMNS, User
 from officehours.booking import Slot
 from officehours.db import Database, one
 
@@ -275,6 +276,17 @@ def feed_owner(db: Database, secret: str) -> str | None:
         cur.execute("SELECT user_for_feed_token(%s)", (secret,))
         row = cur.fetchone()
         return str(row[0]) if row and row[0] else None
+
+
+def signed_in(db: Database, slug: str) -> tuple[User, bytes | None]:
+    """The signed-in user and the database's stamp of their current password (see
+    booking_web.security.session_stamp), in one round trip. Raises unknown_user when the slug
+    names no active user any more."""
+    with db.transaction(slug) as cur:
+        cur.execute(f"SELECT {USER_COLUMNS}, password_stamp() FROM find_user(%s)", (slug,))
+        row = one(cur)
+        stamp = row[-1]
+        return User(*row[:-1]), bytes(stamp) if stamp is not None else None
 
 
 def login_allowed(db: Database, email: str, remote: str) -> bool:

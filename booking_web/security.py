@@ -1,12 +1,22 @@
-"""Security on every request: who is signed in, CSRF tokens on forms, and response headers."""
+"""Security on every request: who is signed in, CSRF tokens on forms, and response headers.
+
+Sessions are signed cookies, so the server cannot delete one. Instead each session carries a
+stamp of the password it was made with (``session_stamp``), and every request that loads the
+signed-in user compares it with the current password's: changing a password (on the account
+page, by an admin, or with ``officehours user password``) ends every session made with the old
+one. The session that changed it is handed the new stamp and stays signed in.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import secrets
 
-from flask import Flask, Response, g, request, session
+from flask import Flask, Response, current_app, g, request, session
 
+from booking_web import queries
 from booking_web.context import db
 from officehours import accounts, errors
 from officehours.errors import CsrfFailed
@@ -44,6 +54,40 @@ def csrf_token() -> str:
     return token
 
 
+def password_stamp(password_hash: str | None) -> bytes:
+    """What the SQL function password_stamp() returns for a user with this stored hash."""
+    return hashlib.sha256((password_hash or "").encode()).digest()
+
+
+def session_stamp(slug: str, stamp: bytes) -> str:
+    """What a session of ``slug`` keeps to show which password it was made with: a truncated HMAC,
+    under the app's secret key, of the database's password stamp. It reveals nothing of the
+    hash, and no one without the secret key can make one for another password."""
+    key = current_app.secret_key
+    key_bytes = key.encode() if isinstance(key, str) else bytes(key or b"")
+    message = b"officehours session\0" + slug.encode() + b"\0" + stamp
+    digest = hmac.new(key_bytes, message, hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def start_session(slug: str, password_hash: str | None) -> None:
+    """Signs ``slug`` in from a fresh session (and CSRF token): no session fixation."""
+    session.clear()
+    session["user"] = slug
+    session["stamp"] = session_stamp(slug, password_stamp(password_hash))
+    session.permanent = True
+
+
+def keep_session(slug: str, password_hash: str) -> None:
+    """Keeps this session signed in after its user's password became ``password_hash``."""
+    session["stamp"] = session_stamp(slug, password_stamp(password_hash))
+
+
+def _end_session() -> None:
+    session.pop("user", None)
+    session.pop("stamp", None)
+
+
 def _is_api() -> bool:
     return request.path.startswith("/api/")
 
@@ -68,10 +112,23 @@ def _load_user() -> None:
     if slug is None:
         return
     try:
-        g.user = accounts.get_user(db(), slug, slug)
+        found, stamp = queries.signed_in(db(), slug)
     except errors.OfficeHoursError:
         # Deactivated or removed since signing in: the session no longer names a user.
-        session.pop("user", None)
+        _end_session()
+        return
+    if not g.via_token:
+        # A bearer token is a credential of its own; a session lasts only as long as the
+        # password it was made with (and a session without a stamp is older than that rule).
+        kept = session.get("stamp")
+        if (
+            stamp is None
+            or not isinstance(kept, str)
+            or not hmac.compare_digest(kept.encode(), session_stamp(slug, stamp).encode())
+        ):
+            _end_session()
+            return
+    g.user = found
 
 
 def _check_csrf() -> None:

@@ -11,8 +11,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from booking_web import create_app
+from booking_web import create_app, queries, security
 from officehours import accounts, passwords
+from officehours.errors import OfficeHoursError
 from support import NOW, World
 
 PASSWORD = "correct horse battery"
@@ -59,10 +60,20 @@ def client(app: Flask) -> Iterator[FlaskClient]:
 
 
 def sign_in_as(client: FlaskClient, slug: str) -> str:
-    """Puts a signed-in session for ``slug`` into the client's cookie; returns its CSRF token."""
+    """Puts a signed-in session for ``slug`` (stamped with the user's current password) into
+    the client's cookie; returns its CSRF token."""
+    app = client.application
+    with app.app_context():
+        try:
+            _, found = queries.signed_in(app.config["DATABASE"], slug)
+        except OfficeHoursError:
+            found = None  # no such active user: the session will not sign anyone in
+        stamp = security.session_stamp(slug, found) if found is not None else None
     with client.session_transaction() as session:
         session["user"] = slug
         session["csrf"] = f"csrf-{slug}"
+        if stamp is not None:
+            session["stamp"] = stamp
     return f"csrf-{slug}"
 
 

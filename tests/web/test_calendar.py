@@ -14,7 +14,9 @@ from support import NOW, World
 FIRST = datetime.fromisoformat("2027-01-05T17:00:00+00:00")
 
 
-def test_feed_url_made_replaced_and_revoked(as_a: FlaskClient, world: World, csrf: Any) -> None:
+def test_feed_url_made_replaced_and_revoked(
+    as_a: FlaskClient, world: World, csrf: Any, login: Any
+) -> None:
     call = booking.book(world.db, world.a, world.a, FIRST, now=NOW)
     page = as_a.get("/calendar")
     assert "You have no feed yet" in page.text
@@ -28,7 +30,7 @@ def test_feed_url_made_replaced_and_revoked(as_a: FlaskClient, world: World, csr
     assert feed.status_code == 200 and feed.mimetype == "text/calendar"
     assert f"UID:{call.token}@officehours.test".encode() in feed.data
     assert b"X-WR-TIMEZONE:Asia/Kolkata" in feed.data
-    token = login_again(as_a, world)
+    token = login(as_a, world.a)
     assert "Your feed is on" in as_a.get("/calendar").text
     replaced = as_a.post("/calendar/feed", data={"csrf_token": token})
     assert as_a.get(url.group(1)).status_code == 404
@@ -37,13 +39,6 @@ def test_feed_url_made_replaced_and_revoked(as_a: FlaskClient, world: World, csr
     assert as_a.post("/calendar/feed/revoke", data={"csrf_token": token}).status_code == 303
     assert as_a.get(second.group(1)).status_code == 404
     assert as_a.get("/feed/" + "x" * 200 + ".ics").status_code == 404
-
-
-def login_again(client: FlaskClient, world: World) -> str:
-    with client.session_transaction() as session:
-        session["user"] = world.a
-        session["csrf"] = "again"
-    return "again"
 
 
 def test_app_passwords(client: FlaskClient, world: World, login: Any) -> None:
