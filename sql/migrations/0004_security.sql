@@ -8,16 +8,21 @@
 DO $$
 BEGIN
     CREATE ROLE officehours_app NOLOGIN;
+    -- Only the role's maker may comment on it, so the comment goes with the CREATE.
+    COMMENT ON ROLE officehours_app IS 'What the web app and CalDAV server do as a signed-in user: row-level security applies.';
 EXCEPTION WHEN duplicate_object THEN
     NULL;  -- roles are cluster-wide: another database of this cluster made it already
 END $$;
-COMMENT ON ROLE officehours_app IS 'What the web app and CalDAV server do as a signed-in user: row-level security applies.';
 
 DO $$
 BEGIN
-    EXECUTE format('GRANT officehours_app TO %I', current_user);
-EXCEPTION WHEN duplicate_object OR invalid_grant_operation THEN
-    NULL;  -- already a member, or a superuser that needs no membership
+    -- The owner switches to the role for every request, so it must be a member.
+    IF NOT pg_has_role(current_user, 'officehours_app', 'MEMBER') THEN
+        EXECUTE format('GRANT officehours_app TO %I', current_user);
+    END IF;
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE EXCEPTION 'The role officehours_app exists, but % may not use it.', current_user
+        USING HINT = format('As a superuser, run: GRANT officehours_app TO %I;', current_user);
 END $$;
 
 GRANT USAGE ON SCHEMA public TO officehours_app;
