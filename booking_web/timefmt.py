@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -97,8 +98,15 @@ def parse_instant(text: str | None, field: str = "start") -> datetime:
     return value
 
 
+def query_value(text: str) -> str:
+    """A value for a URL's query string, encoded as url_for encodes it ('+' as %2B, ':' kept)."""
+    return quote(text, safe=":")
+
+
 def init_app(app: Flask) -> None:
-    """Template helpers: when(start, end), day(moment), hm(moment), zone_name()."""
+    """Template helpers: when(start, end), day(moment), hm(moment), zone_name(), and the
+    query_value filter."""
     app.jinja_env.globals.update(
         when=when_html, day=day_text, hm=clock_text, zone_name=zone_name, when_text=when_text
     )
+    app.jinja_env.filters["query_value"] = query_value
