@@ -228,11 +228,11 @@ class Credential:
 
 def credentials(db: Database, actor: str, kind: str) -> list[Credential]:
     """The actor's own unrevoked API tokens (kind 'api_token') or app passwords."""
-    table = {"api_token": "api_tokens", "app_password": "app_passwords"}[kind]
     with db.transaction(actor) as cur:
         cur.execute(
-            f"SELECT handle, label, created_at, last_used_at FROM {table} "
-            "WHERE user_id = current_actor_id() AND revoked_at IS NULL ORDER BY created_at"
+            "SELECT handle, label, created_at, last_used_at FROM credentials WHERE kind = %s "
+            "AND user_id = current_actor_id() AND revoked_at IS NULL ORDER BY created_at",
+            (kind,),
         )
         return [Credential(*row) for row in cur.fetchall()]
 

@@ -219,23 +219,12 @@ INSERT INTO business_rules (name, duration_value, count_value) VALUES
     ('history_shown',   INTERVAL '180 days',   NULL),
     ('reminder_lead',   INTERVAL '24 hours',   NULL);
 
-CREATE TABLE api_tokens (
-    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    handle       text NOT NULL DEFAULT new_token(6),
-    user_id      bigint NOT NULL REFERENCES users (id),
-    secret_hash  bytea NOT NULL,
-    label        text NOT NULL DEFAULT '',
-    created_at   timestamptz NOT NULL DEFAULT now(),
-    last_used_at timestamptz,
-    revoked_at   timestamptz,
-    CONSTRAINT api_token_handle_unique UNIQUE (handle),
-    CONSTRAINT api_token_hash_unique UNIQUE (secret_hash),
-    CONSTRAINT api_token_label_sane CHECK (length(label) <= 100 AND label !~ '[[:cntrl:]]')
-);
-COMMENT ON TABLE api_tokens IS 'Bearer tokens for the JSON API. Only the SHA-256 of the random secret is kept; the handle names a token for listing and revoking.';
+CREATE TYPE credential_kind AS ENUM ('api_token', 'app_password');
+COMMENT ON TYPE credential_kind IS 'A bearer token for the JSON API, or a password for calendar apps (CalDAV). One never works as the other.';
 
-CREATE TABLE app_passwords (
+CREATE TABLE credentials (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind         credential_kind NOT NULL,
     handle       text NOT NULL DEFAULT new_token(6),
     user_id      bigint NOT NULL REFERENCES users (id),
     secret_hash  bytea NOT NULL,
@@ -243,8 +232,9 @@ CREATE TABLE app_passwords (
     created_at   timestamptz NOT NULL DEFAULT now(),
     last_used_at timestamptz,
     revoked_at   timestamptz,
-    CONSTRAINT app_password_handle_unique UNIQUE (handle),
-    CONSTRAINT app_password_hash_unique UNIQUE (secret_hash),
-    CONSTRAINT app_password_label_sane CHECK (length(label) <= 100 AND label !~ '[[:cntrl:]]')
+    CONSTRAINT credential_handle_unique UNIQUE (handle),
+    CONSTRAINT credential_hash_unique UNIQUE (secret_hash),
+    CONSTRAINT credential_label_sane CHECK (length(label) <= 100 AND label !~ '[[:cntrl:]]')
 );
-COMMENT ON TABLE app_passwords IS 'Passwords for calendar apps (CalDAV), one per device, revocable. Only the SHA-256 of the random secret is kept.';
+CREATE INDEX credentials_user ON credentials (user_id, kind);
+COMMENT ON TABLE credentials IS 'API tokens and CalDAV app passwords, one per device or script, revocable. Only the SHA-256 of the random secret is kept; the handle names a credential for listing and revoking.';

@@ -189,48 +189,52 @@ CREATE FUNCTION secret_hash(p_secret text) RETURNS bytea
     RETURN sha256(convert_to(p_secret, 'UTF8'));
 COMMENT ON FUNCTION secret_hash(text) IS 'SHA-256 of a random secret. Enough for 256-bit random secrets, which need no slow hash.';
 
-CREATE FUNCTION create_api_token(p_user text, p_label text DEFAULT '')
-    RETURNS TABLE (handle text, secret text)
+CREATE FUNCTION create_credential(p_user text, p_kind credential_kind, p_secret text,
+                                  p_label text DEFAULT '') RETURNS text
     LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     u users := find_user(p_user);
+    made text;
 BEGIN
-    secret := 'oh_' || new_token(32);
-    INSERT INTO api_tokens AS t (user_id, secret_hash, label)
-    VALUES (u.id, secret_hash(secret), coalesce(p_label, '')) RETURNING t.handle INTO handle;
-    RETURN NEXT;
+    INSERT INTO credentials (kind, user_id, secret_hash, label)
+    VALUES (p_kind, u.id, secret_hash(p_secret), coalesce(p_label, '')) RETURNING handle INTO made;
+    RETURN made;
 END $$;
-COMMENT ON FUNCTION create_api_token(text, text) IS 'Creates an API token; the secret is returned this once and only its hash is kept.';
+COMMENT ON FUNCTION create_credential(text, credential_kind, text, text) IS 'Stores the hash of a new secret of a user; returns its handle.';
+
+CREATE FUNCTION create_api_token(p_user text, p_label text DEFAULT '')
+    RETURNS TABLE (handle text, secret text)
+    LANGUAGE sql VOLATILE AS $$
+    SELECT create_credential(p_user, 'api_token', s, p_label), s
+    FROM (SELECT 'oh_' || new_token(32) AS s) AS new
+$$;
+COMMENT ON FUNCTION create_api_token(text, text) IS 'Creates an API token (256 random bits); the secret is returned this once and only its hash is kept.';
 
 CREATE FUNCTION create_app_password(p_user text, p_label text DEFAULT '')
     RETURNS TABLE (handle text, secret text)
-    LANGUAGE plpgsql VOLATILE AS $$
-DECLARE
-    u users := find_user(p_user);
-BEGIN
-    secret := new_token(18);
-    INSERT INTO app_passwords AS t (user_id, secret_hash, label)
-    VALUES (u.id, secret_hash(secret), coalesce(p_label, '')) RETURNING t.handle INTO handle;
-    RETURN NEXT;
-END $$;
+    LANGUAGE sql VOLATILE AS $$
+    SELECT create_credential(p_user, 'app_password', s, p_label), s
+    FROM (SELECT new_token(18) AS s) AS new
+$$;
 COMMENT ON FUNCTION create_app_password(text, text) IS 'Creates a CalDAV app password (144 random bits); the secret is returned this once and only its hash is kept.';
 
 CREATE FUNCTION user_for_api_token(p_secret text) RETURNS text
     LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-    UPDATE api_tokens t SET last_used_at = clock()
+    UPDATE credentials c SET last_used_at = clock()
     FROM users u
-    WHERE t.secret_hash = secret_hash(p_secret) AND t.revoked_at IS NULL
-      AND u.id = t.user_id AND u.active
+    WHERE c.secret_hash = secret_hash(p_secret) AND c.kind = 'api_token' AND c.revoked_at IS NULL
+      AND u.id = c.user_id AND u.active
     RETURNING u.slug
 $$;
 COMMENT ON FUNCTION user_for_api_token(text) IS 'The slug of the active user owning an unrevoked API token, or NULL.';
 
 CREATE FUNCTION user_for_app_password(p_email text, p_secret text) RETURNS text
     LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-    UPDATE app_passwords p SET last_used_at = clock()
+    UPDATE credentials c SET last_used_at = clock()
     FROM users u
-    WHERE p.secret_hash = secret_hash(p_secret) AND p.revoked_at IS NULL
-      AND u.id = p.user_id AND u.active AND lower(u.email) = lower(p_email)
+    WHERE c.secret_hash = secret_hash(p_secret) AND c.kind = 'app_password'
+      AND c.revoked_at IS NULL AND u.id = c.user_id AND u.active
+      AND lower(u.email) = lower(p_email)
     RETURNING u.slug
 $$;
 COMMENT ON FUNCTION user_for_app_password(text, text) IS 'The slug of the active user with this email and unrevoked app password, or NULL.';
@@ -242,15 +246,9 @@ $$;
 COMMENT ON FUNCTION login_lookup(text) IS 'The slug and password hash of an active user by email, for signing in.';
 
 CREATE FUNCTION revoke_credential(p_kind text, p_handle text) RETURNS boolean
-    LANGUAGE plpgsql VOLATILE AS $$
-BEGIN
-    IF p_kind = 'api_token' THEN
-        UPDATE api_tokens SET revoked_at = clock() WHERE handle = p_handle AND revoked_at IS NULL;
-    ELSIF p_kind = 'app_password' THEN
-        UPDATE app_passwords SET revoked_at = clock() WHERE handle = p_handle AND revoked_at IS NULL;
-    ELSE
-        RAISE EXCEPTION 'Unknown kind of credential "%".', p_kind USING ERRCODE = '22023';
-    END IF;
-    RETURN FOUND;
-END $$;
+    LANGUAGE sql VOLATILE AS $$
+    UPDATE credentials SET revoked_at = clock()
+    WHERE kind = p_kind::credential_kind AND handle = p_handle AND revoked_at IS NULL
+    RETURNING true
+$$;
 COMMENT ON FUNCTION revoke_credential(text, text) IS 'Revokes an API token or app password by handle (as far as the caller may see it); true when one was revoked.';

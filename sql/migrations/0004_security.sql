@@ -135,16 +135,11 @@ CREATE POLICY business_rules_admin ON business_rules FOR ALL TO officehours_app
 COMMENT ON POLICY business_rules_admin ON business_rules IS 'Only admins change rules.';
 
 -- Credentials: the owner sees and revokes their own; hashes are never readable.
-GRANT SELECT (id, handle, user_id, label, created_at, last_used_at, revoked_at),
-      INSERT (user_id, secret_hash, label), UPDATE (revoked_at)
-    ON api_tokens, app_passwords TO officehours_app;
-ALTER TABLE api_tokens ENABLE ROW LEVEL SECURITY;
-ALTER TABLE app_passwords ENABLE ROW LEVEL SECURITY;
-CREATE POLICY api_tokens_own ON api_tokens FOR ALL TO officehours_app
+GRANT SELECT (id, kind, handle, user_id, label, created_at, last_used_at, revoked_at),
+      INSERT (kind, user_id, secret_hash, label), UPDATE (revoked_at)
+    ON credentials TO officehours_app;
+ALTER TABLE credentials ENABLE ROW LEVEL SECURITY;
+CREATE POLICY credentials_own ON credentials FOR ALL TO officehours_app
     USING (user_id = current_actor_id() OR current_actor_is_admin())
     WITH CHECK (user_id = current_actor_id() OR current_actor_is_admin());
-COMMENT ON POLICY api_tokens_own ON api_tokens IS 'Users manage their own API tokens; admins may revoke any.';
-CREATE POLICY app_passwords_own ON app_passwords FOR ALL TO officehours_app
-    USING (user_id = current_actor_id() OR current_actor_is_admin())
-    WITH CHECK (user_id = current_actor_id() OR current_actor_is_admin());
-COMMENT ON POLICY app_passwords_own ON app_passwords IS 'Users manage their own app passwords; admins may revoke any.';
+COMMENT ON POLICY credentials_own ON credentials IS 'Users manage their own API tokens and app passwords; admins may revoke any.';

@@ -50,7 +50,7 @@ APPOINTMENTS = "SELECT token FROM appointments"
 USERS = "SELECT slug FROM users"
 HOURS = "SELECT DISTINCT u.slug FROM office_hours h JOIN users u ON u.id = h.coach_id"
 BUSY = "SELECT count(*) FROM busy_intervals"
-TOKENS = "SELECT label FROM api_tokens"
+TOKENS = "SELECT label FROM credentials WHERE kind = 'api_token'"
 HISTORY = "SELECT a.token FROM appointment_history h JOIN appointments a ON a.id = h.appointment_id"
 
 
@@ -109,8 +109,7 @@ def test_clients_see_history_only_as_far_back_as_the_rule(world: World) -> None:
 def test_password_hashes_and_secret_hashes_are_not_readable(world: World) -> None:
     for query in (
         "SELECT password_hash FROM users",
-        "SELECT secret_hash FROM api_tokens",
-        "SELECT secret_hash FROM app_passwords",
+        "SELECT secret_hash FROM credentials",
     ):
         with (
             pytest.raises(psycopg2.errors.InsufficientPrivilege),

@@ -92,7 +92,7 @@ def test_forms_without_csrf_token_change_nothing(
         with world.db.transaction() as cur:
             cur.execute(
                 "SELECT (SELECT json_agg(a) FROM appointments a), (SELECT count(*) FROM users),"
-                " (SELECT json_agg(r) FROM business_rules r), (SELECT count(*) FROM api_tokens),"
+                " (SELECT json_agg(r) FROM business_rules r), (SELECT count(*) FROM credentials),"
                 " (SELECT count(*) FROM feed_tokens), (SELECT json_agg(o) FROM office_hours o),"
                 " (SELECT bool_and(active) FROM users)"
             )
