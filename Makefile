@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck pytest bench deps clean
+.PHONY: run test lint typecheck pytest bench deps clean schema
 
 run: $(STAMP)
 	$(BIN)/officehours serve --demo-if-empty
@@ -29,6 +29,11 @@ typecheck: $(STAMP)
 
 pytest: deps $(if $(wildcard package.json),node_modules/.installed)
 	$(BIN)/pytest
+
+# sql/schema.sql: the whole schema as pg_dump prints it from a database migrated from empty.
+schema: $(STAMP)
+	$(BIN)/python -m officehours.schema > sql/schema.sql.new
+	mv sql/schema.sql.new sql/schema.sql
 
 bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

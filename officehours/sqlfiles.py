@@ -8,7 +8,7 @@ Every module of officehours that runs SQL keeps it in a file of the same name be
     cur.execute(Q.upcoming_calls, {"limit": 200})
 
 A file looks like this (the lines after the header, up to the next header, are the query; the
-comment lines right below the header say what it is for)::
+comment lines right below the header say what it is for, and are not sent)::
 
     -- name: upcoming_calls
     -- Booked calls that have not ended, soonest first.
@@ -66,12 +66,17 @@ def parse(text: str, source: str = "<string>") -> Queries:
     for i, header in enumerate(headers):
         name = header["name"]
         end = headers[i + 1].start() if i + 1 < len(headers) else len(text)
-        body = text[header.end() : end].strip().removesuffix(";").rstrip()
+        # The comment lines right below the header describe the query; they stay in the file
+        # (a "%" in them would otherwise reach the driver as a parameter marker).
+        lines = text[header.end() : end].strip().splitlines()
+        while lines and lines[0].lstrip().startswith("--"):
+            lines.pop(0)
+        body = "\n".join(lines).strip().removesuffix(";").rstrip()
         if not _IDENTIFIER.fullmatch(name):
             raise QueryFileError(f"{source}: {name!r} is not a query name (a-z, 0-9 and _)")
         if name in texts:
             raise QueryFileError(f"{source}: the query {name!r} is defined twice")
-        if not [line for line in body.splitlines() if not line.lstrip().startswith("--")]:
+        if not body:
             raise QueryFileError(f"{source}: the query {name!r} has no SQL")
         texts[name] = body + "\n"
     return Queries(source, texts)

@@ -48,7 +48,7 @@ def test_every_named_constraint_maps_to_an_error(db: Database) -> None:
 
 def test_every_sqlstate_raised_in_sql_maps_to_an_error() -> None:
     raised = set()
-    for path in sorted((SQL_DIR / "migrations").glob("*.sql")):
+    for path in sorted(SQL_DIR.glob("*/*.sql")):
         raised |= set(re.findall(r"ERRCODE = '(OH\d{3})'", path.read_text()))
     assert raised, "the migrations raise no OH errors at all?"
     assert sorted(raised - set(errors.BY_SQLSTATE)) == []

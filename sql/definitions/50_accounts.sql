@@ -1,0 +1,147 @@
+-- officehours rules: users, coaching relationships and signing in.
+-- The functions without SECURITY DEFINER run with the caller's rights: row-level security
+-- (90_security.sql) decides what the web app's role may do with them; an operator connected as
+-- the owner may do everything.
+
+CREATE OR REPLACE FUNCTION slugify(name text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN coalesce(nullif(left(trim(BOTH '-' FROM regexp_replace(lower(name), '[^a-z0-9]+', '-', 'g')), 40), ''), 'user');
+COMMENT ON FUNCTION slugify(text) IS 'The ASCII letters and digits of a name, joined by hyphens: the readable part of a user slug.';
+
+CREATE OR REPLACE FUNCTION users_fill_slug() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.slug IS NULL THEN
+        NEW.slug := slugify(NEW.display_name) || '-' || lower(translate(new_token(3), '-_', 'xy'));
+    END IF;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION users_fill_slug() IS 'Gives a new user a slug from their name and four random characters unless one was given.';
+CREATE OR REPLACE TRIGGER users_fill_slug BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION users_fill_slug();
+
+
+CREATE OR REPLACE FUNCTION add_user(p_email text, p_name text, p_role user_role, p_time_zone text,
+                         p_password_hash text DEFAULT NULL) RETURNS text
+    LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    new_slug text;
+BEGIN
+    IF p_time_zone IS NULL OR NOT is_time_zone(p_time_zone) THEN
+        RAISE EXCEPTION 'Unknown time zone "%".', p_time_zone USING ERRCODE = 'OH032';
+    END IF;
+    INSERT INTO users (email, display_name, role, time_zone, password_hash)
+    VALUES (btrim(p_email), btrim(p_name), p_role, p_time_zone, p_password_hash)
+    RETURNING slug INTO new_slug;
+    RETURN new_slug;
+END $$;
+COMMENT ON FUNCTION add_user(text, text, user_role, text, text) IS 'Creates a user and returns their slug. Raises invalid_time_zone, or the constraint errors of users (email_taken, ...).';
+
+CREATE OR REPLACE FUNCTION set_user_active(p_user text, p_active boolean) RETURNS void
+    LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    u users := find_user(p_user);
+BEGIN
+    UPDATE users SET active = p_active,
+                     deactivated_at = CASE WHEN p_active THEN NULL ELSE coalesce(deactivated_at, clock()) END
+    WHERE id = u.id;
+END $$;
+COMMENT ON FUNCTION set_user_active(text, boolean) IS 'Activates or deactivates a user. Deactivating ends their coaching relationships and cancels their future calls (see users_after_deactivate).';
+
+CREATE OR REPLACE FUNCTION users_after_deactivate() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    UPDATE coaching SET during = tstzrange(lower(during), greatest(lower(during), clock()), '[)')
+    WHERE upper_inf(during) AND NEW.id IN (coach_id, client_id);
+    UPDATE appointments SET status = 'cancelled'
+    WHERE status = 'booked' AND lower(during) > clock() AND NEW.id IN (coach_id, client_id);
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION users_after_deactivate() IS 'A coaching relationship needs an active coach and client: deactivation ends it and cancels future calls.';
+CREATE OR REPLACE TRIGGER users_after_deactivate AFTER UPDATE OF active ON users
+    FOR EACH ROW WHEN (OLD.active AND NOT NEW.active) EXECUTE FUNCTION users_after_deactivate();
+
+CREATE OR REPLACE FUNCTION coaching_check_parties() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    coach users;
+    client users;
+BEGIN
+    IF NOT upper_inf(NEW.during) THEN
+        RETURN NEW;
+    END IF;
+    SELECT * INTO coach FROM users WHERE id = NEW.coach_id;
+    SELECT * INTO client FROM users WHERE id = NEW.client_id;
+    IF coach.role <> 'coach' OR client.role <> 'client' THEN
+        RAISE EXCEPTION 'A coaching relationship joins a coach and a client.' USING ERRCODE = 'OH008';
+    ELSIF NOT coach.active OR NOT client.active THEN
+        RAISE EXCEPTION 'A coaching relationship needs an active coach and an active client.'
+            USING ERRCODE = 'OH003';
+    END IF;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION coaching_check_parties() IS 'An open coaching relationship needs an active user of role coach and one of role client.';
+CREATE OR REPLACE TRIGGER coaching_check_parties BEFORE INSERT OR UPDATE ON coaching
+    FOR EACH ROW EXECUTE FUNCTION coaching_check_parties();
+
+CREATE OR REPLACE FUNCTION assign_coach(p_client text, p_coach text) RETURNS void
+    LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    client users := find_user(p_client);
+    coach users := find_user(p_coach);
+BEGIN
+    IF EXISTS (SELECT 1 FROM coaching WHERE client_id = client.id AND coach_id = coach.id
+               AND upper_inf(during)) THEN
+        RETURN;
+    END IF;
+    UPDATE coaching SET during = tstzrange(lower(during), greatest(lower(during), clock()), '[)')
+    WHERE client_id = client.id AND upper_inf(during);
+    INSERT INTO coaching (coach_id, client_id, during)
+    VALUES (coach.id, client.id, tstzrange(clock(), NULL, '[)'));
+END $$;
+COMMENT ON FUNCTION assign_coach(text, text) IS 'Makes p_coach the client''s coach from now on, ending the previous relationship (kept as history). Raises unknown_user, wrong_role or inactive_user.';
+
+CREATE OR REPLACE FUNCTION login_lookup(p_email text) RETURNS TABLE (slug text, password_hash text)
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT slug, password_hash FROM users WHERE lower(email) = lower(p_email) AND active
+$$;
+COMMENT ON FUNCTION login_lookup(text) IS 'The slug and password hash of an active user by email, for signing in.';
+
+CREATE OR REPLACE FUNCTION login_allowed(p_email text, p_remote text) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+    RETURN (SELECT count(*) < 5 FROM login_failures
+            WHERE lower(email) = lower(p_email) AND at > clock() - INTERVAL '15 minutes')
+       AND (SELECT count(*) < 50 FROM login_failures
+            WHERE remote = p_remote AND at > clock() - INTERVAL '15 minutes');
+COMMENT ON FUNCTION login_allowed(text, text) IS 'False while an email has 5 or more failed sign-ins in the last 15 minutes, or a remote address 50 or more: the website then refuses to check passwords (too_many_attempts).';
+
+CREATE OR REPLACE FUNCTION note_login_failure(p_email text, p_remote text) RETURNS void
+    LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp
+    BEGIN ATOMIC
+        DELETE FROM login_failures WHERE at < clock() - INTERVAL '1 hour';
+        INSERT INTO login_failures (email, remote, at) VALUES (left(p_email, 320), left(p_remote, 100), clock());
+    END;
+COMMENT ON FUNCTION note_login_failure(text, text) IS 'Records a failed sign-in, and forgets those older than an hour.';
+
+CREATE OR REPLACE FUNCTION forget_login_failures(p_email text) RETURNS void
+    LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp
+    BEGIN ATOMIC
+        DELETE FROM login_failures WHERE lower(email) = lower(p_email);
+    END;
+COMMENT ON FUNCTION forget_login_failures(text) IS 'Clears an email''s failed sign-ins after a successful one.';
+
+-- A stamp of the acting user's password, so the website can end every other
+-- session of a user whose password changes (its sessions are signed cookies that keep no state
+-- on the server; each carries the stamp it was made with, and the website compares it with this
+-- one whenever it loads the signed-in user).
+--
+-- SECURITY DEFINER because the column grants (90_security.sql) keep users.password_hash from the web role,
+-- and that should stay so. What the function gives away is nothing: it answers only for the
+-- acting user (current_actor_id(): the session's own, active user) and never for anyone else; it
+-- returns a SHA-256 of the stored argon2 string, which is no password and no hash any sign-in
+-- accepts, and from which neither the salt nor the argon2 hash can be recovered, so it is no
+-- help in guessing the password either. It changes exactly when the stored hash changes.
+
+CREATE OR REPLACE FUNCTION password_stamp() RETURNS bytea
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+    RETURN (SELECT sha256(convert_to(coalesce(password_hash, ''), 'UTF8'))
+            FROM users WHERE id = current_actor_id());
+COMMENT ON FUNCTION password_stamp() IS 'SHA-256 of the acting user''s stored password hash (of the empty string when they have none), NULL without an active actor. It changes whenever the password does: the website keeps a keyed digest of it in each session and ends the sessions whose digest no longer matches.';

@@ -1,0 +1,112 @@
+-- officehours rules: mail through a transactional outbox (tables in migration 0006). A trigger on
+-- appointment_history writes the mail about each change in the change's own transaction; mailers
+-- claim due rows with FOR UPDATE SKIP LOCKED and mark them sent or failed.
+
+CREATE OR REPLACE FUNCTION mail_enqueue() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    a appointments;
+    lead interval;
+    remind_at timestamptz;
+BEGIN
+    SELECT * INTO a FROM appointments WHERE id = NEW.appointment_id;
+    -- Older mail about this call that no mailer holds right now is out of date: a calendar would
+    -- ignore its lower SEQUENCE and a person would be misled by it. A row a mailer holds is being
+    -- sent; the mailer supersedes it itself if that attempt fails (mail_attempt_failed).
+    UPDATE mail_outbox SET state = 'superseded', finished_at = now()
+    WHERE id IN (SELECT o.id FROM mail_outbox o
+                 WHERE o.appointment_id = NEW.appointment_id AND o.state = 'pending'
+                   AND o.revision < NEW.revision
+                 FOR UPDATE SKIP LOCKED);
+    INSERT INTO mail_outbox (history_id, appointment_id, revision, kind, recipient, recipient_id,
+                             due_at, next_attempt_at)
+    VALUES (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'client', a.client_id, now(), now()),
+           (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'coach', a.coach_id, now(), now());
+    IF NEW.action <> 'cancelled' THEN
+        lead := rule_duration('reminder_lead', a.coach_id);
+        remind_at := lower(NEW.during) - lead;
+        -- A lead of zero turns reminders off; a call booked inside the lead needs none, since
+        -- the booking mail has just gone out.
+        IF lead > INTERVAL '0' AND remind_at > clock() THEN
+            INSERT INTO mail_outbox (history_id, appointment_id, revision, kind, recipient,
+                                     recipient_id, due_at, next_attempt_at)
+            VALUES (NEW.id, a.id, NEW.revision, 'reminder', 'client', a.client_id, remind_at, remind_at),
+                   (NEW.id, a.id, NEW.revision, 'reminder', 'coach', a.coach_id, remind_at, remind_at);
+        END IF;
+    END IF;
+    PERFORM pg_notify('officehours_mail', '');
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION mail_enqueue() IS 'Writes the mail about one change (client and coach), schedules or drops the reminders, supersedes out-of-date pending mail of the call, and wakes the mailers (NOTIFY officehours_mail on commit).';
+CREATE OR REPLACE TRIGGER appointment_history_mail AFTER INSERT ON appointment_history
+    FOR EACH ROW EXECUTE FUNCTION mail_enqueue();
+
+CREATE OR REPLACE FUNCTION mail_claim()
+    RETURNS TABLE (public_id text, kind mail_kind, recipient mail_recipient, attempts integer,
+                   token text, revision integer, changed_at timestamptz,
+                   starts timestamptz, ends timestamptz,
+                   previous_starts timestamptz, previous_ends timestamptz,
+                   coach_name text, coach_email text, coach_tz text,
+                   client_name text, client_email text, client_tz text)
+    LANGUAGE sql VOLATILE AS $$
+    WITH claimed AS (
+        SELECT o.id FROM mail_outbox o
+        WHERE o.state = 'pending' AND o.next_attempt_at <= clock()
+          -- Mail about one call goes out in the order of its changes: a row another mailer is
+          -- sending right now (the only way an older one can still be pending) goes first.
+          AND NOT EXISTS (
+              SELECT 1 FROM mail_outbox older
+              WHERE older.appointment_id = o.appointment_id AND older.state = 'pending'
+                AND older.recipient = o.recipient AND older.id <> o.id
+                AND (older.revision < o.revision
+                     OR (older.revision = o.revision AND older.kind <> 'reminder' AND o.kind = 'reminder')))
+        ORDER BY o.next_attempt_at, o.id
+        LIMIT 1
+        FOR UPDATE OF o SKIP LOCKED
+    )
+    SELECT o.public_id, o.kind, o.recipient, o.attempts, a.token, h.revision, h.at,
+           lower(h.during), upper(h.during), lower(h.previous_during), upper(h.previous_during),
+           coach.display_name, coach.email, coach.time_zone,
+           client.display_name, client.email, client.time_zone
+    FROM claimed
+    JOIN mail_outbox o ON o.id = claimed.id
+    JOIN appointment_history h ON h.id = o.history_id
+    JOIN appointments a ON a.id = o.appointment_id
+    JOIN users coach ON coach.id = a.coach_id
+    JOIN users client ON client.id = a.client_id
+$$;
+COMMENT ON FUNCTION mail_claim() IS 'Locks the next due mail no other mailer holds (FOR UPDATE SKIP LOCKED) until the transaction ends, and returns what it takes to render it: the change (revision, times, when) and both parties as they are now. No row when nothing is due.';
+
+CREATE OR REPLACE FUNCTION mail_sent(p_public_id text) RETURNS void
+    LANGUAGE sql VOLATILE
+    BEGIN ATOMIC
+        UPDATE mail_outbox SET state = 'sent', attempts = attempts + 1, finished_at = now(),
+                               last_error = NULL
+        WHERE public_id = p_public_id AND state = 'pending';
+    END;
+COMMENT ON FUNCTION mail_sent(text) IS 'Marks a claimed mail sent; the mailer commits it right after the SMTP server accepted the message.';
+
+CREATE OR REPLACE FUNCTION mail_attempt_failed(p_public_id text, p_error text, p_retry_in interval,
+                                    p_give_up boolean DEFAULT false)
+    RETURNS mail_state
+    LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    o mail_outbox;
+BEGIN
+    UPDATE mail_outbox m SET attempts = m.attempts + 1, last_error = left(p_error, 2000)
+    WHERE m.public_id = p_public_id AND m.state = 'pending' RETURNING * INTO o;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    IF EXISTS (SELECT 1 FROM mail_outbox n WHERE n.appointment_id = o.appointment_id
+               AND n.revision > o.revision) THEN
+        UPDATE mail_outbox SET state = 'superseded', finished_at = now() WHERE id = o.id;
+        RETURN 'superseded';
+    ELSIF p_give_up OR o.attempts >= o.max_attempts THEN
+        UPDATE mail_outbox SET state = 'failed', finished_at = now() WHERE id = o.id;
+        RETURN 'failed';
+    END IF;
+    UPDATE mail_outbox SET next_attempt_at = clock() + p_retry_in WHERE id = o.id;
+    RETURN 'pending';
+END $$;
+COMMENT ON FUNCTION mail_attempt_failed(text, text, interval, boolean) IS 'Records a failed attempt of a claimed mail: retried after p_retry_in, given up (failed) after max_attempts or at once with p_give_up (a permanent error), or superseded when the call changed meanwhile. Returns the new state.';

@@ -1,0 +1,223 @@
+-- officehours rules: every grant and row-level-security policy, one comment per policy.
+--
+-- The web app and the CalDAV server work as the role officehours_app (made by migration 0004), in
+-- transactions that set officehours.actor to the signed-in user's slug. Row-level security then
+-- shows that user only what they may see; the booking functions check the same actor. The owner
+-- (migrations, the command line, the mailer) is not subject to these policies.
+--
+-- This file is the whole truth of what officehours_app may do: the grants are taken back first,
+-- so a grant removed here is gone after the next migrate.
+
+REVOKE ALL ON ALL TABLES IN SCHEMA public FROM officehours_app;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM officehours_app;
+GRANT USAGE ON SCHEMA public TO officehours_app;
+
+-- Functions are executable by PUBLIC by default. Those that skip row-level security (SECURITY
+-- DEFINER) are for the app role alone, or for the owner alone (triggers, the mailer's); the rest
+-- run with the caller's rights anyway.
+REVOKE EXECUTE ON FUNCTION
+    book(text, timestamptz, timestamptz, text), move(text, timestamptz, timestamptz), cancel(text),
+    book_series(text, timestamptz, integer), free_slots(text, timestamptz, timestamptz),
+    user_for_api_token(text), user_for_app_password(text, text), login_lookup(text),
+    current_actor_id(), current_actor_is_admin(), users_after_deactivate(), coaching_check_parties(),
+    login_allowed(text, text), note_login_failure(text, text), forget_login_failures(text),
+    create_feed_token(), revoke_feed_token(), has_feed_token(), user_for_feed_token(text),
+    password_stamp(),
+    mail_enqueue(), mail_claim(), mail_sent(text), mail_attempt_failed(text, text, interval, boolean),
+    caldav_mark_stale(bigint[], text), caldav_appointments_changed(),
+    caldav_office_hours_changed(), caldav_user_changed()
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    book(text, timestamptz, timestamptz, text), move(text, timestamptz, timestamptz), cancel(text),
+    book_series(text, timestamptz, integer), free_slots(text, timestamptz, timestamptz),
+    user_for_api_token(text), user_for_app_password(text, text), login_lookup(text),
+    current_actor_id(), current_actor_is_admin(),
+    create_feed_token(), revoke_feed_token(), has_feed_token(), password_stamp()
+TO officehours_app;
+
+-- Users: no role sees password hashes through the table; login_lookup gives them to sign-in.
+-- Failed sign-ins (login_failures) and feed secrets (feed_tokens) are not granted at all: only the
+-- SECURITY DEFINER functions above reach them.
+GRANT SELECT (id, slug, email, display_name, time_zone, role, active, deactivated_at, created_at)
+    ON users TO officehours_app;
+
+GRANT INSERT (email, display_name, time_zone, role, password_hash) ON users TO officehours_app;
+
+GRANT UPDATE (display_name, time_zone, password_hash, active, deactivated_at) ON users TO officehours_app;
+
+ALTER TABLE users ENABLE ROW LEVEL SECURITY;
+
+DROP POLICY IF EXISTS users_see_self ON users;
+CREATE POLICY users_see_self ON users FOR SELECT TO officehours_app
+    USING (id = current_actor_id());
+COMMENT ON POLICY users_see_self ON users IS 'Everyone sees their own account.';
+
+DROP POLICY IF EXISTS users_update_self ON users;
+CREATE POLICY users_update_self ON users FOR UPDATE TO officehours_app
+    USING (id = current_actor_id()) WITH CHECK (id = current_actor_id());
+COMMENT ON POLICY users_update_self ON users IS 'Everyone may change their own name, zone and password (column grants limit the rest).';
+
+DROP POLICY IF EXISTS users_coach_sees_clients ON users;
+CREATE POLICY users_coach_sees_clients ON users FOR SELECT TO officehours_app
+    USING (EXISTS (SELECT 1 FROM coaching c WHERE c.client_id = users.id AND c.coach_id = current_actor_id()));
+COMMENT ON POLICY users_coach_sees_clients ON users IS 'A coach sees the clients they coach or have coached.';
+
+DROP POLICY IF EXISTS users_client_sees_coach ON users;
+CREATE POLICY users_client_sees_coach ON users FOR SELECT TO officehours_app
+    USING (EXISTS (SELECT 1 FROM coaching c WHERE c.coach_id = users.id AND c.client_id = current_actor_id()));
+COMMENT ON POLICY users_client_sees_coach ON users IS 'A client sees the coaches they have or had.';
+
+DROP POLICY IF EXISTS users_admin ON users;
+CREATE POLICY users_admin ON users FOR ALL TO officehours_app
+    USING (current_actor_is_admin()) WITH CHECK (current_actor_is_admin());
+COMMENT ON POLICY users_admin ON users IS 'Admins see and manage every account.';
+
+-- Coaching relationships.
+GRANT SELECT, INSERT, UPDATE ON coaching TO officehours_app;
+
+ALTER TABLE coaching ENABLE ROW LEVEL SECURITY;
+
+DROP POLICY IF EXISTS coaching_parties ON coaching;
+CREATE POLICY coaching_parties ON coaching FOR SELECT TO officehours_app
+    USING (current_actor_id() IN (coach_id, client_id));
+COMMENT ON POLICY coaching_parties ON coaching IS 'A coach and a client see the relationships they are part of.';
+
+DROP POLICY IF EXISTS coaching_admin ON coaching;
+CREATE POLICY coaching_admin ON coaching FOR ALL TO officehours_app
+    USING (current_actor_is_admin()) WITH CHECK (current_actor_is_admin());
+COMMENT ON POLICY coaching_admin ON coaching IS 'Admins see and make every assignment.';
+
+-- Office hours and exceptions.
+GRANT SELECT, INSERT, UPDATE, DELETE ON office_hours, office_hours_exceptions TO officehours_app;
+
+ALTER TABLE office_hours ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE office_hours_exceptions ENABLE ROW LEVEL SECURITY;
+
+DROP POLICY IF EXISTS office_hours_own ON office_hours;
+CREATE POLICY office_hours_own ON office_hours FOR ALL TO officehours_app
+    USING (coach_id = current_actor_id() OR current_actor_is_admin())
+    WITH CHECK (coach_id = current_actor_id() OR current_actor_is_admin());
+COMMENT ON POLICY office_hours_own ON office_hours IS 'A coach manages their own weekly hours; admins manage all.';
+
+DROP POLICY IF EXISTS office_hours_clients ON office_hours;
+CREATE POLICY office_hours_clients ON office_hours FOR SELECT TO officehours_app
+    USING (EXISTS (SELECT 1 FROM coaching c WHERE c.coach_id = office_hours.coach_id
+                   AND c.client_id = current_actor_id() AND upper_inf(c.during)));
+COMMENT ON POLICY office_hours_clients ON office_hours IS 'A client sees their current coach''s weekly hours.';
+
+DROP POLICY IF EXISTS office_hours_exceptions_own ON office_hours_exceptions;
+CREATE POLICY office_hours_exceptions_own ON office_hours_exceptions FOR ALL TO officehours_app
+    USING (coach_id = current_actor_id() OR current_actor_is_admin())
+    WITH CHECK (coach_id = current_actor_id() OR current_actor_is_admin());
+COMMENT ON POLICY office_hours_exceptions_own ON office_hours_exceptions IS 'A coach manages their own exceptions; admins manage all.';
+
+DROP POLICY IF EXISTS office_hours_exceptions_clients ON office_hours_exceptions;
+CREATE POLICY office_hours_exceptions_clients ON office_hours_exceptions FOR SELECT TO officehours_app
+    USING (EXISTS (SELECT 1 FROM coaching c WHERE c.coach_id = office_hours_exceptions.coach_id
+                   AND c.client_id = current_actor_id() AND upper_inf(c.during)));
+COMMENT ON POLICY office_hours_exceptions_clients ON office_hours_exceptions IS 'A client sees their current coach''s exceptions.';
+
+-- Busy time: private to the coach (clients see only its effect, through free_slots).
+GRANT SELECT, INSERT, DELETE ON busy_intervals TO officehours_app;
+
+ALTER TABLE busy_intervals ENABLE ROW LEVEL SECURITY;
+
+DROP POLICY IF EXISTS busy_intervals_own ON busy_intervals;
+CREATE POLICY busy_intervals_own ON busy_intervals FOR ALL TO officehours_app
+    USING (coach_id = current_actor_id() OR current_actor_is_admin())
+    WITH CHECK (coach_id = current_actor_id() OR current_actor_is_admin());
+COMMENT ON POLICY busy_intervals_own ON busy_intervals IS 'A coach sees and manages their own busy time; admins all. Clients never see it.';
+
+-- Appointments: read through policies; written only by the SECURITY DEFINER booking functions.
+GRANT SELECT ON appointments, appointment_history TO officehours_app;
+
+ALTER TABLE appointments ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE appointment_history ENABLE ROW LEVEL SECURITY;
+
+DROP POLICY IF EXISTS appointments_client ON appointments;
+CREATE POLICY appointments_client ON appointments FOR SELECT TO officehours_app
+    USING (client_id = current_actor_id()
+           AND upper(during) > clock() - rule_duration('history_shown', coach_id));
+COMMENT ON POLICY appointments_client ON appointments IS 'A client sees their own calls, past ones only as far back as the history_shown rule.';
+
+DROP POLICY IF EXISTS appointments_coach ON appointments;
+CREATE POLICY appointments_coach ON appointments FOR SELECT TO officehours_app
+    USING (coach_id = current_actor_id());
+COMMENT ON POLICY appointments_coach ON appointments IS 'A coach sees the calls booked with them.';
+
+DROP POLICY IF EXISTS appointments_admin ON appointments;
+CREATE POLICY appointments_admin ON appointments FOR SELECT TO officehours_app
+    USING (current_actor_is_admin());
+COMMENT ON POLICY appointments_admin ON appointments IS 'Admins see every call.';
+
+DROP POLICY IF EXISTS appointment_history_visible ON appointment_history;
+CREATE POLICY appointment_history_visible ON appointment_history FOR SELECT TO officehours_app
+    USING (EXISTS (SELECT 1 FROM appointments a WHERE a.id = appointment_history.appointment_id));
+COMMENT ON POLICY appointment_history_visible ON appointment_history IS 'The history of a call is visible to whoever sees the call.';
+
+-- Business rules: readable by every signed-in user, changed by admins.
+GRANT SELECT ON rule_definitions TO officehours_app;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON business_rules TO officehours_app;
+
+GRANT SELECT ON effective_rules TO officehours_app;
+
+ALTER TABLE business_rules ENABLE ROW LEVEL SECURITY;
+
+DROP POLICY IF EXISTS business_rules_read ON business_rules;
+CREATE POLICY business_rules_read ON business_rules FOR SELECT TO officehours_app
+    USING (current_actor_id() IS NOT NULL);
+COMMENT ON POLICY business_rules_read ON business_rules IS 'Every signed-in user may read the rules that bind them.';
+
+DROP POLICY IF EXISTS business_rules_admin ON business_rules;
+CREATE POLICY business_rules_admin ON business_rules FOR ALL TO officehours_app
+    USING (current_actor_is_admin()) WITH CHECK (current_actor_is_admin());
+COMMENT ON POLICY business_rules_admin ON business_rules IS 'Only admins change rules.';
+
+-- Credentials: the owner sees and revokes their own; hashes are never readable.
+GRANT SELECT (id, kind, handle, user_id, label, created_at, last_used_at, revoked_at),
+      INSERT (kind, user_id, secret_hash, label), UPDATE (revoked_at)
+    ON credentials TO officehours_app;
+
+ALTER TABLE credentials ENABLE ROW LEVEL SECURITY;
+
+DROP POLICY IF EXISTS credentials_own ON credentials;
+CREATE POLICY credentials_own ON credentials FOR ALL TO officehours_app
+    USING (user_id = current_actor_id() OR current_actor_is_admin())
+    WITH CHECK (user_id = current_actor_id() OR current_actor_is_admin());
+COMMENT ON POLICY credentials_own ON credentials IS 'Users manage their own API tokens and app passwords; admins may revoke any.';
+
+-- Busy time a booked call collides with: the view applies the policies of its tables.
+GRANT SELECT ON coach_conflicts TO officehours_app;
+
+-- CalDAV storage: each user's own collections, items and change log.
+GRANT SELECT, INSERT, UPDATE, DELETE ON caldav_collections, caldav_items, caldav_changes TO officehours_app;
+
+ALTER TABLE caldav_collections ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE caldav_items ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE caldav_changes ENABLE ROW LEVEL SECURITY;
+
+-- (SELECT current_actor_id()) is evaluated once per statement, not once per row.
+DROP POLICY IF EXISTS caldav_collections_own ON caldav_collections;
+CREATE POLICY caldav_collections_own ON caldav_collections FOR ALL TO officehours_app
+    USING (owner_id = (SELECT current_actor_id()))
+    WITH CHECK (owner_id = (SELECT current_actor_id())
+                AND (kind <> 'stored'
+                     OR EXISTS (SELECT 1 FROM users u WHERE u.id = owner_id AND u.role = 'coach')));
+COMMENT ON POLICY caldav_collections_own ON caldav_collections IS 'A user sees and changes only their own collections; only coaches keep calendars of their own (clients have their generated appointments only).';
+
+DROP POLICY IF EXISTS caldav_items_own ON caldav_items;
+CREATE POLICY caldav_items_own ON caldav_items FOR ALL TO officehours_app
+    USING (owner_id = (SELECT current_actor_id()))
+    WITH CHECK (owner_id = (SELECT current_actor_id()));
+COMMENT ON POLICY caldav_items_own ON caldav_items IS 'A user sees and changes only the items of their own collections.';
+
+DROP POLICY IF EXISTS caldav_changes_own ON caldav_changes;
+CREATE POLICY caldav_changes_own ON caldav_changes FOR ALL TO officehours_app
+    USING (owner_id = (SELECT current_actor_id()))
+    WITH CHECK (owner_id = (SELECT current_actor_id()));
+COMMENT ON POLICY caldav_changes_own ON caldav_changes IS 'A user sees and writes only the change log of their own collections.';
