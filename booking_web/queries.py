@@ -1,7 +1,8 @@
 """What the pages read, as the signed-in user: row-level security decides which rows they get.
 
 Writes go through the core (officehours.booking, officehours.accounts); these are the reads the
-core has no call for yet. Serial ids are used in joins only and never selected.
+core has no call for yet. Their SQL is in queries.sql beside this module. Serial ids are used in
+joins only and never selected.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from typing import Any
 
 from ics.model import Appointment as IcsAppointment
 from ics.model import Person
-from officehours import errors
-from officehours.accounts import USER_COLUMNS, User
+from officehours import errors, sqlfiles
+from officehours.accounts import User
 from officehours.booking import Slot
 from officehours.db import Database, one
+
+Q = sqlfiles.load(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,47 +60,29 @@ class Call:
         )
 
 
-_CALLS = """
-SELECT a.token, co.slug, co.display_name, co.email, co.time_zone,
-       cl.slug, cl.display_name, cl.email, cl.time_zone,
-       lower(a.during), upper(a.during), a.status::text, a.revision, a.series
-FROM appointments a
-JOIN users co ON co.id = a.coach_id
-JOIN users cl ON cl.id = a.client_id
-"""
-
-
 def _call(row: tuple[Any, ...]) -> Call:
+    """A row of upcoming_calls, past_calls or call_by_token as a Call."""
     return Call(row[0], Party(*row[1:5]), Party(*row[5:9]), *row[9:])
 
 
 def upcoming(db: Database, actor: str, now: datetime | None, limit: int = 200) -> list[Call]:
     """Booked calls that have not ended, soonest first."""
     with db.transaction(actor, now=now) as cur:
-        cur.execute(
-            _CALLS + "WHERE a.status = 'booked' AND upper(a.during) > clock() "
-            "ORDER BY lower(a.during), a.token LIMIT %s",
-            (limit,),
-        )
+        cur.execute(Q.upcoming_calls, (limit,))
         return [_call(row) for row in cur.fetchall()]
 
 
 def past(db: Database, actor: str, now: datetime | None, limit: int = 50) -> list[Call]:
     """Calls that have ended (clients see them only as far back as history_shown), latest first."""
     with db.transaction(actor, now=now) as cur:
-        cur.execute(
-            _CALLS + "WHERE a.status = 'booked' AND upper(a.during) <= clock() "
-            "AND upper(a.during) > clock() - rule_duration('history_shown', a.coach_id) "
-            "ORDER BY lower(a.during) DESC, a.token LIMIT %s",
-            (limit,),
-        )
+        cur.execute(Q.past_calls, (limit,))
         return [_call(row) for row in cur.fetchall()]
 
 
 def call(db: Database, actor: str, token: str, now: datetime | None) -> Call | None:
     """One call the actor may see, or None."""
     with db.transaction(actor, now=now) as cur:
-        cur.execute(_CALLS + "WHERE a.token = %s", (token,))
+        cur.execute(Q.call_by_token, (token,))
         row = cur.fetchone()
         return _call(row) if row else None
 
@@ -114,20 +99,14 @@ class CoachInfo:
 def coach_info(db: Database, actor: str, now: datetime | None) -> CoachInfo | None:
     """The signed-in client's current coach, or None when none is assigned."""
     with db.transaction(actor, now=now) as cur:
-        cur.execute(
-            "SELECT co.slug, co.display_name, co.email, co.time_zone, "
-            "rule_duration('booking_horizon', co.id), rule_count('monthly_limit', co.id) "
-            "FROM coaching c JOIN users co ON co.id = c.coach_id "
-            "WHERE c.client_id = current_actor_id() AND upper_inf(c.during)"
-        )
+        cur.execute(Q.own_coach_with_rules)
         row = cur.fetchone()
-        return CoachInfo(Party(*row[:4]), row[4], row[5]) if row else None
+        return _coach_info(row) if row else None
 
 
-_COACH = (
-    "SELECT co.slug, co.display_name, co.email, co.time_zone, "
-    "rule_duration('booking_horizon', co.id), rule_count('monthly_limit', co.id) FROM users co "
-)
+def _coach_info(row: tuple[Any, ...]) -> CoachInfo:
+    """A row of own_coach_with_rules or coach_with_rules_by_slug as a CoachInfo."""
+    return CoachInfo(Party(*row[:4]), row[4], row[5])
 
 
 def coach_week(
@@ -144,20 +123,16 @@ def coach_week(
 
     Raises NoCoachingRelationship when the actor has no coach, and free_slots' errors."""
     with db.transaction(actor, now=now) as cur:
+        # Two queries rather than one with "slug IS NULL OR ...": each keeps its own index plan.
         if coach is None:
-            cur.execute(
-                _COACH + "JOIN coaching c ON c.coach_id = co.id "
-                "WHERE c.client_id = current_actor_id() AND upper_inf(c.during)"
-            )
+            cur.execute(Q.own_coach_with_rules)
         else:
-            cur.execute(_COACH + "WHERE co.slug = %s", (coach,))
+            cur.execute(Q.coach_with_rules_by_slug, (coach,))
         row = cur.fetchone()
         if row is None:
             raise errors.NoCoachingRelationship("No coach is assigned to you yet.")
-        info = CoachInfo(Party(*row[:4]), row[4], row[5])
-        cur.execute(
-            "SELECT slot_start, slot_end FROM free_slots(%s, %s, %s)", (info.coach.slug, start, end)
-        )
+        info = _coach_info(row)
+        cur.execute(Q.free_slots, {"coach": info.coach.slug, "start": start, "end": end})
         return info, [Slot(*r) for r in cur.fetchall()]
 
 
@@ -173,24 +148,14 @@ class DayException:
 def exceptions(db: Database, actor: str, coach: str, since: date) -> list[DayException]:
     """A coach's exceptions from ``since`` on."""
     with db.transaction(actor) as cur:
-        cur.execute(
-            "SELECT e.on_date, e.starts, e.ends FROM office_hours_exceptions e "
-            "JOIN users u ON u.id = e.coach_id WHERE u.slug = %s AND e.on_date >= %s "
-            "ORDER BY e.on_date, e.starts NULLS FIRST",
-            (coach, since),
-        )
+        cur.execute(Q.coach_exceptions_since, {"coach": coach, "since": since})
         return [DayException(*row) for row in cur.fetchall()]
 
 
 def clients_of(db: Database, actor: str) -> list[Party]:
     """The coach's current clients, by name."""
     with db.transaction(actor) as cur:
-        cur.execute(
-            "SELECT u.slug, u.display_name, u.email, u.time_zone FROM coaching c "
-            "JOIN users u ON u.id = c.client_id "
-            "WHERE c.coach_id = current_actor_id() AND upper_inf(c.during) "
-            "ORDER BY lower(u.display_name), u.slug"
-        )
+        cur.execute(Q.own_current_clients)
         return [Party(*row) for row in cur.fetchall()]
 
 
@@ -209,10 +174,7 @@ class Conflict:
 def conflicts(db: Database, actor: str, now: datetime | None) -> list[Conflict]:
     """The coach's booked future calls that collide with their busy time."""
     with db.transaction(actor, now=now) as cur:
-        cur.execute(
-            "SELECT appointment, client_name, starts, ends, busy_starts, busy_ends "
-            "FROM coach_conflicts WHERE coach_id = current_actor_id() ORDER BY starts"
-        )
+        cur.execute(Q.own_conflicts)
         return [Conflict(*row) for row in cur.fetchall()]
 
 
@@ -229,51 +191,42 @@ class Credential:
 def credentials(db: Database, actor: str, kind: str) -> list[Credential]:
     """The actor's own unrevoked API tokens (kind 'api_token') or app passwords."""
     with db.transaction(actor) as cur:
-        cur.execute(
-            "SELECT handle, label, created_at, last_used_at FROM credentials WHERE kind = %s "
-            "AND user_id = current_actor_id() AND revoked_at IS NULL ORDER BY created_at",
-            (kind,),
-        )
+        cur.execute(Q.own_credentials, (kind,))
         return [Credential(*row) for row in cur.fetchall()]
 
 
 def assignments(db: Database, actor: str) -> list[tuple[Party, str | None]]:
     """Every active client with their current coach's slug (admins)."""
     with db.transaction(actor) as cur:
-        cur.execute(
-            "SELECT u.slug, u.display_name, u.email, u.time_zone, co.slug FROM users u "
-            "LEFT JOIN coaching c ON c.client_id = u.id AND upper_inf(c.during) "
-            "LEFT JOIN users co ON co.id = c.coach_id "
-            "WHERE u.role = 'client' AND u.active ORDER BY lower(u.display_name), u.slug"
-        )
+        cur.execute(Q.active_clients_with_coach)
         return [(Party(*row[:4]), row[4]) for row in cur.fetchall()]
 
 
 def has_feed(db: Database, actor: str) -> bool:
     """True when the actor has an active calendar-feed URL."""
     with db.transaction(actor) as cur:
-        cur.execute("SELECT has_feed_token()")
+        cur.execute(Q.has_feed_token)
         return bool(one(cur)[0])
 
 
 def new_feed(db: Database, actor: str) -> str:
     """Makes a new calendar-feed secret for the actor (revoking the old); returns it."""
     with db.transaction(actor) as cur:
-        cur.execute("SELECT create_feed_token()")
+        cur.execute(Q.create_feed_token)
         return str(one(cur)[0])
 
 
 def revoke_feed(db: Database, actor: str) -> bool:
     """Revokes the actor's calendar-feed URL."""
     with db.transaction(actor) as cur:
-        cur.execute("SELECT revoke_feed_token()")
+        cur.execute(Q.revoke_feed_token)
         return bool(one(cur)[0])
 
 
 def feed_owner(db: Database, secret: str) -> str | None:
     """The slug whose feed secret this is, or None."""
     with db.transaction() as cur:
-        cur.execute("SELECT user_for_feed_token(%s)", (secret,))
+        cur.execute(Q.user_for_feed_token, (secret,))
         row = cur.fetchone()
         return str(row[0]) if row and row[0] else None
 
@@ -284,7 +237,8 @@ def signed_in(db: Database, slug: str) -> tuple[User, bytes | None]:
     names no active user any more."""
     with db.transaction(slug) as cur:
         # Row-level security shows the acting user their own row only while they are active.
-        cur.execute(f"SELECT {USER_COLUMNS}, password_stamp() FROM users WHERE slug = %s", (slug,))
+        # The query lists User's columns itself rather than building on accounts.USER_COLUMNS.
+        cur.execute(Q.signed_in_user_with_stamp, (slug,))
         row = cur.fetchone()
         if row is None:
             raise errors.UnknownUser("You are no longer signed in.")
@@ -295,7 +249,7 @@ def signed_in(db: Database, slug: str) -> tuple[User, bytes | None]:
 def login_allowed(db: Database, email: str, remote: str) -> bool:
     """False while sign-ins for this email or address are rate-limited."""
     with db.transaction() as cur:
-        cur.execute("SELECT login_allowed(%s, %s)", (email, remote))
+        cur.execute(Q.login_allowed, {"email": email, "remote": remote})
         return bool(one(cur)[0])
 
 
@@ -303,6 +257,6 @@ def note_login(db: Database, email: str, remote: str, ok: bool) -> None:
     """Records a failed sign-in, or clears the failures after a good one."""
     with db.transaction() as cur:
         if ok:
-            cur.execute("SELECT forget_login_failures(%s)", (email,))
+            cur.execute(Q.forget_login_failures, (email,))
         else:
-            cur.execute("SELECT note_login_failure(%s, %s)", (email, remote))
+            cur.execute(Q.note_login_failure, {"email": email, "remote": remote})

@@ -1,0 +1,145 @@
+-- The queries of booking_web/queries.py. Most run as the signed-in user, and row-level
+-- security decides which rows they return; the sign-in and feed-secret look-ups run before
+-- anyone is signed in. Serial ids are used in joins and rule look-ups only, never selected. The three call queries return the same columns in the same order, the order
+-- queries._call maps them in: token, coach (slug, name, email, zone), client (the same),
+-- start, end, status, revision, series.
+
+-- name: upcoming_calls
+-- Booked calls that have not ended, soonest first (the token breaks ties so that pages are
+-- stable), as many as the limit asks for.
+SELECT a.token, co.slug, co.display_name, co.email, co.time_zone,
+       cl.slug, cl.display_name, cl.email, cl.time_zone,
+       lower(a.during), upper(a.during), a.status::text, a.revision, a.series
+FROM appointments a
+JOIN users co ON co.id = a.coach_id
+JOIN users cl ON cl.id = a.client_id
+WHERE a.status = 'booked' AND upper(a.during) > clock()
+ORDER BY lower(a.during), a.token
+LIMIT %s;
+
+-- name: past_calls
+-- Booked calls that have ended, latest first, as many as the limit asks for: only those
+-- within the coach's history_shown rule, so clients see past calls only that far back.
+SELECT a.token, co.slug, co.display_name, co.email, co.time_zone,
+       cl.slug, cl.display_name, cl.email, cl.time_zone,
+       lower(a.during), upper(a.during), a.status::text, a.revision, a.series
+FROM appointments a
+JOIN users co ON co.id = a.coach_id
+JOIN users cl ON cl.id = a.client_id
+WHERE a.status = 'booked' AND upper(a.during) <= clock()
+  AND upper(a.during) > clock() - rule_duration('history_shown', a.coach_id)
+ORDER BY lower(a.during) DESC, a.token
+LIMIT %s;
+
+-- name: call_by_token
+-- The call with this token, whatever its status, if the actor may see it; no row otherwise.
+SELECT a.token, co.slug, co.display_name, co.email, co.time_zone,
+       cl.slug, cl.display_name, cl.email, cl.time_zone,
+       lower(a.during), upper(a.during), a.status::text, a.revision, a.series
+FROM appointments a
+JOIN users co ON co.id = a.coach_id
+JOIN users cl ON cl.id = a.client_id
+WHERE a.token = %s;
+
+-- name: own_coach_with_rules
+-- The acting client's current coach (slug, name, email, zone) with the coach's
+-- booking_horizon and monthly_limit rules; no row when no coach is assigned. There is at
+-- most one row: coaching_one_coach_per_client lets a client have one coach at a time.
+SELECT co.slug, co.display_name, co.email, co.time_zone,
+       rule_duration('booking_horizon', co.id), rule_count('monthly_limit', co.id)
+FROM coaching c
+JOIN users co ON co.id = c.coach_id
+WHERE c.client_id = current_actor_id() AND upper_inf(c.during);
+
+-- name: coach_with_rules_by_slug
+-- The coach with this slug (slug, name, email, zone) with their booking_horizon and
+-- monthly_limit rules, the same columns as own_coach_with_rules; no row when the actor may
+-- not see that user.
+SELECT co.slug, co.display_name, co.email, co.time_zone,
+       rule_duration('booking_horizon', co.id), rule_count('monthly_limit', co.id)
+FROM users co
+WHERE co.slug = %s;
+
+-- name: free_slots
+-- The coach's free slots between start and end; the SQL function decides which are free and
+-- raises when the actor may not see them.
+SELECT slot_start, slot_end FROM free_slots(%(coach)s, %(start)s, %(end)s);
+
+-- name: coach_exceptions_since
+-- A coach's dated office-hours exceptions on or after a date, by date; a day off (no start)
+-- comes before special hours on the same date.
+SELECT e.on_date, e.starts, e.ends
+FROM office_hours_exceptions e
+JOIN users u ON u.id = e.coach_id
+WHERE u.slug = %(coach)s AND e.on_date >= %(since)s
+ORDER BY e.on_date, e.starts NULLS FIRST;
+
+-- name: own_current_clients
+-- The acting coach's current clients (slug, name, email, zone), by name and then slug.
+SELECT u.slug, u.display_name, u.email, u.time_zone
+FROM coaching c
+JOIN users u ON u.id = c.client_id
+WHERE c.coach_id = current_actor_id() AND upper_inf(c.during)
+ORDER BY lower(u.display_name), u.slug;
+
+-- name: own_conflicts
+-- The acting coach's booked future calls that overlap their busy time, soonest first.
+SELECT appointment, client_name, starts, ends, busy_starts, busy_ends
+FROM coach_conflicts
+WHERE coach_id = current_actor_id()
+ORDER BY starts;
+
+-- name: own_credentials
+-- The acting user's unrevoked credentials of one kind ('api_token' or 'app_password'),
+-- oldest first, without their secrets.
+SELECT handle, label, created_at, last_used_at
+FROM credentials
+WHERE kind = %s AND user_id = current_actor_id() AND revoked_at IS NULL
+ORDER BY created_at;
+
+-- name: active_clients_with_coach
+-- Every active client (slug, name, email, zone) with their current coach's slug, NULL when
+-- they have none, by name and then slug: the admin's assignments page.
+SELECT u.slug, u.display_name, u.email, u.time_zone, co.slug
+FROM users u
+LEFT JOIN coaching c ON c.client_id = u.id AND upper_inf(c.during)
+LEFT JOIN users co ON co.id = c.coach_id
+WHERE u.role = 'client' AND u.active
+ORDER BY lower(u.display_name), u.slug;
+
+-- name: has_feed_token
+-- Whether the acting user has an active calendar-feed secret.
+SELECT has_feed_token();
+
+-- name: create_feed_token
+-- Makes a new calendar-feed secret for the acting user, revoking the old one; returns it.
+SELECT create_feed_token();
+
+-- name: revoke_feed_token
+-- Revokes the acting user's calendar-feed secret; returns whether there was one.
+SELECT revoke_feed_token();
+
+-- name: user_for_feed_token
+-- The slug of the user whose calendar-feed secret this is, NULL when it is no one's.
+SELECT user_for_feed_token(%s);
+
+-- name: signed_in_user_with_stamp
+-- The user with this slug (the columns of officehours.accounts.User, in its field order)
+-- and password_stamp() of their current password, for checking a session on each request.
+-- Row-level security shows the acting user their own row only while they are active, so
+-- there is no row once they are deactivated.
+SELECT slug, email, display_name, time_zone, role::text, active, password_stamp()
+FROM users
+WHERE slug = %s;
+
+-- name: login_allowed
+-- False while sign-ins for this email or from this address are rate-limited.
+SELECT login_allowed(%(email)s, %(remote)s);
+
+-- name: forget_login_failures
+-- Clears the failed sign-ins recorded for this email, after a good sign-in.
+SELECT forget_login_failures(%s);
+
+-- name: note_login_failure
+-- Records a failed sign-in for this email from this address.
+SELECT note_login_failure(%(email)s, %(remote)s);
