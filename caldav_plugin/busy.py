@@ -5,7 +5,7 @@ coach's advisory lock (``lock_coach``), which is the lock every booking takes to
 either sees the new busy time or commits before it. Recurring events are expanded from the
 rules' clock to the coach's booking horizon plus a margin (``caldav_items.busy_until``);
 ``refresh_due``, run at the start of each of the coach's requests, expands them again when the
-horizon reaches that point.
+horizon reaches that point. The queries are in ``busy.sql`` beside this module.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from datetime import datetime, timedelta
 
 from ics.busy import busy_intervals
 from ics.errors import InvalidCalendar, TooManyInstances
+from officehours import sqlfiles
 from officehours.db import Cursor
+
+Q = sqlfiles.load(__name__)
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +40,7 @@ def source_ref(owner: str, collection: str, href: str) -> str:
 def _window(cur: Cursor, owner: str) -> tuple[str, datetime, datetime] | None:
     """Locks the coach's calendar and returns (zone, window start, window end), or None
     when ``owner`` is not a coach (only coaches have busy time)."""
-    cur.execute(
-        "SELECT lock_coach(u.id), u.time_zone, clock(),"
-        " clock() + rule_duration('booking_horizon', u.id)"
-        " FROM users u WHERE u.slug = %s AND u.role = 'coach'",
-        (owner,),
-    )
+    cur.execute(Q.lock_coach_and_window, (owner,))
     row = cur.fetchone()
     if row is None:
         return None
@@ -66,10 +64,7 @@ def replace(
     if window is None:
         return
     zone, start, end = window
-    cur.execute(
-        "DELETE FROM busy_intervals WHERE source = 'caldav' AND source_ref = ANY(%s)",
-        ([ref for ref, _ in pairs],),
-    )
+    cur.execute(Q.delete_caldav_busy_intervals, ([ref for ref, _ in pairs],))
     refs: list[str] = []
     starts: list[datetime] = []
     ends: list[datetime] = []
@@ -87,39 +82,22 @@ def replace(
             starts.append(lo)
             ends.append(hi)
     recurring = [ref for ref, text in pairs if text is not None and _recurs(text)]
-    cur.execute(
-        "UPDATE caldav_items i SET busy_until = CASE WHEN r = ANY(%s) THEN %s::timestamptz END"
-        " FROM caldav_collections c, users u, unnest(%s::text[]) AS r"
-        " WHERE c.id = i.collection_id AND u.id = c.owner_id AND u.slug = %s"
-        " AND r = '/' || u.slug || '/' || c.name || '/' || i.href",
-        (recurring, end, [ref for ref, _ in pairs], owner),
-    )
+    cur.execute(Q.set_busy_until, (recurring, end, [ref for ref, _ in pairs], owner))
     if refs:
-        cur.execute(
-            "INSERT INTO busy_intervals (coach_id, during, source, source_ref)"
-            " SELECT u.id, tstzrange(s, e, '[)'), 'caldav', r"
-            " FROM users u, unnest(%s::text[], %s::timestamptz[], %s::timestamptz[]) AS x (r, s, e)"
-            " WHERE u.slug = %s",
-            (refs, starts, ends, owner),
-        )
+        cur.execute(Q.insert_busy_intervals, (refs, starts, ends, owner))
     log.debug("busy time of %s: %d intervals from %d items", owner, len(refs), len(pairs))
 
 
 def _recurs(text: str) -> bool:
+    """Whether an item's text has a recurrence (RRULE or RDATE), so its busy time must be
+    expanded again as the booking horizon moves."""
     return "\nRRULE" in text or "\nRDATE" in text
 
 
 def refresh_due(cur: Cursor, owner: str, limit: int) -> int:
     """Expands again the recurring busy events of ``owner`` whose expansion the booking horizon
     has reached; returns how many. Cheap when there are none (an index lookup)."""
-    cur.execute(
-        "SELECT c.name, i.href, i.body FROM caldav_items i"
-        " JOIN caldav_collections c ON c.id = i.collection_id"
-        " JOIN users u ON u.id = i.owner_id"
-        " WHERE u.slug = %s AND i.owner_id = u.id AND i.busy_until IS NOT NULL"
-        " AND i.busy_until < clock() + rule_duration('booking_horizon', u.id) AND c.blocking",
-        (owner,),
-    )
+    cur.execute(Q.items_due_for_busy_refresh, (owner,))
     due = [(source_ref(owner, name, href), body) for name, href, body in cur.fetchall()]
     if due:
         replace(cur, owner, due, limit)
@@ -129,10 +107,7 @@ def refresh_due(cur: Cursor, owner: str, limit: int) -> int:
 def replace_collection(cur: Cursor, owner: str, name: str, blocking: bool, limit: int) -> None:
     """Rebuilds the busy intervals of every item of one collection (after its blocking flag
     changed, or before it is deleted with ``blocking=False``)."""
-    cur.execute(
-        "SELECT href, body FROM caldav_items WHERE collection_id = caldav_collection(%s, %s)",
-        (owner, name),
-    )
+    cur.execute(Q.item_texts_of_collection, (owner, name))
     replace(
         cur,
         owner,

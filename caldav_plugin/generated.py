@@ -2,9 +2,11 @@
 
 Their items are built by ``ics`` from the booking tables and kept in ``caldav_items`` like any
 other item, so reads, time ranges and sync tokens work the same for every collection. Triggers
-(sql/migrations/0010_caldav.sql) mark a collection stale in the transaction that changes its
-source; the next request that discovers it rebuilds what changed, as the collection's owner so
-row-level security decides what goes in.
+on the source tables (``caldav_appointments_changed``, ``caldav_office_hours_changed`` and
+``caldav_user_changed``, through the SQL function ``caldav_mark_stale``) mark a collection stale
+in the transaction that changes its source; the next request that discovers it rebuilds what
+changed, as the collection's owner so row-level security decides what goes in. The queries are
+in ``generated.sql`` beside this module.
 """
 
 from __future__ import annotations
@@ -21,21 +23,12 @@ from ics.feed import appointment_item
 from ics.keys import item_key
 from ics.model import Appointment, DatedException, Person, WeeklyRule
 from ics.office_hours import office_hours_items
+from officehours import sqlfiles
 from officehours.db import Cursor
 
-GENERATED = ("office-hours", "appointments")
+Q = sqlfiles.load(__name__)
 
-_APPOINTMENTS = """
-SELECT a.token, a.revision, a.status::text, lower(a.during), upper(a.during), a.updated_at,
-       co.display_name, co.email, co.time_zone, cl.display_name, cl.email, cl.time_zone,
-       co.slug = %(owner)s,
-       md5(concat_ws('|', a.revision, a.status, a.during, a.updated_at, co.display_name,
-                     co.email, co.time_zone, cl.display_name, cl.email, cl.time_zone, %(domain)s))
-FROM appointments a
-JOIN users co ON co.id = a.coach_id
-JOIN users cl ON cl.id = a.client_id
-WHERE a.status = 'booked' AND %(owner)s IN (co.slug, cl.slug)
-"""
+GENERATED = ("office-hours", "appointments")
 
 
 def refresh(cur: Cursor, owner: str, name: str, uid_domain: str) -> store.CollectionRow | None:
@@ -51,10 +44,7 @@ def refresh(cur: Cursor, owner: str, name: str, uid_domain: str) -> store.Collec
         wanted = _appointments(cur, owner, uid_domain)
     else:
         wanted = _office_hours(cur, owner, uid_domain)
-    cur.execute(
-        "SELECT href, source_key FROM caldav_items WHERE collection_id = caldav_collection(%s, %s)",
-        (owner, name),
-    )
+    cur.execute(Q.item_source_keys, (owner, name))
     have = dict(cur.fetchall())
     changed = [(href, text, key) for href, (text, key) in wanted.items() if have.get(href) != key]
     removed = [href for href in have if href not in wanted]
@@ -72,16 +62,13 @@ def refresh(cur: Cursor, owner: str, name: str, uid_domain: str) -> store.Collec
             revision,
         )
         store.delete_items(cur, owner, name, removed, revision)
-    cur.execute(
-        "UPDATE caldav_collections SET stale = false WHERE id = caldav_collection(%s, %s)",
-        (owner, name),
-    )
+    cur.execute(Q.mark_collection_fresh, (owner, name))
     return store.collection(cur, owner, name)
 
 
 def _appointments(cur: Cursor, owner: str, uid_domain: str) -> dict[str, tuple[str, str]]:
     """href -> (text, source key) of every booked call ``owner`` may see."""
-    cur.execute(_APPOINTMENTS, {"owner": owner, "domain": uid_domain})
+    cur.execute(Q.booked_calls_of_user, {"owner": owner, "domain": uid_domain})
     result: dict[str, tuple[str, str]] = {}
     for row in cur.fetchall():
         token, key = row[0], row[-1]
@@ -91,6 +78,7 @@ def _appointments(cur: Cursor, owner: str, uid_domain: str) -> dict[str, tuple[s
 
 
 def _appointment_text(row: tuple[Any, ...], uid_domain: str) -> str:
+    """The item text of one booked call, from a row of the query booked_calls_of_user."""
     (token, revision, status, start, end, updated_at, co_name, co_email, co_tz) = row[:9]
     (cl_name, cl_email, cl_tz, owner_is_coach) = row[9:13]
     appointment = Appointment(
@@ -111,26 +99,14 @@ def _appointment_text(row: tuple[Any, ...], uid_domain: str) -> str:
 
 def _office_hours(cur: Cursor, owner: str, uid_domain: str) -> dict[str, tuple[str, str]]:
     """href -> (text, source key) of a coach's office hours, from today (their zone) on."""
-    cur.execute(
-        "SELECT u.time_zone, (clock() AT TIME ZONE u.time_zone)::date, clock()"
-        " FROM users u WHERE u.slug = %s",
-        (owner,),
-    )
+    cur.execute(Q.zone_today_and_clock, (owner,))
     found = cur.fetchone()
     if found is None:
         return {}
     zone, today, now = found
-    cur.execute(
-        "SELECT weekday, starts, ends FROM office_hours h JOIN users u ON u.id = h.coach_id"
-        " WHERE u.slug = %s ORDER BY 1, 2",
-        (owner,),
-    )
+    cur.execute(Q.weekly_office_hours, (owner,))
     rules = [WeeklyRule(weekday=w, start=s, end=e) for w, s, e in cur.fetchall()]
-    cur.execute(
-        "SELECT on_date, starts, ends FROM office_hours_exceptions x"
-        " JOIN users u ON u.id = x.coach_id WHERE u.slug = %s AND on_date >= %s ORDER BY 1, 2",
-        (owner, today),
-    )
+    cur.execute(Q.office_hours_exceptions_from, (owner, today))
     exceptions = [DatedException(day=d, start=s, end=e) for d, s, e in cur.fetchall()]
     key = _fingerprint(zone, uid_domain, rules, exceptions)
     items = office_hours_items(

@@ -10,6 +10,7 @@ due. ``officehours caldav refresh-busy`` (cron, systemd timers) and a thread of
 Each coach is refreshed in a transaction of its own, under the locks a CalDAV write of that
 coach takes, in the same order (the owner's CalDAV lock, then ``lock_coach``): runs on several
 hosts at once, requests and bookings serialize with it, and a second run finds nothing due.
+The queries are in ``refresh.sql`` beside this module.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ from datetime import datetime
 
 from caldav_plugin import busy, session
 from caldav_plugin.options import PLUGIN_CONFIG_SCHEMA
+from officehours import sqlfiles
 from officehours.db import Database
+
+Q = sqlfiles.load(__name__)
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +50,7 @@ def due_coaches(db: Database, *, now: datetime | None = None) -> list[str]:
     """The slugs of the coaches with a recurring busy event whose expansion the booking horizon
     has reached (now: the rules' clock; None for the real time)."""
     with db.transaction(now=now) as cur:
-        cur.execute(
-            "SELECT DISTINCT u.slug FROM caldav_items i"
-            " JOIN caldav_collections c ON c.id = i.collection_id"
-            " JOIN users u ON u.id = i.owner_id"
-            " WHERE i.busy_until IS NOT NULL AND u.role = 'coach' AND c.blocking"
-            " AND i.busy_until < clock() + rule_duration('booking_horizon', u.id)"
-            " ORDER BY 1"
-        )
+        cur.execute(Q.due_coaches)
         return [slug for (slug,) in cur.fetchall()]
 
 
@@ -67,7 +64,7 @@ def refresh_coach(
     """
     with db.transaction(now=now) as cur:
         session.lock_owner(cur, coach)
-        cur.execute("SELECT lock_coach(id) FROM users WHERE slug = %s", (coach,))
+        cur.execute(Q.lock_coach, (coach,))
         return busy.refresh_due(cur, coach, limit)
 
 
@@ -142,6 +139,7 @@ class BusyRefresher:
             return self._done.wait_for(lambda: self.runs >= runs, timeout)
 
     def _loop(self) -> None:
+        """The thread's body: a refresh now, then one per interval until ``stop``."""
         while True:
             self.run_once()
             if self._stopping.wait(self.interval):

@@ -3,7 +3,8 @@ collections; the generated ones are read-only and the busy calendar cannot be de
 
 Decided from the path alone, because Radicale asks before it opens the storage. The database
 is the second line: row-level security shows a user only their own rows, and only coaches may
-keep calendars of their own (see sql/migrations/0010_caldav.sql).
+keep calendars of their own (the row-level security policies ``caldav_collections_own``,
+``caldav_items_own`` and ``caldav_changes_own``).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Radicale brackets every request with ``storage.acquire_lock(mode, user)``; the storage opens one
 PostgreSQL transaction there (as the signed-in user, so row-level security applies) and every
 collection method of that request runs in it. A nested ``acquire_lock`` (Radicale takes one
-inside another in a few places) joins the transaction already open.
+inside another in a few places) joins the transaction already open. The queries (the owner's
+lock and the writes' savepoints) are in ``session.sql`` beside this module.
 """
 
 from __future__ import annotations
@@ -12,10 +13,57 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Literal
 
+from officehours import sqlfiles
 from officehours.db import Cursor
 
+Q = sqlfiles.load(__name__)
+
 _local = threading.local()
+
+SavepointName = Literal[
+    "caldav_create", "caldav_move", "caldav_upload", "caldav_delete", "caldav_set_meta"
+]
+
+
+@dataclass(frozen=True)
+class _Savepoint:
+    """The three statements of one savepoint: set it, roll back to it, release it."""
+
+    set: str
+    rollback_to: str
+    release: str
+
+
+# A savepoint name cannot be a query parameter, so each one is written out in session.sql.
+_SAVEPOINTS: dict[SavepointName, _Savepoint] = {
+    "caldav_create": _Savepoint(
+        Q.savepoint_caldav_create,
+        Q.rollback_to_savepoint_caldav_create,
+        Q.release_savepoint_caldav_create,
+    ),
+    "caldav_move": _Savepoint(
+        Q.savepoint_caldav_move,
+        Q.rollback_to_savepoint_caldav_move,
+        Q.release_savepoint_caldav_move,
+    ),
+    "caldav_upload": _Savepoint(
+        Q.savepoint_caldav_upload,
+        Q.rollback_to_savepoint_caldav_upload,
+        Q.release_savepoint_caldav_upload,
+    ),
+    "caldav_delete": _Savepoint(
+        Q.savepoint_caldav_delete,
+        Q.rollback_to_savepoint_caldav_delete,
+        Q.release_savepoint_caldav_delete,
+    ),
+    "caldav_set_meta": _Savepoint(
+        Q.savepoint_caldav_set_meta,
+        Q.rollback_to_savepoint_caldav_set_meta,
+        Q.release_savepoint_caldav_set_meta,
+    ),
+}
 
 
 @dataclass
@@ -45,19 +93,21 @@ def bound(session: Session) -> Iterator[Session]:
 
 
 @contextmanager
-def savepoint(cur: Cursor, name: str) -> Iterator[None]:
+def savepoint(cur: Cursor, name: SavepointName) -> Iterator[None]:
     """A savepoint: when the block raises, its writes are undone but the request goes on.
 
     Radicale turns some exceptions of a write (ValueError) into a 4xx answer and then leaves the
     lock normally, which commits; the savepoint keeps a half-done write out of that commit.
+    name: the write's savepoint (one of those in session.sql).
     """
-    cur.execute(f"SAVEPOINT {name}")
+    statements = _SAVEPOINTS[name]
+    cur.execute(statements.set)
     try:
         yield
     except BaseException:
-        cur.execute(f"ROLLBACK TO SAVEPOINT {name}")
+        cur.execute(statements.rollback_to)
         raise
-    cur.execute(f"RELEASE SAVEPOINT {name}")
+    cur.execute(statements.release)
 
 
 def owner_lock(session: Session, owner: str) -> None:
@@ -71,6 +121,4 @@ def owner_lock(session: Session, owner: str) -> None:
 def lock_owner(cur: Cursor, owner: str) -> None:
     """Takes the advisory lock of ``owner``'s calendars until the transaction ends (the lock
     every CalDAV write of that user takes before anything else)."""
-    cur.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended('officehours.caldav.' || %s, 0))", (owner,)
-    )
+    cur.execute(Q.lock_owner, (owner,))

@@ -3,7 +3,8 @@
 One request is one transaction: ``acquire_lock`` opens it as the signed-in user (row-level
 security applies), takes a per-user advisory lock for writes, and commits when Radicale leaves
 the lock. Several processes and hosts can serve the same database. Paths are
-``/<user slug>/<collection>/<item>``; a principal sees only its own collections.
+``/<user slug>/<collection>/<item>``; a principal sees only its own collections. The queries
+run here are in ``storage.sql`` beside this module.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ from radicale import item as radicale_item
 from caldav_plugin import busy, generated, session, store
 from caldav_plugin.collection import Collection
 from caldav_plugin.options import PLUGIN_CONFIG_SCHEMA, Options
+from officehours import sqlfiles
 from officehours.db import Cursor
+
+Q = sqlfiles.load(__name__)
 
 __all__ = ["PLUGIN_CONFIG_SCHEMA", "Collection", "Storage"]
 
@@ -63,7 +67,7 @@ class Storage(storage.BaseStorage):
                 if user and mode == "w":
                     session.owner_lock(current, user)
                 if user:
-                    cur.execute("SELECT caldav_ensure_home()")
+                    cur.execute(Q.ensure_home)
                     busy.refresh_due(cur, user, self.options.busy_instance_limit)
                 yield
 
@@ -123,17 +127,15 @@ class Storage(storage.BaseStorage):
         return [collection, *collection.get_all()]
 
     def _principal(self, cur: Cursor, slug: str) -> Collection | None:
-        cur.execute(
-            "SELECT display_name, created_at FROM users"
-            " WHERE slug = %s AND id = current_actor_id()",
-            (slug,),
-        )
+        """The principal /<slug>/ when it is the signed-in user, else None."""
+        cur.execute(Q.principal, (slug,))
         row = cur.fetchone()
         if row is None:
             return None
         return Collection(self, slug, principal_props={"D:displayname": row[0]}, modified_at=row[1])
 
     def _collection(self, cur: Cursor, row: store.CollectionRow) -> Collection:
+        """The collection of ``row``, a stale generated one rebuilt first."""
         if row.stale and row.kind in generated.GENERATED:
             fresh = generated.refresh(cur, row.owner, row.name, self.options.uid_domain)
             if fresh is not None:
@@ -181,21 +183,15 @@ class Storage(storage.BaseStorage):
         items: Iterable[radicale_item.Item] | None,
         props: Mapping[str, str] | None,
     ) -> tuple[Collection, dict[str, radicale_item.Item], list[str]]:
+        """``create_collection`` of /<owner>/<name>/ inside its savepoint: returns the
+        collection, the items replaced (by href) and the hrefs of the new ones."""
         existing = store.collection(cur, owner, name, for_update=True)
         if existing is not None and existing.kind != "stored":
             raise ValueError(f"[Errno 13] Permission denied: /{owner}/{name}/ is generated")
         if existing is None:
-            cur.execute(
-                "INSERT INTO caldav_collections (owner_id, name, props)"
-                " SELECT id, %s, %s::jsonb FROM users WHERE slug = %s",
-                (name, store_json(props or {}), owner),
-            )
+            cur.execute(Q.insert_collection, (name, store_json(props or {}), owner))
         elif props is not None:
-            cur.execute(
-                "UPDATE caldav_collections SET props = %s::jsonb, modified_at = now()"
-                " WHERE id = caldav_collection(%s, %s)",
-                (store_json(props), owner, name),
-            )
+            cur.execute(Q.replace_collection_props, (store_json(props), owner, name))
         replaced: dict[str, radicale_item.Item] = {}
         new_hrefs: list[str] = []
         row = store.collection(cur, owner, name)
@@ -246,7 +242,7 @@ class Storage(storage.BaseStorage):
     def verify(self) -> bool:
         """Checks that the database answers and the CalDAV tables are there."""
         with self.db.transaction() as cur:
-            cur.execute("SELECT count(*) FROM caldav_collections")
+            cur.execute(Q.count_collections)
             log.info("%s collections", (cur.fetchone() or ("no",))[0])
         return True
 
@@ -267,4 +263,5 @@ def _href_for(uid: str, suffix: str) -> str:
 
 @contextmanager
 def _as_is(cur: Cursor) -> Iterator[Cursor]:
+    """The request's own cursor as a context manager that leaves its transaction open."""
     yield cur

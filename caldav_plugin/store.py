@@ -1,6 +1,7 @@
 """The SQL of the CalDAV tables: one function per statement, used by reads, writes and the
-rebuilding of generated collections. Collections are named by (owner slug, name); their serial
-ids stay inside SQL (see ``caldav_collection()`` in sql/migrations/0010_caldav.sql)."""
+rebuilding of generated collections. The statements are the named queries of ``store.sql``
+beside this module. Collections are named by (owner slug, name); their serial ids stay inside
+SQL (the SQL function ``caldav_collection(owner, name)`` finds them)."""
 
 from __future__ import annotations
 
@@ -13,16 +14,10 @@ from typing import Any
 from radicale import item as radicale_item
 from radicale.item import filter as radicale_filter
 
+from officehours import sqlfiles
 from officehours.db import Cursor
 
-ITEM_COLUMNS = (
-    "href, uid, name, component, etag, body,"
-    " extract(epoch FROM lower(during))::bigint, extract(epoch FROM upper(during))::bigint,"
-    " modified_at"
-)
-COLLECTION_COLUMNS = (
-    "c.name, c.kind, c.props, c.sync_key, c.revision, c.stale, c.modified_at, c.blocking"
-)
+Q = sqlfiles.load(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,41 +52,32 @@ class CollectionRow:
 
 
 def _item(row: tuple[Any, ...]) -> ItemRow:
+    """An item from a row of the item queries (their columns are ItemRow's, in order)."""
     return ItemRow(*row)
 
 
 def collection(
     cur: Cursor, owner: str, name: str, *, for_update: bool = False
 ) -> CollectionRow | None:
-    """The collection /owner/name/, or None."""
-    cur.execute(
-        f"SELECT {COLLECTION_COLUMNS} FROM caldav_collections c"
-        " WHERE c.id = caldav_collection(%s, %s)" + (" FOR UPDATE" if for_update else ""),
-        (owner, name),
-    )
+    """The collection /owner/name/, or None; with ``for_update`` its row stays locked until the
+    transaction ends."""
+    cur.execute(Q.collection_for_update if for_update else Q.collection, (owner, name))
     row = cur.fetchone()
     return CollectionRow(owner, *row) if row else None
 
 
 def collections(cur: Cursor, owner: str) -> list[CollectionRow]:
     """Every collection of ``owner``, by name."""
-    cur.execute(
-        f"SELECT {COLLECTION_COLUMNS} FROM caldav_collections c JOIN users u ON u.id = c.owner_id"
-        " WHERE u.slug = %s ORDER BY c.name",
-        (owner,),
-    )
+    cur.execute(Q.collections_of_owner, (owner,))
     return [CollectionRow(owner, *row) for row in cur.fetchall()]
 
 
 def items(cur: Cursor, owner: str, name: str, hrefs: list[str] | None = None) -> list[ItemRow]:
     """The items of a collection (only those named in ``hrefs`` when given), by href."""
-    where = "" if hrefs is None else " AND href = ANY(%s)"
-    args: tuple[Any, ...] = (owner, name) if hrefs is None else (owner, name, hrefs)
-    cur.execute(
-        f"SELECT {ITEM_COLUMNS} FROM caldav_items WHERE collection_id = caldav_collection(%s, %s)"
-        f"{where} ORDER BY href",
-        args,
-    )
+    if hrefs is None:
+        cur.execute(Q.items_of_collection, (owner, name))
+    else:
+        cur.execute(Q.items_with_hrefs, (owner, name, hrefs))
     return [_item(row) for row in cur.fetchall()]
 
 
@@ -102,57 +88,33 @@ def items_in_range(
     (``istart < end and iend > start``), with the GiST index doing the coarse work; of items
     whose instances are known, only those with an instance in the range, flagged exact."""
     cur.execute(
-        f"SELECT {ITEM_COLUMNS}, instances IS NOT NULL FROM caldav_items"
-        " WHERE collection_id = caldav_collection(%s, %s)"
-        " AND (%s::text IS NULL OR component = %s)"
-        " AND during && tstzrange(to_timestamp(%s), to_timestamp(%s), '[]')"
-        " AND lower(during) < to_timestamp(%s) AND upper(during) > to_timestamp(%s)"
-        " AND (instances IS NULL"
-        "      OR instances && tstzrange(to_timestamp(%s), to_timestamp(%s), '[)'))"
-        " ORDER BY href",
-        (owner, name, component, component, start, end, end, start, start, end),
+        Q.items_in_range, (owner, name, component, component, start, end, end, start, start, end)
     )
     return [_item(row) for row in cur.fetchall()]
 
 
 def has_uid(cur: Cursor, owner: str, name: str, uid: str) -> bool:
     """Whether an item of the collection has this UID (an index lookup)."""
-    cur.execute(
-        "SELECT EXISTS (SELECT 1 FROM caldav_items"
-        " WHERE collection_id = caldav_collection(%s, %s) AND uid = %s AND uid <> '')",
-        (owner, name, uid),
-    )
+    cur.execute(Q.has_uid, (owner, name, uid))
     row = cur.fetchone()
     return bool(row and row[0])
 
 
 def changes_since(cur: Cursor, owner: str, name: str, revision: int) -> list[str]:
     """The hrefs changed or deleted after ``revision``."""
-    cur.execute(
-        "SELECT href FROM caldav_changes WHERE collection_id = caldav_collection(%s, %s)"
-        " AND revision > %s ORDER BY revision, href",
-        (owner, name, revision),
-    )
+    cur.execute(Q.hrefs_changed_since, (owner, name, revision))
     return [href for (href,) in cur.fetchall()]
 
 
 def all_hrefs(cur: Cursor, owner: str, name: str) -> list[str]:
     """The hrefs of every item of a collection."""
-    cur.execute(
-        "SELECT href FROM caldav_items WHERE collection_id = caldav_collection(%s, %s)"
-        " ORDER BY href",
-        (owner, name),
-    )
+    cur.execute(Q.all_hrefs, (owner, name))
     return [href for (href,) in cur.fetchall()]
 
 
 def bump(cur: Cursor, owner: str, name: str) -> int:
     """Moves the collection to its next revision and returns it (the row stays locked)."""
-    cur.execute(
-        "UPDATE caldav_collections SET revision = revision + 1, modified_at = now()"
-        " WHERE id = caldav_collection(%s, %s) RETURNING revision",
-        (owner, name),
-    )
+    cur.execute(Q.bump_revision, (owner, name))
     row = cur.fetchone()
     if row is None:
         raise ValueError(f"no collection /{owner}/{name}/")
@@ -162,14 +124,9 @@ def bump(cur: Cursor, owner: str, name: str) -> int:
 def _log(
     cur: Cursor, owner: str, name: str, hrefs: list[str], revision: int, deleted: bool
 ) -> None:
-    cur.execute(
-        "INSERT INTO caldav_changes (collection_id, owner_id, href, revision, deleted)"
-        " SELECT c.id, c.owner_id, h, %s, %s FROM caldav_collections c, unnest(%s::text[]) AS h"
-        " WHERE c.id = caldav_collection(%s, %s)"
-        " ON CONFLICT (collection_id, href)"
-        " DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted",
-        (revision, deleted, hrefs, owner, name),
-    )
+    """Records that ``hrefs`` changed (or, with ``deleted``, went) at ``revision``, for sync
+    tokens."""
+    cur.execute(Q.log_changes, (revision, deleted, hrefs, owner, name))
 
 
 def put_items(
@@ -200,27 +157,14 @@ def put_items(
     if not rows:
         return
     cur.execute(
-        "INSERT INTO caldav_items (collection_id, owner_id, href, uid, name, component, etag,"
-        " body, during, source_key, instances)"
-        " SELECT c.id, c.owner_id, r.href, r.uid, r.name, r.component, r.etag, r.body,"
-        " tstzrange(to_timestamp(r.lo), to_timestamp(r.hi), '[]'), r.key,"
-        " (SELECT range_agg(tstzrange(to_timestamp((i ->> 0)::float8),"
-        "                             to_timestamp((i ->> 1)::float8), '[)'))"
-        "  FROM jsonb_array_elements(r.inst) AS i)"
-        " FROM caldav_collections c, jsonb_to_recordset(%s::jsonb) AS r (href text, uid text,"
-        " name text, component text, etag text, body text, lo bigint, hi bigint, key text,"
-        " inst jsonb)"
-        " WHERE c.id = caldav_collection(%s, %s)"
-        " ON CONFLICT (collection_id, href) DO UPDATE SET uid = excluded.uid,"
-        " name = excluded.name, component = excluded.component, etag = excluded.etag,"
-        " body = excluded.body, during = excluded.during, source_key = excluded.source_key,"
-        " instances = excluded.instances,"
-        " modified_at = now()",
+        Q.upsert_items,
         (json.dumps([dict(zip(_FIELDS, row, strict=True)) for row in rows]), owner, name),
     )
     _log(cur, owner, name, [row[0] for row in rows], revision, False)
 
 
+# The keys of the JSON objects upsert_items reads (its jsonb_to_recordset columns), in the
+# order of the tuples put_items builds.
 _FIELDS = ("href", "uid", "name", "component", "etag", "body", "lo", "hi", "key", "inst")
 # Items with more instances than this are left to Radicale's own filter.
 MAX_INSTANCES = 1000
@@ -235,10 +179,12 @@ def instances(item: radicale_item.Item) -> list[tuple[float, float]] | None:
     endless = False
 
     def on_range(start: datetime, end: datetime, is_recurrence: bool) -> bool:
+        """Keeps one instance; True (stop) once there are more than MAX_INSTANCES."""
         found.append((start.timestamp(), end.timestamp()))
         return len(found) > MAX_INSTANCES
 
     def on_infinity(start: datetime) -> bool:
+        """Notes that the item recurs without end, and stops the visit."""
         nonlocal endless
         endless = True
         return True
@@ -256,11 +202,7 @@ def instances(item: radicale_item.Item) -> list[tuple[float, float]] | None:
 
 def delete_items(cur: Cursor, owner: str, name: str, hrefs: list[str], revision: int) -> list[str]:
     """Deletes items, leaves tombstones at ``revision`` and returns the hrefs that existed."""
-    cur.execute(
-        "DELETE FROM caldav_items WHERE collection_id = caldav_collection(%s, %s)"
-        " AND href = ANY(%s) RETURNING href",
-        (owner, name, hrefs),
-    )
+    cur.execute(Q.delete_items, (owner, name, hrefs))
     gone = [href for (href,) in cur.fetchall()]
     if gone:
         _log(cur, owner, name, gone, revision, True)

@@ -1,6 +1,7 @@
 """Writing collections: PUT of an item, DELETE, PROPPATCH. Each runs in the request's
 transaction, inside a savepoint, after the owner's advisory lock; an item in a blocking calendar
-updates the coach's busy time in the same transaction."""
+updates the coach's busy time in the same transaction. The queries run here are in ``write.sql``
+beside this module."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from radicale import storage
 
 from caldav_plugin import busy, session, store
 from caldav_plugin.read import CollectionPartRead
+from officehours import sqlfiles
 from officehours.db import Cursor
+
+Q = sqlfiles.load(__name__)
 
 
 class ReadOnlyCollection(ValueError):
@@ -41,6 +45,8 @@ class CollectionPartWrite(CollectionPartRead):
         return current.cur
 
     def _busy(self, cur: Cursor, hrefs_and_texts: list[tuple[str, str | None]]) -> None:
+        """Replaces the busy time of some items when the collection blocks the coach's time
+        (text None: the item is gone)."""
         if self.blocking:
             owner, name = self._owner_and_name
             busy.replace(
@@ -77,10 +83,7 @@ class CollectionPartWrite(CollectionPartRead):
                     busy.replace_collection(
                         cur, owner, name, False, self._storage.options.busy_instance_limit
                     )
-                cur.execute(
-                    "DELETE FROM caldav_collections WHERE id = caldav_collection(%s, %s)",
-                    (owner, name),
-                )
+                cur.execute(Q.delete_collection, (owner, name))
             return
         with session.savepoint(cur, "caldav_delete"):
             revision = store.bump(cur, owner, name)
@@ -94,11 +97,7 @@ class CollectionPartWrite(CollectionPartRead):
         cur = self._writer()
         owner, name = self._owner_and_name
         with session.savepoint(cur, "caldav_set_meta"):
-            cur.execute(
-                "UPDATE caldav_collections SET props = %s::jsonb, modified_at = now()"
-                " WHERE id = caldav_collection(%s, %s) RETURNING blocking",
-                (json.dumps(dict(props)), owner, name),
-            )
+            cur.execute(Q.set_collection_props, (json.dumps(dict(props)), owner, name))
             updated = cur.fetchone()
             blocking = bool(updated and updated[0])
             if blocking != self.blocking:
