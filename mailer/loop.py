@@ -16,10 +16,11 @@ import psycopg2
 import psycopg2.extensions
 
 from mailer.outbox import Mailer
+from officehours import sqlfiles
+
+Q: sqlfiles.Queries = sqlfiles.load(__name__)
 
 log = logging.getLogger(__name__)
-
-CHANNEL = "officehours_mail"
 
 
 class MailLoop:
@@ -50,13 +51,15 @@ class MailLoop:
         return self._stopping.is_set()
 
     def _listen(self) -> psycopg2.extensions.connection | None:
+        """The connection listening for new mail, (re)opened when needed; None when the
+        database cannot be reached (the loop then polls)."""
         if self._listener is not None and not self._listener.closed:
             return self._listener
         try:
             conn = psycopg2.connect(self.database_url, application_name="officehours-mailer")
             conn.autocommit = True
             with conn.cursor() as cur:
-                cur.execute(f"LISTEN {CHANNEL}")
+                cur.execute(Q.listen_for_mail)
         except psycopg2.Error as exc:
             log.warning("cannot LISTEN for new mail (polling instead): %s", exc)
             return None

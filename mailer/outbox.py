@@ -25,7 +25,10 @@ from typing import Any, cast
 from mailer.compose import Composer
 from mailer.job import Job
 from mailer.transport import PermanentError, ServerUnavailable, Transport
+from officehours import sqlfiles
 from officehours.db import Database
+
+Q: sqlfiles.Queries = sqlfiles.load(__name__)
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +109,7 @@ class Mailer:
             return None
         now = self.clock() if self.clock else None
         with self.db.transaction(now=now, dict_rows=True) as cur:
-            cur.execute("SELECT * FROM mail_claim()")
+            cur.execute(Q.claim_due_mail)
             row = cur.fetchone()
             if row is None:
                 return None
@@ -131,13 +134,18 @@ class Mailer:
                 error = f"{type(exc).__name__}: {exc}"
             if error is None:
                 self._server_failures = 0
-                cur.execute("SELECT mail_sent(%s)", (job.public_id,))
+                cur.execute(Q.mark_mail_sent, (job.public_id,))
                 log.info("sent %s mail %s to the %s", job.kind, job.public_id, job.recipient)
                 return Outcome(job.public_id, job.kind, job.recipient, "sent")
             retry_in = self.backoff.after(job.attempts + 1)
             cur.execute(
-                "SELECT mail_attempt_failed(%s, %s, %s, %s) AS state",
-                (job.public_id, error, retry_in, give_up),
+                Q.record_failed_attempt,
+                {
+                    "public_id": job.public_id,
+                    "error": error,
+                    "retry_in": retry_in,
+                    "give_up": give_up,
+                },
             )
             settled = cast(dict[str, Any], cur.fetchone())
             state = str(settled["state"])

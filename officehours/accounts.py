@@ -2,6 +2,7 @@
 
 ``actor`` is the acting user's slug (row-level security applies) or None for the owner.
 Each function raises the ``officehours.errors`` class of the rule a request breaks.
+The SQL they run is in ``accounts.sql`` beside this module.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
 
+from officehours import sqlfiles
 from officehours.db import Database, one
+
+Q: sqlfiles.Queries = sqlfiles.load(__name__)
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ class Rule:
     text: str
 
 
+# Kept only for callers outside this package (booking_web/queries.py builds SQL with it):
+# the queries of accounts.sql list these columns out in full and do not use it.
 USER_COLUMNS = "slug, email, display_name, time_zone, role::text, active"
 
 
@@ -62,8 +68,14 @@ def add_user(
     """Creates a user and returns the new slug."""
     with db.transaction(actor) as cur:
         cur.execute(
-            "SELECT add_user(%s, %s, %s::user_role, %s, %s)",
-            (email, name, role, time_zone, password_hash),
+            Q.add_user,
+            {
+                "email": email,
+                "name": name,
+                "role": role,
+                "time_zone": time_zone,
+                "password_hash": password_hash,
+            },
         )
         return str(one(cur)[0])
 
@@ -71,59 +83,53 @@ def add_user(
 def get_user(db: Database, actor: str | None, who: str) -> User:
     """A user by slug or email, as far as the actor may see them."""
     with db.transaction(actor) as cur:
-        cur.execute(f"SELECT {USER_COLUMNS} FROM find_user(%s)", (who,))
+        cur.execute(Q.user_by_slug_or_email, (who,))
         return User(*one(cur))
 
 
 def list_users(db: Database, actor: str | None, role: str | None = None) -> list[User]:
     """The users the actor may see, by name."""
     with db.transaction(actor) as cur:
-        cur.execute(
-            f"SELECT {USER_COLUMNS} FROM users WHERE %s IS NULL OR role::text = %s "
-            "ORDER BY lower(display_name), slug",
-            (role, role),
-        )
+        cur.execute(Q.users_by_name, {"role": role})
         return [User(*row) for row in cur.fetchall()]
 
 
 def set_active(db: Database, actor: str | None, who: str, active: bool) -> None:
     """Activates or deactivates a user (deactivation ends coaching and cancels future calls)."""
     with db.transaction(actor) as cur:
-        cur.execute("SELECT set_user_active(%s, %s)", (who, active))
+        cur.execute(Q.set_user_active, (who, active))
 
 
 def set_password_hash(db: Database, actor: str | None, who: str, password_hash: str) -> None:
     """Stores a new password hash for a user."""
     with db.transaction(actor) as cur:
-        cur.execute(
-            "UPDATE users SET password_hash = %s WHERE id = (find_user(%s)).id",
-            (password_hash, who),
-        )
+        cur.execute(Q.set_password_hash, {"password_hash": password_hash, "who": who})
 
 
 def assign_coach(db: Database, actor: str | None, client: str, coach: str) -> None:
     """Makes ``coach`` the client's coach from now on (the old relationship stays as history)."""
     with db.transaction(actor) as cur:
-        cur.execute("SELECT assign_coach(%s, %s)", (client, coach))
+        cur.execute(Q.assign_coach, (client, coach))
 
 
 def set_office_hours(db: Database, actor: str | None, coach: str, rules: list[WeeklyHours]) -> None:
     """Replaces a coach's weekly office hours."""
     with db.transaction(actor) as cur:
         cur.execute(
-            "SELECT set_office_hours(%s, %s::integer[], %s::time[], %s::time[])",
-            (coach, [r.weekday for r in rules], [r.start for r in rules], [r.end for r in rules]),
+            Q.set_office_hours,
+            {
+                "coach": coach,
+                "weekdays": [r.weekday for r in rules],
+                "starts": [r.start for r in rules],
+                "ends": [r.end for r in rules],
+            },
         )
 
 
 def office_hours(db: Database, actor: str | None, coach: str) -> list[WeeklyHours]:
     """A coach's weekly office hours, by weekday and time."""
     with db.transaction(actor) as cur:
-        cur.execute(
-            "SELECT weekday, starts, ends FROM office_hours "
-            "WHERE coach_id = (find_user(%s)).id ORDER BY weekday, starts",
-            (coach,),
-        )
+        cur.execute(Q.weekly_office_hours, (coach,))
         return [WeeklyHours(*row) for row in cur.fetchall()]
 
 
@@ -137,13 +143,16 @@ def add_exception(
 ) -> None:
     """Adds a dated exception: a day off (no times) or that date's hours."""
     with db.transaction(actor) as cur:
-        cur.execute("SELECT set_office_hours_exception(%s, %s, %s, %s)", (coach, day, start, end))
+        cur.execute(
+            Q.set_office_hours_exception,
+            {"coach": coach, "day": day, "start": start, "end": end},
+        )
 
 
 def clear_exceptions(db: Database, actor: str | None, coach: str, day: date) -> int:
     """Removes a date's exceptions; returns how many there were."""
     with db.transaction(actor) as cur:
-        cur.execute("SELECT clear_office_hours_exceptions(%s, %s)", (coach, day))
+        cur.execute(Q.clear_office_hours_exceptions, (coach, day))
         return int(one(cur)[0])
 
 
@@ -151,31 +160,21 @@ def rules(db: Database, actor: str | None, coach: str | None = None) -> list[Rul
     """The effective rules, globally (coach None) or for one coach."""
     with db.transaction(actor) as cur:
         if coach is None:
-            cur.execute(
-                "SELECT d.name, d.value_type, d.description, NULL, "
-                "coalesce(r.duration_value::text, r.count_value::text), false, "
-                "coalesce(describe_interval(r.duration_value), r.count_value::text) "
-                "FROM rule_definitions d JOIN business_rules r "
-                "ON r.name = d.name AND r.coach_id IS NULL ORDER BY d.name"
-            )
+            cur.execute(Q.global_rules)
         else:
-            cur.execute(
-                "SELECT name, value_type, description, coach, "
-                "coalesce(duration_value::text, count_value::text), overridden, "
-                "coalesce(describe_interval(duration_value), count_value::text) "
-                "FROM effective_rules WHERE coach = (find_user(%s)).slug ORDER BY name",
-                (coach,),
-            )
+            cur.execute(Q.coach_rules, (coach,))
         return [_rule(row) for row in cur.fetchall()]
 
 
 def _rule(row: tuple[Any, ...]) -> Rule:
+    """A Rule from a row of ``global_rules`` or ``coach_rules``."""
     name, kind, description, coach, raw, overridden, text = row
     value: timedelta | int = int(raw) if kind == "count" else _interval(raw)
     return Rule(name, kind, description, coach, value, overridden, text)
 
 
 def _interval(text: str) -> timedelta:
+    """The timedelta of an interval as PostgreSQL writes it as text."""
     # PostgreSQL's default interval output: "[N day[s] ]HH:MM:SS"
     days = 0
     if "day" in text:
@@ -191,20 +190,20 @@ def set_rule(
 ) -> None:
     """Sets a rule globally, or for one coach. ``value`` is text: '60 minutes', '24 hours', '2'."""
     with db.transaction(actor) as cur:
-        cur.execute("SELECT set_rule(%s, %s, %s)", (name, value, coach))
+        cur.execute(Q.set_rule, (name, value, coach))
 
 
 def unset_rule(db: Database, actor: str | None, name: str, coach: str) -> bool:
     """Removes a coach's override of a rule; true when there was one."""
     with db.transaction(actor) as cur:
-        cur.execute("SELECT unset_rule(%s, %s)", (name, coach))
+        cur.execute(Q.unset_rule, (name, coach))
         return bool(one(cur)[0])
 
 
 def create_api_token(db: Database, actor: str | None, who: str, label: str = "") -> tuple[str, str]:
     """Creates an API token for a user; returns (handle, secret). The secret is shown once."""
     with db.transaction(actor) as cur:
-        cur.execute("SELECT handle, secret FROM create_api_token(%s, %s)", (who, label))
+        cur.execute(Q.create_api_token, (who, label))
         handle, secret = one(cur)
         return str(handle), str(secret)
 
@@ -214,7 +213,7 @@ def create_app_password(
 ) -> tuple[str, str]:
     """Creates a CalDAV app password; returns (handle, secret). The secret is shown once."""
     with db.transaction(actor) as cur:
-        cur.execute("SELECT handle, secret FROM create_app_password(%s, %s)", (who, label))
+        cur.execute(Q.create_app_password, (who, label))
         handle, secret = one(cur)
         return str(handle), str(secret)
 
@@ -222,14 +221,14 @@ def create_app_password(
 def revoke(db: Database, actor: str | None, kind: str, handle: str) -> bool:
     """Revokes an API token (kind 'api_token') or app password ('app_password')."""
     with db.transaction(actor) as cur:
-        cur.execute("SELECT revoke_credential(%s, %s)", (kind, handle))
+        cur.execute(Q.revoke_credential, (kind, handle))
         return bool(one(cur)[0])
 
 
 def user_for_api_token(db: Database, secret: str) -> str | None:
     """The slug of the user an API token belongs to, or None."""
     with db.transaction() as cur:
-        cur.execute("SELECT user_for_api_token(%s)", (secret,))
+        cur.execute(Q.user_for_api_token, (secret,))
         row = cur.fetchone()
         return str(row[0]) if row and row[0] else None
 
@@ -237,7 +236,7 @@ def user_for_api_token(db: Database, secret: str) -> str | None:
 def user_for_app_password(db: Database, email: str, secret: str) -> str | None:
     """The slug of the user with this email and app password, or None."""
     with db.transaction() as cur:
-        cur.execute("SELECT user_for_app_password(%s, %s)", (email, secret))
+        cur.execute(Q.user_for_app_password, (email, secret))
         row = cur.fetchone()
         return str(row[0]) if row and row[0] else None
 
@@ -245,6 +244,6 @@ def user_for_app_password(db: Database, email: str, secret: str) -> str | None:
 def login_lookup(db: Database, email: str) -> tuple[str, str | None] | None:
     """(slug, password hash) of an active user by email, or None."""
     with db.transaction() as cur:
-        cur.execute("SELECT slug, password_hash FROM login_lookup(%s)", (email,))
+        cur.execute(Q.login_lookup, (email,))
         row = cur.fetchone()
         return (str(row[0]), row[1]) if row else None

@@ -2,6 +2,7 @@
 
 Every function takes the acting user's slug: the database checks what that user may do.
 Each raises the ``officehours.errors`` class of the rule a request breaks.
+The SQL they run is in ``booking.sql`` beside this module.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from officehours import sqlfiles
 from officehours.db import Database, one
 
-APPOINTMENT_COLUMNS = "token, coach, client, starts, ends, status, revision, series"
+Q: sqlfiles.Queries = sqlfiles.load(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Appointment:
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> Appointment:
+        """An appointment from a row of the appointment queries of ``booking.sql``."""
         return cls(*row)
 
 
@@ -42,6 +45,7 @@ class Slot:
 
 
 def _require_aware(*values: datetime | None) -> None:
+    """Refuses naive times (ValueError), which the database session would silently take as UTC."""
     for value in values:
         if value is not None and value.utcoffset() is None:
             raise ValueError("times must carry a UTC offset or zone")
@@ -59,7 +63,7 @@ def book(
     """Books a call for ``client`` (slug or email) with their coach."""
     _require_aware(start, end)
     with db.transaction(actor, now=now) as cur:
-        cur.execute(f"SELECT {APPOINTMENT_COLUMNS} FROM book(%s, %s, %s)", (client, start, end))
+        cur.execute(Q.book, (client, start, end))
         return Appointment.from_row(one(cur))
 
 
@@ -75,14 +79,14 @@ def move(
     """Moves a booked call to a new slot, atomically."""
     _require_aware(start, end)
     with db.transaction(actor, now=now) as cur:
-        cur.execute(f"SELECT {APPOINTMENT_COLUMNS} FROM move(%s, %s, %s)", (token, start, end))
+        cur.execute(Q.move, (token, start, end))
         return Appointment.from_row(one(cur))
 
 
 def cancel(db: Database, actor: str, token: str, *, now: datetime | None = None) -> Appointment:
     """Cancels a booked call."""
     with db.transaction(actor, now=now) as cur:
-        cur.execute(f"SELECT {APPOINTMENT_COLUMNS} FROM cancel(%s)", (token,))
+        cur.execute(Q.cancel, (token,))
         return Appointment.from_row(one(cur))
 
 
@@ -101,10 +105,7 @@ def book_series(
     """
     _require_aware(first_start)
     with db.transaction(actor, now=now) as cur:
-        cur.execute(
-            f"SELECT {APPOINTMENT_COLUMNS} FROM book_series(%s, %s, %s)",
-            (client, first_start, months),
-        )
+        cur.execute(Q.book_series, (client, first_start, months))
         return [Appointment.from_row(row) for row in cur.fetchall()]
 
 
@@ -120,14 +121,14 @@ def free_slots(
     """The bookable slots of ``coach`` (slug or email) between two instants."""
     _require_aware(start, end)
     with db.transaction(actor, now=now) as cur:
-        cur.execute("SELECT slot_start, slot_end FROM free_slots(%s, %s, %s)", (coach, start, end))
+        cur.execute(Q.free_slots, (coach, start, end))
         return [Slot(*row) for row in cur.fetchall()]
 
 
 def coach_of(db: Database, client: str) -> str:
     """The slug of a client's current coach (as the owner; for operators)."""
     with db.transaction() as cur:
-        cur.execute("SELECT (client_and_coach(%s)).coach.slug", (client,))
+        cur.execute(Q.coach_of_client, (client,))
         return str(one(cur)[0])
 
 
@@ -137,6 +138,6 @@ def local_to_instant(db: Database, local: datetime, zone: str, fold: int | None 
     if local.utcoffset() is not None:
         raise ValueError("a local time has no UTC offset")
     with db.transaction() as cur:
-        cur.execute("SELECT local_to_instant(%s, %s, %s)", (local, zone, fold))
+        cur.execute(Q.local_to_instant, (local, zone, fold))
         result: datetime = one(cur)[0]
         return result

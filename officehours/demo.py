@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from officehours import accounts, booking
+from officehours import accounts, booking, sqlfiles
 from officehours.db import Database, one
 from officehours.hours import parse_rule
 from officehours.passwords import hash_password
+
+Q: sqlfiles.Queries = sqlfiles.load(__name__)
 
 PASSWORD = "officehours-demo"  # noqa: S105 - the demo's published password
 
@@ -34,7 +36,7 @@ class Demo:
 def is_empty(db: Database) -> bool:
     """True when the database has no users yet."""
     with db.transaction() as cur:
-        cur.execute("SELECT NOT EXISTS (SELECT 1 FROM users)")
+        cur.execute(Q.has_no_users)
         return bool(one(cur)[0])
 
 

