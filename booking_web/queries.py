@@ -237,7 +237,6 @@ def signed_in(db: Database, slug: str) -> tuple[User, bytes | None]:
     names no active user any more."""
     with db.transaction(slug) as cur:
         # Row-level security shows the acting user their own row only while they are active.
-        # The query lists User's columns itself rather than building on accounts.USER_COLUMNS.
         cur.execute(Q.signed_in_user_with_stamp, (slug,))
         row = cur.fetchone()
         if row is None:

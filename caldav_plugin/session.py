@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
+from psycopg2 import sql
+
 from officehours import sqlfiles
 from officehours.db import Cursor
 
@@ -22,48 +24,11 @@ Q = sqlfiles.load(__name__)
 
 _local = threading.local()
 
+# Each write has a savepoint name of its own because they nest (a MOVE deletes and uploads inside
+# its own savepoint), and a ROLLBACK TO must go back to the savepoint of the write that failed.
 SavepointName = Literal[
     "caldav_create", "caldav_move", "caldav_upload", "caldav_delete", "caldav_set_meta"
 ]
-
-
-@dataclass(frozen=True)
-class _Savepoint:
-    """The three statements of one savepoint: set it, roll back to it, release it."""
-
-    set: str
-    rollback_to: str
-    release: str
-
-
-# A savepoint name cannot be a query parameter, so each one is written out in session.sql.
-_SAVEPOINTS: dict[SavepointName, _Savepoint] = {
-    "caldav_create": _Savepoint(
-        Q.savepoint_caldav_create,
-        Q.rollback_to_savepoint_caldav_create,
-        Q.release_savepoint_caldav_create,
-    ),
-    "caldav_move": _Savepoint(
-        Q.savepoint_caldav_move,
-        Q.rollback_to_savepoint_caldav_move,
-        Q.release_savepoint_caldav_move,
-    ),
-    "caldav_upload": _Savepoint(
-        Q.savepoint_caldav_upload,
-        Q.rollback_to_savepoint_caldav_upload,
-        Q.release_savepoint_caldav_upload,
-    ),
-    "caldav_delete": _Savepoint(
-        Q.savepoint_caldav_delete,
-        Q.rollback_to_savepoint_caldav_delete,
-        Q.release_savepoint_caldav_delete,
-    ),
-    "caldav_set_meta": _Savepoint(
-        Q.savepoint_caldav_set_meta,
-        Q.rollback_to_savepoint_caldav_set_meta,
-        Q.release_savepoint_caldav_set_meta,
-    ),
-}
 
 
 @dataclass
@@ -98,16 +63,17 @@ def savepoint(cur: Cursor, name: SavepointName) -> Iterator[None]:
 
     Radicale turns some exceptions of a write (ValueError) into a 4xx answer and then leaves the
     lock normally, which commits; the savepoint keeps a half-done write out of that commit.
-    name: the write's savepoint (one of those in session.sql).
+    name: the write's savepoint.
     """
-    statements = _SAVEPOINTS[name]
-    cur.execute(statements.set)
+    # A savepoint's name is an identifier, not a parameter: the statements are templates.
+    ident = sql.Identifier(name)
+    cur.execute(sql.SQL(Q.savepoint).format(ident))
     try:
         yield
     except BaseException:
-        cur.execute(statements.rollback_to)
+        cur.execute(sql.SQL(Q.rollback_to_savepoint).format(ident))
         raise
-    cur.execute(statements.release)
+    cur.execute(sql.SQL(Q.release_savepoint).format(ident))
 
 
 def owner_lock(session: Session, owner: str) -> None:

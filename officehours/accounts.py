@@ -51,11 +51,6 @@ class Rule:
     text: str
 
 
-# Kept only for callers outside this package (booking_web/queries.py builds SQL with it):
-# the queries of accounts.sql list these columns out in full and do not use it.
-USER_COLUMNS = "slug, email, display_name, time_zone, role::text, active"
-
-
 def add_user(
     db: Database,
     actor: str | None,

@@ -12,9 +12,9 @@ import psycopg2
 import psycopg2.extensions
 import psycopg2.extras
 
-from officehours import errors
+from officehours import errors, sqlfiles
 
-APP_ROLE = "officehours_app"
+Q = sqlfiles.load(__name__)
 
 Cursor = psycopg2.extensions.cursor
 
@@ -82,20 +82,11 @@ class Database:
             try:
                 with conn, conn.cursor(cursor_factory=factory) as cur:
                     # One round trip for the role, who is acting and the clock, all LOCAL.
-                    settings = {
-                        "officehours.actor": actor,
-                        "officehours.now": now.isoformat() if now else None,
-                    }
-                    given = {k: v for k, v in settings.items() if v is not None}
-                    statements = [f"SET LOCAL ROLE {APP_ROLE}"] if actor is not None else []
-                    if given:
-                        statements.append(
-                            "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in given)
-                        )
-                    if statements:
-                        cur.execute(
-                            "; ".join(statements), [x for item in given.items() for x in item]
-                        )
+                    clock = now.isoformat() if now else None
+                    if actor is not None:
+                        cur.execute(Q.act_as, {"actor": actor, "now": clock})
+                    elif clock is not None:
+                        cur.execute(Q.set_clock, {"now": clock})
                     yield cur
             except psycopg2.Error as exc:
                 domain = errors.translate(exc)
