@@ -2,6 +2,20 @@
 
 With DATABASE_URL set, that server is used (its user must be allowed to create databases);
 otherwise an embedded PostgreSQL 18 is started in a temporary folder and deleted afterwards.
+
+How tests import helpers (one way): by their full dotted name from the repository root, as
+pytest (``--import-mode=importlib``) and mypy (``explicit_package_bases``) both name modules::
+
+    from tests.lib.support import NOW, World   # shared by every folder
+    from tests.caldav.dav import Dav, Login    # shared by the tests of one folder
+    from tests.caldav import helpers as h
+
+Helpers shared across folders live in ``tests/lib/``; helpers of one folder live beside its
+tests in a module not named ``test_*`` or ``conftest``. No relative imports, no ``sys.path``
+or ``pythonpath`` entries. ``conftest.py`` holds fixtures: tests request them by argument
+name and never import names from a conftest or from a test module. The one exception is
+reusing another folder's fixtures (``tests/e2e`` imports CalDAV fixtures from
+``tests.caldav.conftest``), as pytest shares fixtures only downwards.
 """
 
 from __future__ import annotations
@@ -16,9 +30,7 @@ from psycopg2 import sql
 from officehours import accounts
 from officehours.db import Database
 from officehours.migrations import migrate
-from support import NOW, World, admin_execute, fresh_database, weekdays, with_database
-
-__all__ = ["NOW", "World", "weekdays"]
+from tests.lib.support import World, admin_execute, fresh_database, weekdays, with_database
 
 TEMPLATE = "officehours_test_template"
 

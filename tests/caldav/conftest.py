@@ -6,50 +6,16 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from werkzeug.test import Client, TestResponse
 
 from caldav_plugin.service import make_app
 from officehours import accounts
 from officehours.services import WsgiService
-from tests.conftest import NOW, World
-
-
-@dataclass
-class Login:
-    """A user's CalDAV credentials."""
-
-    slug: str
-    email: str
-    password: str
-
-    @property
-    def header(self) -> dict[str, str]:
-        token = base64.b64encode(f"{self.email}:{self.password}".encode()).decode()
-        return {"Authorization": f"Basic {token}"}
-
-
-class Dav:
-    """Requests to Radicale as one user."""
-
-    def __init__(self, app: Any, login: Login) -> None:
-        self.client = Client(app)
-        self.login = login
-
-    def __call__(
-        self, method: str, path: str, body: str | bytes | None = None, **headers: str
-    ) -> TestResponse:
-        sent = {**self.login.header, **{k.replace("_", "-"): v for k, v in headers.items()}}
-        if body is not None and "Content-Type" not in sent:
-            sent["Content-Type"] = (
-                "text/calendar" if method == "PUT" else "application/xml; charset=utf-8"
-            )
-        return self.client.open(path, method=method, data=body, headers=sent)
+from tests.caldav.dav import Dav, Login
+from tests.lib.support import NOW, World
 
 
 def login_for(world: World, slug: str, email: str) -> Login:

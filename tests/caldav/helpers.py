@@ -1,8 +1,15 @@
-"""Bodies of CalDAV requests and small parsers of the answers, shared by the CalDAV tests."""
+"""Bodies of CalDAV requests and small parsers of the answers, shared by the CalDAV tests,
+and the weekly busy event whose expansion the refresh tests follow."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import defusedxml.ElementTree as ET
+
+from officehours.db import Database
+from tests.caldav.dav import Dav
+from tests.lib.support import NOW
 
 NS = {"D": "DAV:", "C": "urn:ietf:params:xml:ns:caldav", "CS": "http://calendarserver.org/ns/"}
 
@@ -123,3 +130,25 @@ def prop(body: bytes, name: str) -> str:
     """The first value of a property (like 'D:sync-token') in a PROPFIND answer."""
     element = ET.fromstring(body).find(f".//{name}", NS)
     return "" if element is None else (element.text or "")
+
+
+# Tuesdays 17:00-18:00 UTC (09:00 or 10:00 in Los Angeles, inside coach X's office hours).
+WEEKLY = event("gym", "20261229T170000Z", "20261229T180000Z", rrule="FREQ=WEEKLY;BYDAY=TU")
+# Ten weeks on, the 90-day horizon has passed the first expansion (horizon + 31 days).
+LATER = NOW + timedelta(weeks=10)
+# A Tuesday the horizon reaches only from LATER on.
+TARGET = datetime(2027, 5, 25, 17, 0, tzinfo=UTC)
+
+
+def put_weekly(dav: Dav, owner: str) -> str:
+    path = f"/{owner}/busy/gym.ics"
+    assert dav("PUT", path, WEEKLY).status_code == 201
+    return path
+
+
+def busy_until(db: Database, ref: str) -> datetime:
+    """The end of the last busy interval of one event."""
+    with db.transaction() as cur:
+        cur.execute("SELECT max(upper(during)) FROM busy_intervals WHERE source_ref = %s", (ref,))
+        last: datetime = cur.fetchone()[0]
+        return last

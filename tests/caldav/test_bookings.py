@@ -9,8 +9,8 @@ import pytest
 
 from officehours import booking, errors
 from tests.caldav import helpers as h
-from tests.caldav.conftest import Dav, Login
-from tests.conftest import NOW, World
+from tests.caldav.dav import Dav, Login
+from tests.lib.support import NOW, World
 
 # Tuesday 5 January 2027, 09:00 in Los Angeles: coach X's first slot after the minimum notice.
 SLOT = datetime(2027, 1, 5, 17, 0, tzinfo=UTC)

@@ -8,9 +8,9 @@ import pytest
 
 from officehours import booking, errors
 from officehours.cli import main
-from tests.caldav.conftest import Dav
-from tests.caldav.test_refresh import LATER, TARGET, busy_until, put_weekly
-from tests.conftest import World
+from tests.caldav.dav import Dav
+from tests.caldav.helpers import LATER, TARGET, busy_until, put_weekly
+from tests.lib.support import World
 
 
 def test_help_lists_the_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.caldav.conftest import Login
+from tests.caldav.dav import Login
 
 pytestmark = pytest.mark.slow
 BASELINE = Path(__file__).with_name("caldav_server_tester_baseline.json")

@@ -4,7 +4,7 @@ the refresh runs on the database alone, and the next ``free_slots`` and ``book``
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from psycopg2.extensions import make_dsn
@@ -13,30 +13,9 @@ from caldav_plugin import refresh
 from caldav_plugin.refresh import BusyRefresher, refresh_all
 from officehours import booking, errors
 from officehours.db import Database
-from tests.caldav import helpers as h
-from tests.caldav.conftest import Dav
-from tests.conftest import NOW, World
-
-# Tuesdays 17:00-18:00 UTC (09:00 or 10:00 in Los Angeles, inside coach X's office hours).
-WEEKLY = h.event("gym", "20261229T170000Z", "20261229T180000Z", rrule="FREQ=WEEKLY;BYDAY=TU")
-# Ten weeks on, the 90-day horizon has passed the first expansion (horizon + 31 days).
-LATER = NOW + timedelta(weeks=10)
-# A Tuesday the horizon reaches only from LATER on.
-TARGET = datetime(2027, 5, 25, 17, 0, tzinfo=UTC)
-
-
-def put_weekly(dav: Dav, owner: str) -> str:
-    path = f"/{owner}/busy/gym.ics"
-    assert dav("PUT", path, WEEKLY).status_code == 201
-    return path
-
-
-def busy_until(db: Database, ref: str) -> datetime:
-    """The end of the last busy interval of one event."""
-    with db.transaction() as cur:
-        cur.execute("SELECT max(upper(during)) FROM busy_intervals WHERE source_ref = %s", (ref,))
-        last: datetime = cur.fetchone()[0]
-        return last
+from tests.caldav.dav import Dav
+from tests.caldav.helpers import LATER, TARGET, WEEKLY, busy_until, put_weekly
+from tests.lib.support import NOW, World
 
 
 def free_on_target_day(world: World) -> set[datetime]:

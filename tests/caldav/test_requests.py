@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.caldav import helpers as h
-from tests.caldav.conftest import Dav, Login
+from tests.caldav.dav import Dav, Login
 
 
 def test_principal_lists_the_coach_calendars(dav: Dav) -> None:

@@ -8,7 +8,7 @@ from caldav_plugin.service import CaldavService
 from officehours.db import Database
 from officehours.services import discover
 from officehours.settings import Settings
-from tests.caldav.conftest import Login
+from tests.caldav.dav import Login
 
 
 def test_service_serves_radicale_with_the_plugins(db: Database, coach: Login) -> None:

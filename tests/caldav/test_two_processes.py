@@ -16,8 +16,8 @@ import requests
 
 from officehours import booking, errors
 from tests.caldav import helpers as h
-from tests.caldav.conftest import Login
-from tests.conftest import NOW, World
+from tests.caldav.dav import Login
+from tests.lib.support import NOW, World
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,8 +12,9 @@ import caldav
 import pytest
 
 from officehours import booking
-from tests.caldav.conftest import Login, app, caldav_url, coach  # noqa: F401  (fixtures)
-from tests.conftest import NOW, World
+from tests.caldav.conftest import app, caldav_url, coach  # noqa: F401  (fixtures, reused)
+from tests.caldav.dav import Login
+from tests.lib.support import NOW, World
 
 pytestmark = pytest.mark.slow
 SLOT = datetime(2027, 1, 5, 17, 0, tzinfo=UTC)  # 09:00 in Los Angeles

@@ -15,7 +15,7 @@ from mailer.outbox import Mailer
 from mailer.transport import SmtpTransport, SmtpUrl
 from officehours import booking
 from officehours.db import Database
-from tests.conftest import NOW, World
+from tests.lib.support import NOW, World
 from tests.mailer.sink import SmtpSink
 
 FRI_BEFORE = datetime(2027, 3, 12, 17, 0, tzinfo=UTC)  # 09:00 PST, 22:30 IST

@@ -15,7 +15,7 @@ import pytest
 
 from officehours import booking
 from officehours.db import Database
-from tests.conftest import NOW, World
+from tests.lib.support import NOW, World
 from tests.mailer.sink import SmtpSink
 
 

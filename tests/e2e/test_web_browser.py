@@ -21,7 +21,7 @@ from booking_web import create_app
 from officehours import accounts, booking, passwords
 from officehours.db import Database
 from officehours.services import WsgiService
-from support import NOW, World, fresh_database, weekdays
+from tests.lib.support import NOW, World, fresh_database, weekdays
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 

@@ -19,7 +19,7 @@ import pytest
 from booking_web import create_app
 from officehours import accounts, passwords
 from officehours.services import WsgiService
-from support import NOW, World
+from tests.lib.support import NOW, World
 
 PASSWORD = "correct horse battery"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -12,10 +12,8 @@ from mailer.compose import Composer
 from mailer.outbox import Backoff, Mailer
 from mailer.transport import SmtpTransport, SmtpUrl
 from officehours.db import Database
+from tests.mailer.helpers import BASE_URL, MAIL_FROM, MakeMailer
 from tests.mailer.sink import SmtpSink
-
-BASE_URL = "https://book.example.org"
-MAIL_FROM = "Office Hours <hello@example.org>"
 
 
 @pytest.fixture
@@ -24,9 +22,6 @@ def smtp_sink() -> Iterator[SmtpSink]:
     sink = SmtpSink().start()
     yield sink
     sink.stop()
-
-
-MakeMailer = Callable[..., Mailer]
 
 
 @pytest.fixture

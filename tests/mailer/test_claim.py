@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from officehours import booking
 from officehours.db import Database
-from tests.conftest import NOW, World
+from tests.lib.support import NOW, World
 
 WED_9_LA = datetime(2027, 1, 6, 17, 0, tzinfo=UTC)
 THU_10_LA = datetime(2027, 1, 7, 18, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ from mailer.compose import Composer
 from mailer.job import Job, Party
 from mailer.wording import when
 from officehours.settings import uid_domain
-from tests.mailer.conftest import BASE_URL, MAIL_FROM
+from tests.mailer.helpers import BASE_URL, MAIL_FROM
 
 START = datetime(2027, 1, 6, 17, 0, tzinfo=UTC)
 END = datetime(2027, 1, 6, 18, 0, tzinfo=UTC)

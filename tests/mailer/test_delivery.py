@@ -13,8 +13,8 @@ import vobject
 
 from officehours import booking
 from officehours.db import Database
-from tests.conftest import NOW, World
-from tests.mailer.conftest import BASE_URL, MakeMailer
+from tests.lib.support import NOW, World
+from tests.mailer.helpers import BASE_URL, MakeMailer
 from tests.mailer.sink import SmtpSink
 
 WED_9_LA = datetime(2027, 1, 6, 17, 0, tzinfo=UTC)  # Wednesday 09:00 in Los Angeles

@@ -17,7 +17,7 @@ from mailer.transport import DirectoryTransport, SmtpTransport, SmtpUrl
 from officehours import booking
 from officehours.db import Database
 from officehours.settings import Settings
-from tests.conftest import NOW, World
+from tests.lib.support import NOW, World
 from tests.mailer.sink import SmtpSink
 
 WED_9_LA = datetime(2027, 1, 6, 17, 0, tzinfo=UTC)

@@ -22,8 +22,8 @@ from mailer.transport import (
 )
 from officehours import booking
 from officehours.db import Database
-from tests.conftest import NOW, World
-from tests.mailer.conftest import BASE_URL, MAIL_FROM
+from tests.lib.support import NOW, World
+from tests.mailer.helpers import BASE_URL, MAIL_FROM
 from tests.mailer.sink import Login, SmtpSink
 
 WED_9_LA = datetime(2027, 1, 6, 17, 0, tzinfo=UTC)

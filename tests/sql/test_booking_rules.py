@@ -9,7 +9,7 @@ import pytest
 
 from officehours import accounts, booking, errors
 from officehours.db import one
-from support import NOW, World, weekdays
+from tests.lib.support import NOW, World, weekdays
 
 LA = ZoneInfo("America/Los_Angeles")
 

@@ -13,7 +13,7 @@ import psycopg2
 
 from officehours import accounts, booking, errors
 from officehours.db import Database, one
-from support import NOW, World
+from tests.lib.support import NOW, World
 
 THREADS = 50
 LA = ZoneInfo("America/Los_Angeles")

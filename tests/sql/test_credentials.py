@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from officehours import accounts, errors
-from support import World
+from tests.lib.support import World
 
 
 def test_each_secret_works_only_as_its_own_kind(world: World) -> None:

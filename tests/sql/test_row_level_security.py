@@ -10,7 +10,7 @@ import pytest
 
 from officehours import accounts, booking, errors
 from officehours.db import Database
-from support import NOW, World
+from tests.lib.support import NOW, World
 
 LA = ZoneInfo("America/Los_Angeles")
 

@@ -77,7 +77,7 @@ def test_migrating_an_empty_database_from_two_processes_at_once(pg_admin_url: st
 
     from psycopg2 import sql
 
-    from support import admin_execute, with_database
+    from tests.lib.support import admin_execute, with_database
 
     admin_execute(pg_admin_url, sql.SQL("CREATE DATABASE officehours_race"))
     url = with_database(pg_admin_url, "officehours_race")

@@ -16,7 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from officehours import accounts, booking, errors
 from officehours.db import Database
-from support import NOW, fresh_database, weekdays
+from tests.lib.support import NOW, fresh_database, weekdays
 
 HOUR = timedelta(hours=1)
 MONTHLY_LIMIT = 2

@@ -9,7 +9,7 @@ import pytest
 
 from officehours import accounts, booking, errors
 from officehours.db import Database
-from support import NOW, weekdays
+from tests.lib.support import NOW, weekdays
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
 

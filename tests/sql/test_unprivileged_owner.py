@@ -13,7 +13,7 @@ from psycopg2 import sql
 from officehours import accounts, booking
 from officehours.db import Database
 from officehours.migrations import migrate
-from support import NOW, admin_execute, weekdays, with_database
+from tests.lib.support import NOW, admin_execute, weekdays, with_database
 
 
 def as_user(url: str, user: str) -> str:

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from booking_web import create_app, queries, security
 from officehours import accounts, passwords
 from officehours.errors import OfficeHoursError
-from support import NOW, World
+from tests.lib.support import NOW, World
 
 PASSWORD = "correct horse battery"
 BASE_URL = "http://officehours.test"

@@ -8,7 +8,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from officehours import accounts
-from support import World
+from tests.lib.support import World
 
 
 def test_users_create_and_deactivate(client: FlaskClient, world: World, login: Any) -> None:

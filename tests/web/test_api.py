@@ -7,7 +7,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from officehours import accounts
-from support import World
+from tests.lib.support import World
 
 FIRST = "2027-01-05T17:00:00Z"
 LATER = "2027-01-06T18:00:00Z"

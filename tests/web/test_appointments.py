@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from officehours import booking
 from officehours.db import one
-from support import NOW, World
+from tests.lib.support import NOW, World
 
 FIRST = datetime.fromisoformat("2027-01-05T17:00:00+00:00")  # Tuesday 09:00 in Los Angeles
 LATER = "2027-01-06T18:00:00+00:00"  # Wednesday 10:00 in Los Angeles

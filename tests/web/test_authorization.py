@@ -15,7 +15,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from officehours import accounts, booking
-from support import NOW, World
+from tests.lib.support import NOW, World
 
 ACTORS = ("anon", "a", "b", "c", "x", "y", "admin")
 START = "2027-01-05T17:00:00Z"

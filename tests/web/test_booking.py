@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from officehours import booking
 from officehours.db import one
-from support import NOW, World
+from tests.lib.support import NOW, World
 
 FIRST = "2027-01-05T00:00:00+00:00"  # 16:00 Monday in Los Angeles, 05:30 Tuesday in Kolkata
 

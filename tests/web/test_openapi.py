@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from booking_web.openapi import document
 from officehours import accounts, booking
-from support import NOW, World
+from tests.lib.support import NOW, World
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from officehours import accounts, booking
-from support import NOW, World
+from tests.lib.support import NOW, World
 
 EVIL = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"

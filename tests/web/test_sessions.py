@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from booking_web import queries
 from officehours import accounts, passwords
 from officehours.cli import main
-from support import World
+from tests.lib.support import World
 
 NEW_PASSWORD = "a brand new passphrase"
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from officehours import accounts, passwords
-from support import World
+from tests.lib.support import World
 
 
 def _form(client: FlaskClient, csrf: Any) -> str:
