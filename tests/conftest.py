@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from psycopg2 import sql
@@ -44,7 +45,7 @@ def pg_admin_url() -> Iterator[str]:
     from officehours.embedded import EmbeddedPostgres
 
     folder = tempfile.mkdtemp(prefix="officehours-test-pg-", dir="/tmp")
-    server = EmbeddedPostgres(os.path.join(folder, "data"), cleanup="delete")
+    server = EmbeddedPostgres(Path(folder) / "data", cleanup="delete")
     try:
         yield server.url()
     finally:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import defusedxml.ElementTree as ET
 
-from officehours.db import Database
+from officehours.db import Database, one
 from tests.caldav.dav import Dav
 from tests.lib.support import NOW
 
@@ -150,5 +150,5 @@ def busy_until(db: Database, ref: str) -> datetime:
     """The end of the last busy interval of one event."""
     with db.transaction() as cur:
         cur.execute("SELECT max(upper(during)) FROM busy_intervals WHERE source_ref = %s", (ref,))
-        last: datetime = cur.fetchone()[0]
+        last: datetime = one(cur)[0]
         return last

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from officehours import booking, errors
+from officehours.db import one
 from tests.caldav import helpers as h
 from tests.caldav.dav import Dav, Login
 from tests.lib.support import NOW, World
@@ -65,7 +66,7 @@ def test_sync_token_moves_in_the_booking_transaction(dav: Dav, world: World) -> 
             " AND owner_id = (SELECT id FROM users WHERE slug = %s)",
             (world.x,),
         )
-        before = cur.fetchone()[0]
+        before = one(cur)[0]
     booking.book(world.db, world.a, world.a, SLOT, now=NOW)
     with world.db.transaction() as cur:
         cur.execute(
@@ -73,7 +74,7 @@ def test_sync_token_moves_in_the_booking_transaction(dav: Dav, world: World) -> 
             " AND owner_id = (SELECT id FROM users WHERE slug = %s)",
             (world.x,),
         )
-        after, stale = cur.fetchone()
+        after, stale = one(cur)
     assert after > before and stale
 
 
@@ -105,7 +106,7 @@ def test_recurring_busy_event_is_expanded(dav: Dav, world: World) -> None:
             "SELECT count(*) FROM busy_intervals WHERE source_ref = %s",
             (f"/{world.x}/busy/gym.ics",),
         )
-        assert 10 < cur.fetchone()[0] < 30
+        assert 10 < one(cur)[0] < 30
 
 
 def test_recurrence_bomb_is_refused(dav: Dav, world: World) -> None:
@@ -155,7 +156,7 @@ def test_recurring_busy_time_follows_the_horizon(
             cur.execute(
                 "SELECT max(upper(during)) FROM busy_intervals WHERE source_ref = %s", (ref,)
             )
-            return cur.fetchone()[0]
+            return one(cur)[0]
 
     before = last_busy()
     later = NOW + timedelta(days=100)

@@ -12,7 +12,7 @@ from psycopg2.extensions import make_dsn
 from caldav_plugin import refresh
 from caldav_plugin.refresh import BusyRefresher, refresh_all
 from officehours import booking, errors
-from officehours.db import Database
+from officehours.db import Database, one
 from tests.caldav.dav import Dav
 from tests.caldav.helpers import LATER, TARGET, WEEKLY, busy_until, put_weekly
 from tests.lib.support import NOW, World
@@ -45,11 +45,11 @@ def test_refresh_without_caldav_requests_blocks_the_newly_reached_weeks(
     # Idempotent: nothing is due any more, and nothing was added twice.
     with world.db.transaction() as cur:
         cur.execute("SELECT count(*) FROM busy_intervals WHERE source_ref = %s", (ref,))
-        intervals = cur.fetchone()[0]
+        intervals = one(cur)[0]
     assert refresh_all(world.db, now=LATER) == refresh.Refreshed()
     with world.db.transaction() as cur:
         cur.execute("SELECT count(*) FROM busy_intervals WHERE source_ref = %s", (ref,))
-        assert cur.fetchone()[0] == intervals
+        assert one(cur)[0] == intervals
 
 
 def test_nothing_is_due_before_the_horizon_reaches_the_expansion(dav: Dav, world: World) -> None:
@@ -90,7 +90,7 @@ def test_runs_at_once_on_several_hosts_expand_each_event_once(
             "SELECT count(*), count(DISTINCT during) FROM busy_intervals WHERE source_ref = %s",
             (ref,),
         )
-        total, distinct = cur.fetchone()
+        total, distinct = one(cur)
     assert total == distinct and busy_until(world.db, ref) > LATER + timedelta(days=90)
 
 

@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from officehours import booking, errors
+from officehours.db import one
 from tests.caldav import helpers as h
 from tests.caldav.dav import Login
 from tests.lib.support import NOW, World
@@ -139,7 +140,7 @@ def test_concurrent_puts_and_bookings_lose_nothing(
     assert h.hrefs(again.content) == [] and h.token(again.content) == h.token(delta.content)
     with world.db.transaction() as cur:
         cur.execute("SELECT count(DISTINCT source_ref) FROM busy_intervals WHERE source = 'caldav'")
-        assert cur.fetchone()[0] == 40
+        assert one(cur)[0] == 40
     appointments = requests.request(
         "PROPFIND",
         servers[1] + f"/{world.x}/appointments/",

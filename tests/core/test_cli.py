@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 
 import pytest
@@ -154,6 +155,7 @@ def test_demo_seeds_people_hours_and_bookings(run: Run) -> None:
 
 def test_every_command_has_help() -> None:
     parser = build_parser()
-    commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    (subparsers,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    commands: dict[str, argparse.ArgumentParser] = subparsers.choices
     for name, sub in commands.items():
         assert sub.format_help().startswith("usage: officehours " + name)

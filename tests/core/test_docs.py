@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 from pathlib import Path
 
@@ -41,7 +42,8 @@ def test_every_business_rule_is_documented(db: Database) -> None:
 
 def test_every_command_is_documented() -> None:
     parser = build_parser()
-    commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    (subparsers,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    commands: dict[str, argparse.ArgumentParser] = subparsers.choices
     for name in commands:
         assert f"`officehours {name}" in README, name
 

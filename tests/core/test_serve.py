@@ -36,9 +36,12 @@ def start(env: dict[str, str], *args: str) -> tuple[subprocess.Popen[str], list[
         text=True,
     )
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(
-        target=lambda: [lines.put(line) for line in proc.stdout or []], daemon=True
-    ).start()
+
+    def read_lines() -> None:
+        for line in proc.stdout or []:
+            lines.put(line)
+
+    threading.Thread(target=read_lines, daemon=True).start()
     seen: list[str] = []
     deadline = time.monotonic() + 120
     while READY not in "".join(seen):

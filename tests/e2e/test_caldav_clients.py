@@ -8,8 +8,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-import caldav
 import pytest
+from caldav.davclient import DAVClient
 
 from officehours import booking
 from tests.caldav.conftest import app, caldav_url, coach  # noqa: F401  (fixtures, reused)
@@ -30,7 +30,7 @@ def test_caldav_library_discovers_calendars_from_the_bare_url(
     world: World,
 ) -> None:
     call = booking.book(world.db, world.a, world.a, SLOT, now=NOW)
-    with caldav.DAVClient(url=caldav_url, username=coach.email, password=coach.password) as dav:
+    with DAVClient(url=caldav_url, username=coach.email, password=coach.password) as dav:
         principal = dav.principal()
         calendars = {cal.get_display_name(): cal for cal in principal.calendars()}
         assert set(calendars) == {"Busy", "Coaching calls", "Office hours"}
@@ -74,12 +74,15 @@ password = "{coach.password}"
 """
     )
     env = {**os.environ, "HOME": str(tmp_path)}
-    run = {"capture_output": True, "text": True, "timeout": 120, "env": env, "check": False}
-    discovered = subprocess.run(
-        [_tool("vdirsyncer"), "-c", str(config), "discover", "coach"], input="y\n" * 10, **run
-    )
+
+    def run(command: list[str], input: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            command, input=input, capture_output=True, text=True, timeout=120, env=env, check=False
+        )
+
+    discovered = run([_tool("vdirsyncer"), "-c", str(config), "discover", "coach"], "y\n" * 10)
     assert discovered.returncode == 0, discovered.stderr
-    synced = subprocess.run([_tool("vdirsyncer"), "-c", str(config), "sync"], **run)
+    synced = run([_tool("vdirsyncer"), "-c", str(config), "sync"])
     assert synced.returncode == 0, synced.stderr
     assert sorted(p.name for p in local.iterdir()) == ["appointments", "busy", "office-hours"]
     assert len(list((local / "appointments").glob("*.ics"))) == 1
@@ -101,8 +104,6 @@ local_timezone = America/Los_Angeles
 default_timezone = America/Los_Angeles
 """
     )
-    listed = subprocess.run(
-        [_tool("khal"), "-c", str(khal_config), "list", "2027-01-05", "1d"], **run
-    )
+    listed = run([_tool("khal"), "-c", str(khal_config), "list", "2027-01-05", "1d"])
     assert listed.returncode == 0, listed.stderr
     assert "09:00-10:00 Coaching call: Ann Client with Xavier Coach" in listed.stdout

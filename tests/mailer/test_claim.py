@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from officehours import booking
-from officehours.db import Database
+from officehours.db import Cursor, Database, one
 from tests.lib.support import NOW, World
 
 WED_9_LA = datetime(2027, 1, 6, 17, 0, tzinfo=UTC)
 THU_10_LA = datetime(2027, 1, 7, 18, 0, tzinfo=UTC)
 
 
-def claim(cur: object) -> tuple[str, str, int] | None:
-    cur.execute("SELECT kind, recipient, revision FROM mail_claim()")  # type: ignore[attr-defined]
-    row = cur.fetchone()  # type: ignore[attr-defined]
+def claim(cur: Cursor) -> tuple[str, str, int] | None:
+    cur.execute("SELECT kind, recipient, revision FROM mail_claim()")
+    row = cur.fetchone()
     return None if row is None else (row[0], row[1], row[2])
 
 
@@ -31,7 +31,7 @@ def test_a_newer_change_waits_for_the_older_mail_in_flight(db: Database, world: 
     with db.transaction() as sending:
         cur = sending
         cur.execute("SELECT public_id, recipient FROM mail_claim()")
-        public_id, recipient = cur.fetchone()
+        public_id, recipient = one(cur)
         assert recipient == "client"
         # The call moves while its booking mail to the client is on the wire.
         booking.move(db, world.a, appt.token, THU_10_LA, now=NOW)

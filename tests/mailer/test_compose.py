@@ -11,7 +11,7 @@ from typing import cast
 import pytest
 
 from mailer.compose import Composer
-from mailer.job import Job, Party
+from mailer.job import Job, Kind, Party, Recipient
 from mailer.wording import when
 from officehours.settings import uid_domain
 from tests.mailer.helpers import BASE_URL, MAIL_FROM
@@ -21,24 +21,31 @@ END = datetime(2027, 1, 6, 18, 0, tzinfo=UTC)
 CHANGED = datetime(2027, 1, 4, 12, 0, tzinfo=UTC)
 
 
-def job(**changes: object) -> Job:
-    fields: dict[str, object] = {
-        "public_id": "AbCdEfGhIjKlMnOpQrStUv",
-        "kind": "booked",
-        "recipient": "client",
-        "attempts": 0,
-        "token": "tOkEn-0123456789_abcdef",
-        "revision": 1,
-        "changed_at": CHANGED,
-        "starts": START,
-        "ends": END,
-        "previous_starts": None,
-        "previous_ends": None,
-        "coach": Party(name="Xavier Coach", email="x@example.com", tz="America/Los_Angeles"),
-        "client": Party(name="Ann Client", email="a@example.com", tz="Asia/Kolkata"),
-    }
-    fields.update(changes)
-    return Job(**fields)  # type: ignore[arg-type]
+ANN = Party(name="Ann Client", email="a@example.com", tz="Asia/Kolkata")
+
+
+def job(
+    *,
+    kind: Kind = "booked",
+    recipient: Recipient = "client",
+    revision: int = 1,
+    client: Party = ANN,
+) -> Job:
+    return Job(
+        public_id="AbCdEfGhIjKlMnOpQrStUv",
+        kind=kind,
+        recipient=recipient,
+        attempts=0,
+        token="tOkEn-0123456789_abcdef",
+        revision=revision,
+        changed_at=CHANGED,
+        starts=START,
+        ends=END,
+        previous_starts=None,
+        previous_ends=None,
+        coach=Party(name="Xavier Coach", email="x@example.com", tz="America/Los_Angeles"),
+        client=client,
+    )
 
 
 def reparse(msg: EmailMessage) -> EmailMessage:

@@ -6,6 +6,7 @@ code the model expected, and the model and the database hold the same booked cal
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -131,9 +132,9 @@ def test_random_operations_agree_with_the_model(pg_admin_url: str, template_url:
             self.db.close()
             self._database.__exit__(None, None, None)
 
-        def attempt(self, expected: str | None, call: object) -> object:
+        def attempt(self, expected: str | None, call: Callable[[], object]) -> object:
             try:
-                result = call()  # type: ignore[operator]
+                result = call()
             except errors.OfficeHoursError as exc:
                 assert exc.code == expected, f"expected {expected}, got {exc.code}: {exc.message}"
                 return None

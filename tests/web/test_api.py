@@ -7,7 +7,9 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from officehours import accounts
+from officehours.db import one
 from tests.lib.support import World
+from tests.web.helpers import json_of
 
 FIRST = "2027-01-05T17:00:00Z"
 LATER = "2027-01-06T18:00:00Z"
@@ -20,7 +22,7 @@ def bearer(world: World, slug: str) -> dict[str, str]:
 def count(world: World) -> int:
     with world.db.transaction() as cur:
         cur.execute("SELECT count(*), coalesce(sum(revision), 0) FROM appointments")
-        total, revisions = cur.fetchone()  # type: ignore[misc]
+        total, revisions = one(cur)
         return int(total) * 1000 + int(revisions)
 
 
@@ -38,27 +40,34 @@ def test_book_move_cancel_with_a_token(client: FlaskClient, world: World) -> Non
         "/api/v1/availability?from=2027-01-05T00:00:00Z&to=2027-01-06T00:00:00Z", headers=auth
     )
     assert free.status_code == 200
-    assert free.json["coach"] == world.x
-    assert free.json["slots"][0] == {"start": "2027-01-05T00:00:00Z", "end": "2027-01-05T01:00:00Z"}
+    assert json_of(free)["coach"] == world.x
+    assert json_of(free)["slots"][0] == {
+        "start": "2027-01-05T00:00:00Z",
+        "end": "2027-01-05T01:00:00Z",
+    }
     made = client.post("/api/v1/appointments", json={"start": FIRST}, headers=auth)
     assert made.status_code == 201
-    body = made.json
+    body = json_of(made)
     assert made.headers["Location"] == f"/api/v1/appointments/{body['token']}"
     assert body["start"] == FIRST and body["status"] == "booked" and body["revision"] == 1
     assert body["coach"] == {"slug": world.x, "name": "Xavier Coach"}
-    listed = client.get("/api/v1/appointments", headers=auth).json["appointments"]
+    listed = json_of(client.get("/api/v1/appointments", headers=auth))["appointments"]
     assert [a["token"] for a in listed] == [body["token"]]
     assert client.get(made.headers["Location"], headers=auth).json == body
     moved = client.patch(made.headers["Location"], json={"start": LATER}, headers=auth)
-    assert moved.status_code == 200 and moved.json["start"] == LATER and moved.json["revision"] == 2
+    assert (
+        moved.status_code == 200
+        and json_of(moved)["start"] == LATER
+        and json_of(moved)["revision"] == 2
+    )
     ics = client.get(made.headers["Location"] + ".ics", headers=auth)
     assert ics.status_code == 200 and b"SEQUENCE:2" in ics.data
     cancelled = client.delete(made.headers["Location"], headers=auth)
-    assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
+    assert cancelled.status_code == 200 and json_of(cancelled)["status"] == "cancelled"
     again = client.delete(made.headers["Location"], headers=auth)
     assert again.status_code == 409
     assert again.mimetype == "application/problem+json"
-    assert again.json["code"] == "already_cancelled"
+    assert json_of(again)["code"] == "already_cancelled"
 
 
 def test_errors_are_problem_documents_and_change_nothing(client: FlaskClient, world: World) -> None:
@@ -137,14 +146,14 @@ def test_anonymous_gets_401_and_the_document_is_public(client: FlaskClient) -> N
     response = client.get("/api/v1/appointments")
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
-    assert response.json["code"] == "not_signed_in"
+    assert json_of(response)["code"] == "not_signed_in"
     doc = client.get("/api/v1/openapi.json")
-    assert doc.status_code == 200 and doc.json["openapi"] == "3.1.0"
+    assert doc.status_code == 200 and json_of(doc)["openapi"] == "3.1.0"
 
 
 def test_session_cookie_works_but_needs_json(client: FlaskClient, world: World, login: Any) -> None:
     login(client, world.a)
-    assert client.get("/api/v1/me").json["slug"] == world.a
+    assert json_of(client.get("/api/v1/me"))["slug"] == world.a
     made = client.post("/api/v1/appointments", json={"start": FIRST})
     assert made.status_code == 201
     # A cross-site form can only send form encodings: refused.
@@ -157,9 +166,9 @@ def test_coach_sees_own_availability_and_moves_a_clients_call(
 ) -> None:
     client_auth = bearer(world, world.a)
     coach_auth = bearer(world, world.x)
-    made = client.post("/api/v1/appointments", json={"start": FIRST}, headers=client_auth).json
+    made = json_of(client.post("/api/v1/appointments", json={"start": FIRST}, headers=client_auth))
     free = client.get("/api/v1/availability", headers=coach_auth)
-    assert free.status_code == 200 and free.json["coach"] == world.x
+    assert free.status_code == 200 and json_of(free)["coach"] == world.x
     moved = client.patch(
         f"/api/v1/appointments/{made['token']}", json={"start": LATER}, headers=coach_auth
     )

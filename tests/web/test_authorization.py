@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 
 from officehours import accounts, booking
 from tests.lib.support import NOW, World
+from tests.web.helpers import forget_cookies
 
 ACTORS = ("anon", "a", "b", "c", "x", "y", "admin")
 START = "2027-01-05T17:00:00Z"
@@ -120,7 +121,7 @@ def _no_serial_ids(text: str, where: str) -> None:
 
 
 def _client_for(app_client: FlaskClient, world: World, who: str, login: Any) -> dict[str, Any]:
-    app_client._cookies.clear()
+    forget_cookies(app_client)
     headers: dict[str, str] = {}
     token = ""
     if who != "anon":

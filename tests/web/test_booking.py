@@ -21,7 +21,7 @@ def booked(world: World) -> list[tuple[str, datetime]]:
             "SELECT u.slug, lower(a.during) FROM appointments a JOIN users u ON u.id = a.client_id "
             "WHERE a.status = 'booked' ORDER BY 2"
         )
-        return [tuple(row) for row in cur.fetchall()]  # type: ignore[misc]
+        return [tuple(row) for row in cur.fetchall()]
 
 
 def test_home_prompts_to_book_this_month(as_a: FlaskClient, world: World) -> None:

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from officehours import accounts, booking
 from tests.lib.support import NOW, World
+from tests.web.helpers import forget_cookies
 
 FIRST = datetime.fromisoformat("2027-01-05T17:00:00+00:00")
 
@@ -25,7 +26,7 @@ def test_feed_url_made_replaced_and_revoked(
     assert made.status_code == 201
     url = re.search(r"http://officehours\.test(/feed/[A-Za-z0-9_-]+\.ics)", made.text)
     assert url and "webcal://officehours.test/feed/" in made.text
-    as_a._cookies.clear()
+    forget_cookies(as_a)
     feed = as_a.get(url.group(1))
     assert feed.status_code == 200 and feed.mimetype == "text/calendar"
     assert f"UID:{call.token}@officehours.test".encode() in feed.data

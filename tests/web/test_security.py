@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from officehours import accounts, booking
 from tests.lib.support import NOW, World
+from tests.web.helpers import json_of
 
 EVIL = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -58,9 +59,9 @@ def test_names_are_plain_text_everywhere(client: FlaskClient, world: World, logi
             assert ESCAPED in page.text, url
         api = client.get("/api/v1/appointments")
         assert EVIL not in api.text or api.json is not None
-        for item in api.json["appointments"]:
+        for item in json_of(api)["appointments"]:
             assert item["coach"]["name"].startswith(EVIL)
-        assert client.get("/api/v1/me").json["name"].startswith(EVIL)
+        assert json_of(client.get("/api/v1/me"))["name"].startswith(EVIL)
     login(client, world.a)
     ics = client.get(f"/appointments/{call.token}.ics").data.decode()
     assert "SUMMARY:Coaching call: <script>alert(1)</script> Ann Client with" in ics
