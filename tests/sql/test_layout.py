@@ -19,7 +19,7 @@ from psycopg2 import sql
 
 from officehours import schema
 from officehours.migrations import available, definitions, migrate
-from support import admin_execute, with_database
+from tests.lib.support import admin_execute, with_database
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 # The last release whose migrations made functions, policies and grants themselves; from the
@@ -163,7 +163,8 @@ def test_what_the_definitions_no_longer_make_is_dropped(db_url: str) -> None:
         """,
     )
     assert [r[0] for r in kept] == ["book", "is_time_zone", "new_token", "user_time_zone_valid"]
-    in_force = dict(execute(db_url, "SELECT file, checksum FROM schema_definitions"))
+    rows = execute(db_url, "SELECT file, checksum FROM schema_definitions")
+    in_force = {str(file): str(checksum) for file, checksum in rows}
     assert in_force == {d.file: d.checksum for d in definitions()}
 
 
