@@ -348,11 +348,18 @@ CREATE FUNCTION public.assign_coach(p_client text, p_coach text) RETURNS void
 DECLARE
     client users := find_user(p_client);
     coach users := find_user(p_coach);
+    locked bigint;
 BEGIN
     IF EXISTS (SELECT 1 FROM coaching WHERE client_id = client.id AND coach_id = coach.id
                AND upper_inf(during)) THEN
         RETURN;
     END IF;
+    -- The former coach's lock and the new one's, in id order (see lock_coaches_of), before the
+    -- relationship changes: a booking in flight either comes first or sees the new coach.
+    FOR locked IN SELECT coach.id UNION SELECT c.coach_id FROM coaching c
+                  WHERE c.client_id = client.id AND upper_inf(c.during) ORDER BY 1 LOOP
+        PERFORM lock_coach(locked);
+    END LOOP;
     UPDATE coaching SET during = tstzrange(lower(during), greatest(lower(during), clock()), '[)')
     WHERE client_id = client.id AND upper_inf(during);
     INSERT INTO coaching (coach_id, client_id, during)
@@ -363,7 +370,7 @@ END $$;
 -- Name: FUNCTION assign_coach(p_client text, p_coach text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.assign_coach(p_client text, p_coach text) IS 'Makes p_coach the client''s coach from now on, ending the previous relationship (kept as history). Raises unknown_user, wrong_role or inactive_user.';
+COMMENT ON FUNCTION public.assign_coach(p_client text, p_coach text) IS 'Makes p_coach the client''s coach from now on, ending the previous relationship (kept as history; its future calls are cancelled, see coaching_after_end). Raises unknown_user, wrong_role or inactive_user.';
 
 --
 -- Name: book(text, timestamp with time zone, timestamp with time zone, text); Type: FUNCTION; Schema: public; Owner: -
@@ -375,12 +382,11 @@ CREATE FUNCTION public.book(p_client text, p_start timestamp with time zone, p_e
     AS $$
 DECLARE
     actor users := require_actor();
-    cc record := client_and_coach(p_client);
+    cc record := locked_client_and_coach(p_client);
     a appointments;
     slot_end timestamptz;
 BEGIN
     PERFORM require_may_act_for(actor, cc.client, cc.coach);
-    PERFORM lock_coach((cc.coach).id);
     slot_end := coalesce(p_end, p_start + rule_duration('slot_length', (cc.coach).id));
     PERFORM check_slot(cc.coach, cc.client, p_start, slot_end);
     INSERT INTO appointments (coach_id, client_id, during, series)
@@ -393,7 +399,7 @@ END $$;
 -- Name: FUNCTION book(p_client text, p_start timestamp with time zone, p_end timestamp with time zone, p_series text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.book(p_client text, p_start timestamp with time zone, p_end timestamp with time zone, p_series text) IS 'Books a call for a client (slug or email) with their coach at p_start (end defaults to start plus the slot length). Runs every check under the coach''s lock; raises a distinct error per broken rule.';
+COMMENT ON FUNCTION public.book(p_client text, p_start timestamp with time zone, p_end timestamp with time zone, p_series text) IS 'Books a call for a client (slug or email) with their coach at p_start (end defaults to start plus the slot length). Reads the client, the coach and their relationship and runs every check under the coach''s lock; raises a distinct error per broken rule.';
 
 --
 -- Name: book_series(text, timestamp with time zone, integer); Type: FUNCTION; Schema: public; Owner: -
@@ -767,6 +773,28 @@ CREATE FUNCTION public.clock() RETURNS timestamp with time zone
 --
 
 COMMENT ON FUNCTION public.clock() IS 'The current time for every rule: now(), unless the transaction set officehours.now (tests and what-if checks by operators).';
+
+--
+-- Name: coaching_after_end(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.coaching_after_end() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM lock_coach(NEW.coach_id);
+    UPDATE appointments SET status = 'cancelled'
+    WHERE status = 'booked' AND coach_id = NEW.coach_id AND client_id = NEW.client_id
+      AND lower(during) >= upper(NEW.during);
+    RETURN NULL;
+END $$;
+
+--
+-- Name: FUNCTION coaching_after_end(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.coaching_after_end() IS 'A coaching relationship that ends takes its future calls with it: they are cancelled in the same transaction, and the history trigger mails both sides.';
 
 --
 -- Name: coaching_check_parties(); Type: FUNCTION; Schema: public; Owner: -
@@ -1192,6 +1220,65 @@ CREATE FUNCTION public.lock_coach(p_coach bigint) RETURNS void
 COMMENT ON FUNCTION public.lock_coach(p_coach bigint) IS 'Serializes every change to one coach''s calendar (bookings, busy time) until the transaction ends, so checks and inserts cannot interleave and exclusion constraints never deadlock.';
 
 --
+-- Name: lock_coaches_of(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.lock_coaches_of(p_user bigint) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    coach bigint;
+BEGIN
+    -- In id order, as every taker of two of these locks does, so two of them never deadlock.
+    FOR coach IN SELECT u.id FROM users u WHERE u.id = p_user AND u.role = 'coach'
+                 UNION SELECT c.coach_id FROM coaching c WHERE c.client_id = p_user AND upper_inf(c.during)
+                 ORDER BY 1 LOOP
+        PERFORM lock_coach(coach);
+    END LOOP;
+END $$;
+
+--
+-- Name: FUNCTION lock_coaches_of(p_user bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.lock_coaches_of(p_user bigint) IS 'Takes the lock of every coach whose calendar a change of this user touches: the user, if a coach; their current coach, if a client. Bookings take the same lock before they read who is active, so a booking and the change never interleave.';
+
+--
+-- Name: locked_client_and_coach(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.locked_client_and_coach(p_client text, OUT client public.users, OUT coach public.users) RETURNS record
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    locked bigint;
+    found_now record;
+BEGIN
+    -- Read, take the coach's lock, read again: deactivation and reassignment take the same lock
+    -- before they change who is active or who coaches whom, so what the second read finds holds
+    -- until the transaction ends. A reassignment between the two reads names another coach:
+    -- take that one's lock too and read again.
+    FOR attempt IN 1 .. 3 LOOP
+        found_now := client_and_coach(p_client);
+        client := found_now.client;
+        coach := found_now.coach;
+        IF coach.id = locked THEN
+            RETURN;
+        END IF;
+        PERFORM lock_coach(coach.id);
+        locked := coach.id;
+    END LOOP;
+    RAISE EXCEPTION 'The coach of "%" keeps changing; try again.', p_client
+        USING ERRCODE = 'OH004';
+END $$;
+
+--
+-- Name: FUNCTION locked_client_and_coach(p_client text, OUT client public.users, OUT coach public.users); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.locked_client_and_coach(p_client text, OUT client public.users, OUT coach public.users) IS 'client_and_coach with the coach''s lock held: the answer stays true until the transaction ends. Raises as client_and_coach does.';
+
+--
 -- Name: login_allowed(text, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1434,8 +1521,13 @@ DECLARE
 BEGIN
     SELECT * INTO client FROM users WHERE id = a.client_id;
     SELECT * INTO coach FROM users WHERE id = a.coach_id;
+    -- find_appointment holds the coach's lock, so these stay true until the move commits.
     IF NOT client.active OR NOT coach.active THEN
         RAISE EXCEPTION 'This call''s client or coach is no longer active.' USING ERRCODE = 'OH003';
+    ELSIF NOT EXISTS (SELECT 1 FROM coaching c WHERE c.client_id = client.id
+                      AND c.coach_id = coach.id AND upper_inf(c.during)) THEN
+        RAISE EXCEPTION 'This call is with a coach who no longer coaches this client.'
+            USING ERRCODE = 'OH004';
     END IF;
     new_end := coalesce(p_end, p_start + rule_duration('slot_length', coach.id));
     IF p_start = lower(a.during) AND new_end = upper(a.during) THEN
@@ -1451,7 +1543,7 @@ END $$;
 -- Name: FUNCTION move(p_token text, p_start timestamp with time zone, p_end timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.move(p_token text, p_start timestamp with time zone, p_end timestamp with time zone) IS 'Moves a booked call to a new slot atomically, under the same checks as book. Raises as book does, plus unknown_appointment, not_your_appointment, already_cancelled, inside_cutoff and same_slot.';
+COMMENT ON FUNCTION public.move(p_token text, p_start timestamp with time zone, p_end timestamp with time zone) IS 'Moves a booked call to a new slot atomically, under the same checks as book. Raises as book does, plus unknown_appointment, not_your_appointment, already_cancelled, inside_cutoff, same_slot, and no_coaching_relationship when the client has another coach now.';
 
 --
 -- Name: note_login_failure(text, text); Type: FUNCTION; Schema: public; Owner: -
@@ -1792,6 +1884,7 @@ CREATE FUNCTION public.set_user_active(p_user text, p_active boolean) RETURNS vo
 DECLARE
     u users := find_user(p_user);
 BEGIN
+    PERFORM lock_coaches_of(u.id);
     UPDATE users SET active = p_active,
                      deactivated_at = CASE WHEN p_active THEN NULL ELSE coalesce(deactivated_at, clock()) END
     WHERE id = u.id;
@@ -1801,7 +1894,7 @@ END $$;
 -- Name: FUNCTION set_user_active(p_user text, p_active boolean); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.set_user_active(p_user text, p_active boolean) IS 'Activates or deactivates a user. Deactivating ends their coaching relationships and cancels their future calls (see users_after_deactivate).';
+COMMENT ON FUNCTION public.set_user_active(p_user text, p_active boolean) IS 'Activates or deactivates a user, under the lock of the coaches concerned. Deactivating ends their coaching relationships, cancels their future calls and revokes their API tokens, app passwords and feed URLs (see users_after_deactivate); activating brings none of those back.';
 
 --
 -- Name: slugify(text); Type: FUNCTION; Schema: public; Owner: -
@@ -1904,10 +1997,15 @@ CREATE FUNCTION public.users_after_deactivate() RETURNS trigger
     SET search_path TO 'public', 'pg_temp'
     AS $$
 BEGIN
+    -- Taken already by set_user_active; taken here too for an UPDATE made any other way.
+    PERFORM lock_coaches_of(NEW.id);
     UPDATE coaching SET during = tstzrange(lower(during), greatest(lower(during), clock()), '[)')
     WHERE upper_inf(during) AND NEW.id IN (coach_id, client_id);
     UPDATE appointments SET status = 'cancelled'
     WHERE status = 'booked' AND lower(during) > clock() AND NEW.id IN (coach_id, client_id);
+    -- Revoked, not hidden: activating the account again brings none of them back.
+    UPDATE credentials SET revoked_at = clock() WHERE user_id = NEW.id AND revoked_at IS NULL;
+    UPDATE feed_tokens SET revoked_at = clock() WHERE user_id = NEW.id AND revoked_at IS NULL;
     RETURN NULL;
 END $$;
 
@@ -1915,7 +2013,7 @@ END $$;
 -- Name: FUNCTION users_after_deactivate(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.users_after_deactivate() IS 'A coaching relationship needs an active coach and client: deactivation ends it and cancels future calls.';
+COMMENT ON FUNCTION public.users_after_deactivate() IS 'A coaching relationship needs an active coach and client: deactivation ends it, cancels future calls (mail goes to both sides) and revokes the user''s API tokens, app passwords and calendar-feed URLs.';
 
 --
 -- Name: users_fill_slug(); Type: FUNCTION; Schema: public; Owner: -
@@ -2822,6 +2920,12 @@ CREATE TRIGGER caldav_office_hours_changed AFTER INSERT OR DELETE OR UPDATE ON p
 CREATE TRIGGER caldav_user_changed AFTER UPDATE OF display_name, email, time_zone ON public.users FOR EACH ROW EXECUTE FUNCTION public.caldav_user_changed();
 
 --
+-- Name: coaching coaching_after_end; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER coaching_after_end AFTER UPDATE OF during ON public.coaching FOR EACH ROW WHEN ((upper_inf(old.during) AND (NOT upper_inf(new.during)))) EXECUTE FUNCTION public.coaching_after_end();
+
+--
 -- Name: coaching coaching_check_parties; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -3442,6 +3546,12 @@ REVOKE ALL ON FUNCTION public.caldav_user_changed() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION public.cancel(p_token text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.cancel(p_token text) TO officehours_app;
+
+--
+-- Name: FUNCTION coaching_after_end(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.coaching_after_end() FROM PUBLIC;
 
 --
 -- Name: FUNCTION coaching_check_parties(); Type: ACL; Schema: public; Owner: -

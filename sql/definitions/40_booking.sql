@@ -27,6 +27,31 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION client_and_coach(text) IS 'An active client (by slug or email) and their active coach; raises unknown_user, wrong_role, inactive_user or no_coaching_relationship.';
 
+CREATE OR REPLACE FUNCTION locked_client_and_coach(p_client text, OUT client users, OUT coach users)
+    LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    locked bigint;
+    found_now record;
+BEGIN
+    -- Read, take the coach's lock, read again: deactivation and reassignment take the same lock
+    -- before they change who is active or who coaches whom, so what the second read finds holds
+    -- until the transaction ends. A reassignment between the two reads names another coach:
+    -- take that one's lock too and read again.
+    FOR attempt IN 1 .. 3 LOOP
+        found_now := client_and_coach(p_client);
+        client := found_now.client;
+        coach := found_now.coach;
+        IF coach.id = locked THEN
+            RETURN;
+        END IF;
+        PERFORM lock_coach(coach.id);
+        locked := coach.id;
+    END LOOP;
+    RAISE EXCEPTION 'The coach of "%" keeps changing; try again.', p_client
+        USING ERRCODE = 'OH004';
+END $$;
+COMMENT ON FUNCTION locked_client_and_coach(text) IS 'client_and_coach with the coach''s lock held: the answer stays true until the transaction ends. Raises as client_and_coach does.';
+
 CREATE OR REPLACE FUNCTION require_may_act_for(p_actor users, p_client users, p_coach users) RETURNS void
     LANGUAGE plpgsql STABLE AS $$
 BEGIN
@@ -123,12 +148,11 @@ CREATE OR REPLACE FUNCTION book(p_client text, p_start timestamptz, p_end timest
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     actor users := require_actor();
-    cc record := client_and_coach(p_client);
+    cc record := locked_client_and_coach(p_client);
     a appointments;
     slot_end timestamptz;
 BEGIN
     PERFORM require_may_act_for(actor, cc.client, cc.coach);
-    PERFORM lock_coach((cc.coach).id);
     slot_end := coalesce(p_end, p_start + rule_duration('slot_length', (cc.coach).id));
     PERFORM check_slot(cc.coach, cc.client, p_start, slot_end);
     INSERT INTO appointments (coach_id, client_id, during, series)
@@ -136,7 +160,7 @@ BEGIN
     RETURNING * INTO a;
     RETURN appointment_info(a);
 END $$;
-COMMENT ON FUNCTION book(text, timestamptz, timestamptz, text) IS 'Books a call for a client (slug or email) with their coach at p_start (end defaults to start plus the slot length). Runs every check under the coach''s lock; raises a distinct error per broken rule.';
+COMMENT ON FUNCTION book(text, timestamptz, timestamptz, text) IS 'Books a call for a client (slug or email) with their coach at p_start (end defaults to start plus the slot length). Reads the client, the coach and their relationship and runs every check under the coach''s lock; raises a distinct error per broken rule.';
 
 CREATE OR REPLACE FUNCTION move(p_token text, p_start timestamptz, p_end timestamptz DEFAULT NULL)
     RETURNS appointment_info
@@ -150,8 +174,13 @@ DECLARE
 BEGIN
     SELECT * INTO client FROM users WHERE id = a.client_id;
     SELECT * INTO coach FROM users WHERE id = a.coach_id;
+    -- find_appointment holds the coach's lock, so these stay true until the move commits.
     IF NOT client.active OR NOT coach.active THEN
         RAISE EXCEPTION 'This call''s client or coach is no longer active.' USING ERRCODE = 'OH003';
+    ELSIF NOT EXISTS (SELECT 1 FROM coaching c WHERE c.client_id = client.id
+                      AND c.coach_id = coach.id AND upper_inf(c.during)) THEN
+        RAISE EXCEPTION 'This call is with a coach who no longer coaches this client.'
+            USING ERRCODE = 'OH004';
     END IF;
     new_end := coalesce(p_end, p_start + rule_duration('slot_length', coach.id));
     IF p_start = lower(a.during) AND new_end = upper(a.during) THEN
@@ -162,7 +191,7 @@ BEGIN
     UPDATE appointments SET during = tstzrange(p_start, new_end, '[)') WHERE id = a.id RETURNING * INTO a;
     RETURN appointment_info(a);
 END $$;
-COMMENT ON FUNCTION move(text, timestamptz, timestamptz) IS 'Moves a booked call to a new slot atomically, under the same checks as book. Raises as book does, plus unknown_appointment, not_your_appointment, already_cancelled, inside_cutoff and same_slot.';
+COMMENT ON FUNCTION move(text, timestamptz, timestamptz) IS 'Moves a booked call to a new slot atomically, under the same checks as book. Raises as book does, plus unknown_appointment, not_your_appointment, already_cancelled, inside_cutoff, same_slot, and no_coaching_relationship when the client has another coach now.';
 
 CREATE OR REPLACE FUNCTION cancel(p_token text) RETURNS appointment_info
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$

@@ -20,6 +20,7 @@ REVOKE EXECUTE ON FUNCTION
     book_series(text, timestamptz, integer), free_slots(text, timestamptz, timestamptz),
     user_for_api_token(text), user_for_app_password(text, text), login_lookup(text),
     current_actor_id(), current_actor_is_admin(), users_after_deactivate(), coaching_check_parties(),
+    coaching_after_end(),
     login_allowed(text, text), note_login_failure(text, text), forget_login_failures(text),
     create_feed_token(), revoke_feed_token(), has_feed_token(), user_for_feed_token(text),
     password_stamp(),

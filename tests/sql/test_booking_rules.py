@@ -107,12 +107,27 @@ def test_slot_taken(world: World) -> None:
     booking.book(world.db, world.b, world.b, la(5, 10), now=NOW)
 
 
-def test_client_already_booked_with_a_previous_coach(world: World) -> None:
+def test_client_already_booked_with_another_coach(world: World) -> None:
+    # book() never leaves a client two coaches' calls (a reassignment cancels the former coach's
+    # future calls: tests/sql/test_lifecycle.py); one written by the owner is still refused.
+    with world.db.transaction() as cur:
+        cur.execute(
+            "INSERT INTO appointments (coach_id, client_id, during)"
+            " SELECT y.id, a.id, tstzrange(%s, %s) FROM users y, users a"
+            " WHERE y.slug = %s AND a.slug = %s",
+            (la(5, 9), la(5, 10), world.y, world.a),
+        )
+    refused(world, errors.ClientAlreadyBooked, world.a, world.a, la(5, 9))
+    booking.book(world.db, world.a, world.a, la(5, 10), now=NOW)
+
+
+def test_after_a_reassignment_the_former_coachs_slot_is_free_for_the_new_coach(
+    world: World,
+) -> None:
     booking.book(world.db, world.a, world.a, la(5, 9), now=NOW)
     accounts.set_office_hours(world.db, None, world.y, weekdays("00:00", "23:00"))
     accounts.assign_coach(world.db, None, world.a, world.y)
-    refused(world, errors.ClientAlreadyBooked, world.a, world.a, la(5, 9))
-    booking.book(world.db, world.a, world.a, la(5, 10), now=NOW)
+    booking.book(world.db, world.a, world.a, la(5, 9), now=NOW)
 
 
 def test_monthly_limit(world: World) -> None:
