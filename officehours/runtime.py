@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from officehours import zones
 from officehours.db import Database
 from officehours.embedded import EmbeddedPostgres
 from officehours.migrations import migrate
@@ -40,6 +41,7 @@ def database(settings: Settings, *, announce: bool = False) -> Iterator[Database
     with database_url(settings, announce=announce) as url:
         db = Database(url, max_connections=settings.pool_size)
         try:
+            zones.warn_on_disagreement(db)
             yield db
         finally:
             db.close()
