@@ -3106,7 +3106,7 @@ ALTER TABLE public.appointments ENABLE ROW LEVEL SECURITY;
 -- Name: appointments appointments_admin; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY appointments_admin ON public.appointments FOR SELECT TO officehours_app USING (public.current_actor_is_admin());
+CREATE POLICY appointments_admin ON public.appointments FOR SELECT TO officehours_app USING (( SELECT public.current_actor_is_admin() AS current_actor_is_admin));
 
 --
 -- Name: POLICY appointments_admin ON appointments; Type: COMMENT; Schema: public; Owner: -
@@ -3118,7 +3118,7 @@ COMMENT ON POLICY appointments_admin ON public.appointments IS 'Admins see every
 -- Name: appointments appointments_client; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY appointments_client ON public.appointments FOR SELECT TO officehours_app USING (((client_id = public.current_actor_id()) AND (upper(during) > (public.clock() - public.rule_duration('history_shown'::text, coach_id)))));
+CREATE POLICY appointments_client ON public.appointments FOR SELECT TO officehours_app USING (((client_id = ( SELECT public.current_actor_id() AS current_actor_id)) AND (upper(during) > (public.clock() - public.rule_duration('history_shown'::text, coach_id)))));
 
 --
 -- Name: POLICY appointments_client ON appointments; Type: COMMENT; Schema: public; Owner: -
@@ -3130,7 +3130,7 @@ COMMENT ON POLICY appointments_client ON public.appointments IS 'A client sees t
 -- Name: appointments appointments_coach; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY appointments_coach ON public.appointments FOR SELECT TO officehours_app USING ((coach_id = public.current_actor_id()));
+CREATE POLICY appointments_coach ON public.appointments FOR SELECT TO officehours_app USING ((coach_id = ( SELECT public.current_actor_id() AS current_actor_id)));
 
 --
 -- Name: POLICY appointments_coach ON appointments; Type: COMMENT; Schema: public; Owner: -
@@ -3148,7 +3148,7 @@ ALTER TABLE public.business_rules ENABLE ROW LEVEL SECURITY;
 -- Name: business_rules business_rules_admin; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY business_rules_admin ON public.business_rules TO officehours_app USING (public.current_actor_is_admin()) WITH CHECK (public.current_actor_is_admin());
+CREATE POLICY business_rules_admin ON public.business_rules TO officehours_app USING (( SELECT public.current_actor_is_admin() AS current_actor_is_admin)) WITH CHECK (( SELECT public.current_actor_is_admin() AS current_actor_is_admin));
 
 --
 -- Name: POLICY business_rules_admin ON business_rules; Type: COMMENT; Schema: public; Owner: -
@@ -3160,7 +3160,7 @@ COMMENT ON POLICY business_rules_admin ON public.business_rules IS 'Only admins 
 -- Name: business_rules business_rules_read; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY business_rules_read ON public.business_rules FOR SELECT TO officehours_app USING ((public.current_actor_id() IS NOT NULL));
+CREATE POLICY business_rules_read ON public.business_rules FOR SELECT TO officehours_app USING ((( SELECT public.current_actor_id() AS current_actor_id) IS NOT NULL));
 
 --
 -- Name: POLICY business_rules_read ON business_rules; Type: COMMENT; Schema: public; Owner: -
@@ -3178,7 +3178,7 @@ ALTER TABLE public.busy_intervals ENABLE ROW LEVEL SECURITY;
 -- Name: busy_intervals busy_intervals_own; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY busy_intervals_own ON public.busy_intervals TO officehours_app USING (((coach_id = public.current_actor_id()) OR public.current_actor_is_admin())) WITH CHECK (((coach_id = public.current_actor_id()) OR public.current_actor_is_admin()));
+CREATE POLICY busy_intervals_own ON public.busy_intervals TO officehours_app USING (((coach_id = ( SELECT public.current_actor_id() AS current_actor_id)) OR ( SELECT public.current_actor_is_admin() AS current_actor_is_admin))) WITH CHECK (((coach_id = ( SELECT public.current_actor_id() AS current_actor_id)) OR ( SELECT public.current_actor_is_admin() AS current_actor_is_admin)));
 
 --
 -- Name: POLICY busy_intervals_own ON busy_intervals; Type: COMMENT; Schema: public; Owner: -
@@ -3252,7 +3252,7 @@ ALTER TABLE public.coaching ENABLE ROW LEVEL SECURITY;
 -- Name: coaching coaching_admin; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY coaching_admin ON public.coaching TO officehours_app USING (public.current_actor_is_admin()) WITH CHECK (public.current_actor_is_admin());
+CREATE POLICY coaching_admin ON public.coaching TO officehours_app USING (( SELECT public.current_actor_is_admin() AS current_actor_is_admin)) WITH CHECK (( SELECT public.current_actor_is_admin() AS current_actor_is_admin));
 
 --
 -- Name: POLICY coaching_admin ON coaching; Type: COMMENT; Schema: public; Owner: -
@@ -3264,7 +3264,7 @@ COMMENT ON POLICY coaching_admin ON public.coaching IS 'Admins see and make ever
 -- Name: coaching coaching_parties; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY coaching_parties ON public.coaching FOR SELECT TO officehours_app USING (((public.current_actor_id() = coach_id) OR (public.current_actor_id() = client_id)));
+CREATE POLICY coaching_parties ON public.coaching FOR SELECT TO officehours_app USING (((( SELECT public.current_actor_id() AS current_actor_id) = coach_id) OR (( SELECT public.current_actor_id() AS current_actor_id) = client_id)));
 
 --
 -- Name: POLICY coaching_parties ON coaching; Type: COMMENT; Schema: public; Owner: -
@@ -3282,7 +3282,7 @@ ALTER TABLE public.credentials ENABLE ROW LEVEL SECURITY;
 -- Name: credentials credentials_own; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY credentials_own ON public.credentials TO officehours_app USING (((user_id = public.current_actor_id()) OR public.current_actor_is_admin())) WITH CHECK (((user_id = public.current_actor_id()) OR public.current_actor_is_admin()));
+CREATE POLICY credentials_own ON public.credentials TO officehours_app USING (((user_id = ( SELECT public.current_actor_id() AS current_actor_id)) OR ( SELECT public.current_actor_is_admin() AS current_actor_is_admin))) WITH CHECK (((user_id = ( SELECT public.current_actor_id() AS current_actor_id)) OR ( SELECT public.current_actor_is_admin() AS current_actor_is_admin)));
 
 --
 -- Name: POLICY credentials_own ON credentials; Type: COMMENT; Schema: public; Owner: -
@@ -3302,7 +3302,7 @@ ALTER TABLE public.office_hours ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY office_hours_clients ON public.office_hours FOR SELECT TO officehours_app USING ((EXISTS ( SELECT 1
    FROM public.coaching c
-  WHERE ((c.coach_id = office_hours.coach_id) AND (c.client_id = public.current_actor_id()) AND upper_inf(c.during)))));
+  WHERE ((c.coach_id = office_hours.coach_id) AND (c.client_id = ( SELECT public.current_actor_id() AS current_actor_id)) AND upper_inf(c.during)))));
 
 --
 -- Name: POLICY office_hours_clients ON office_hours; Type: COMMENT; Schema: public; Owner: -
@@ -3322,7 +3322,7 @@ ALTER TABLE public.office_hours_exceptions ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY office_hours_exceptions_clients ON public.office_hours_exceptions FOR SELECT TO officehours_app USING ((EXISTS ( SELECT 1
    FROM public.coaching c
-  WHERE ((c.coach_id = office_hours_exceptions.coach_id) AND (c.client_id = public.current_actor_id()) AND upper_inf(c.during)))));
+  WHERE ((c.coach_id = office_hours_exceptions.coach_id) AND (c.client_id = ( SELECT public.current_actor_id() AS current_actor_id)) AND upper_inf(c.during)))));
 
 --
 -- Name: POLICY office_hours_exceptions_clients ON office_hours_exceptions; Type: COMMENT; Schema: public; Owner: -
@@ -3334,7 +3334,7 @@ COMMENT ON POLICY office_hours_exceptions_clients ON public.office_hours_excepti
 -- Name: office_hours_exceptions office_hours_exceptions_own; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY office_hours_exceptions_own ON public.office_hours_exceptions TO officehours_app USING (((coach_id = public.current_actor_id()) OR public.current_actor_is_admin())) WITH CHECK (((coach_id = public.current_actor_id()) OR public.current_actor_is_admin()));
+CREATE POLICY office_hours_exceptions_own ON public.office_hours_exceptions TO officehours_app USING (((coach_id = ( SELECT public.current_actor_id() AS current_actor_id)) OR ( SELECT public.current_actor_is_admin() AS current_actor_is_admin))) WITH CHECK (((coach_id = ( SELECT public.current_actor_id() AS current_actor_id)) OR ( SELECT public.current_actor_is_admin() AS current_actor_is_admin)));
 
 --
 -- Name: POLICY office_hours_exceptions_own ON office_hours_exceptions; Type: COMMENT; Schema: public; Owner: -
@@ -3346,7 +3346,7 @@ COMMENT ON POLICY office_hours_exceptions_own ON public.office_hours_exceptions 
 -- Name: office_hours office_hours_own; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY office_hours_own ON public.office_hours TO officehours_app USING (((coach_id = public.current_actor_id()) OR public.current_actor_is_admin())) WITH CHECK (((coach_id = public.current_actor_id()) OR public.current_actor_is_admin()));
+CREATE POLICY office_hours_own ON public.office_hours TO officehours_app USING (((coach_id = ( SELECT public.current_actor_id() AS current_actor_id)) OR ( SELECT public.current_actor_is_admin() AS current_actor_is_admin))) WITH CHECK (((coach_id = ( SELECT public.current_actor_id() AS current_actor_id)) OR ( SELECT public.current_actor_is_admin() AS current_actor_is_admin)));
 
 --
 -- Name: POLICY office_hours_own ON office_hours; Type: COMMENT; Schema: public; Owner: -
@@ -3364,7 +3364,7 @@ ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;
 -- Name: users users_admin; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY users_admin ON public.users TO officehours_app USING (public.current_actor_is_admin()) WITH CHECK (public.current_actor_is_admin());
+CREATE POLICY users_admin ON public.users TO officehours_app USING (( SELECT public.current_actor_is_admin() AS current_actor_is_admin)) WITH CHECK (( SELECT public.current_actor_is_admin() AS current_actor_is_admin));
 
 --
 -- Name: POLICY users_admin ON users; Type: COMMENT; Schema: public; Owner: -
@@ -3378,7 +3378,7 @@ COMMENT ON POLICY users_admin ON public.users IS 'Admins see and manage every ac
 
 CREATE POLICY users_client_sees_coach ON public.users FOR SELECT TO officehours_app USING ((EXISTS ( SELECT 1
    FROM public.coaching c
-  WHERE ((c.coach_id = users.id) AND (c.client_id = public.current_actor_id())))));
+  WHERE ((c.coach_id = users.id) AND (c.client_id = ( SELECT public.current_actor_id() AS current_actor_id))))));
 
 --
 -- Name: POLICY users_client_sees_coach ON users; Type: COMMENT; Schema: public; Owner: -
@@ -3392,7 +3392,7 @@ COMMENT ON POLICY users_client_sees_coach ON public.users IS 'A client sees the 
 
 CREATE POLICY users_coach_sees_clients ON public.users FOR SELECT TO officehours_app USING ((EXISTS ( SELECT 1
    FROM public.coaching c
-  WHERE ((c.client_id = users.id) AND (c.coach_id = public.current_actor_id())))));
+  WHERE ((c.client_id = users.id) AND (c.coach_id = ( SELECT public.current_actor_id() AS current_actor_id))))));
 
 --
 -- Name: POLICY users_coach_sees_clients ON users; Type: COMMENT; Schema: public; Owner: -
@@ -3404,7 +3404,7 @@ COMMENT ON POLICY users_coach_sees_clients ON public.users IS 'A coach sees the 
 -- Name: users users_see_self; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY users_see_self ON public.users FOR SELECT TO officehours_app USING ((id = public.current_actor_id()));
+CREATE POLICY users_see_self ON public.users FOR SELECT TO officehours_app USING ((id = ( SELECT public.current_actor_id() AS current_actor_id)));
 
 --
 -- Name: POLICY users_see_self ON users; Type: COMMENT; Schema: public; Owner: -
@@ -3416,7 +3416,7 @@ COMMENT ON POLICY users_see_self ON public.users IS 'Everyone sees their own acc
 -- Name: users users_update_self; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY users_update_self ON public.users FOR UPDATE TO officehours_app USING ((id = public.current_actor_id())) WITH CHECK ((id = public.current_actor_id()));
+CREATE POLICY users_update_self ON public.users FOR UPDATE TO officehours_app USING ((id = ( SELECT public.current_actor_id() AS current_actor_id))) WITH CHECK ((id = ( SELECT public.current_actor_id() AS current_actor_id)));
 
 --
 -- Name: POLICY users_update_self ON users; Type: COMMENT; Schema: public; Owner: -

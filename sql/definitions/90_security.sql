@@ -7,6 +7,12 @@
 --
 -- This file is the whole truth of what officehours_app may do: the grants are taken back first,
 -- so a grant removed here is gone after the next migrate.
+--
+-- Every policy asks who is acting through (SELECT current_actor_id()) and
+-- (SELECT current_actor_is_admin()): a sub-select is evaluated once per statement (an InitPlan),
+-- where a bare call of these SECURITY DEFINER functions, which PostgreSQL never inlines, would
+-- run once per row. The policies then compare plain columns with a constant, which the indexes
+-- on coach_id and client_id serve when a query says whose rows it wants.
 
 REVOKE ALL ON ALL TABLES IN SCHEMA public FROM officehours_app;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM officehours_app;
@@ -50,27 +56,27 @@ ALTER TABLE users ENABLE ROW LEVEL SECURITY;
 
 DROP POLICY IF EXISTS users_see_self ON users;
 CREATE POLICY users_see_self ON users FOR SELECT TO officehours_app
-    USING (id = current_actor_id());
+    USING (id = (SELECT current_actor_id()));
 COMMENT ON POLICY users_see_self ON users IS 'Everyone sees their own account.';
 
 DROP POLICY IF EXISTS users_update_self ON users;
 CREATE POLICY users_update_self ON users FOR UPDATE TO officehours_app
-    USING (id = current_actor_id()) WITH CHECK (id = current_actor_id());
+    USING (id = (SELECT current_actor_id())) WITH CHECK (id = (SELECT current_actor_id()));
 COMMENT ON POLICY users_update_self ON users IS 'Everyone may change their own name, zone and password (column grants limit the rest).';
 
 DROP POLICY IF EXISTS users_coach_sees_clients ON users;
 CREATE POLICY users_coach_sees_clients ON users FOR SELECT TO officehours_app
-    USING (EXISTS (SELECT 1 FROM coaching c WHERE c.client_id = users.id AND c.coach_id = current_actor_id()));
+    USING (EXISTS (SELECT 1 FROM coaching c WHERE c.client_id = users.id AND c.coach_id = (SELECT current_actor_id())));
 COMMENT ON POLICY users_coach_sees_clients ON users IS 'A coach sees the clients they coach or have coached.';
 
 DROP POLICY IF EXISTS users_client_sees_coach ON users;
 CREATE POLICY users_client_sees_coach ON users FOR SELECT TO officehours_app
-    USING (EXISTS (SELECT 1 FROM coaching c WHERE c.coach_id = users.id AND c.client_id = current_actor_id()));
+    USING (EXISTS (SELECT 1 FROM coaching c WHERE c.coach_id = users.id AND c.client_id = (SELECT current_actor_id())));
 COMMENT ON POLICY users_client_sees_coach ON users IS 'A client sees the coaches they have or had.';
 
 DROP POLICY IF EXISTS users_admin ON users;
 CREATE POLICY users_admin ON users FOR ALL TO officehours_app
-    USING (current_actor_is_admin()) WITH CHECK (current_actor_is_admin());
+    USING ((SELECT current_actor_is_admin())) WITH CHECK ((SELECT current_actor_is_admin()));
 COMMENT ON POLICY users_admin ON users IS 'Admins see and manage every account.';
 
 -- Coaching relationships.
@@ -80,12 +86,12 @@ ALTER TABLE coaching ENABLE ROW LEVEL SECURITY;
 
 DROP POLICY IF EXISTS coaching_parties ON coaching;
 CREATE POLICY coaching_parties ON coaching FOR SELECT TO officehours_app
-    USING (current_actor_id() IN (coach_id, client_id));
+    USING ((SELECT current_actor_id()) IN (coach_id, client_id));
 COMMENT ON POLICY coaching_parties ON coaching IS 'A coach and a client see the relationships they are part of.';
 
 DROP POLICY IF EXISTS coaching_admin ON coaching;
 CREATE POLICY coaching_admin ON coaching FOR ALL TO officehours_app
-    USING (current_actor_is_admin()) WITH CHECK (current_actor_is_admin());
+    USING ((SELECT current_actor_is_admin())) WITH CHECK ((SELECT current_actor_is_admin()));
 COMMENT ON POLICY coaching_admin ON coaching IS 'Admins see and make every assignment.';
 
 -- Office hours and exceptions.
@@ -97,26 +103,26 @@ ALTER TABLE office_hours_exceptions ENABLE ROW LEVEL SECURITY;
 
 DROP POLICY IF EXISTS office_hours_own ON office_hours;
 CREATE POLICY office_hours_own ON office_hours FOR ALL TO officehours_app
-    USING (coach_id = current_actor_id() OR current_actor_is_admin())
-    WITH CHECK (coach_id = current_actor_id() OR current_actor_is_admin());
+    USING (coach_id = (SELECT current_actor_id()) OR (SELECT current_actor_is_admin()))
+    WITH CHECK (coach_id = (SELECT current_actor_id()) OR (SELECT current_actor_is_admin()));
 COMMENT ON POLICY office_hours_own ON office_hours IS 'A coach manages their own weekly hours; admins manage all.';
 
 DROP POLICY IF EXISTS office_hours_clients ON office_hours;
 CREATE POLICY office_hours_clients ON office_hours FOR SELECT TO officehours_app
     USING (EXISTS (SELECT 1 FROM coaching c WHERE c.coach_id = office_hours.coach_id
-                   AND c.client_id = current_actor_id() AND upper_inf(c.during)));
+                   AND c.client_id = (SELECT current_actor_id()) AND upper_inf(c.during)));
 COMMENT ON POLICY office_hours_clients ON office_hours IS 'A client sees their current coach''s weekly hours.';
 
 DROP POLICY IF EXISTS office_hours_exceptions_own ON office_hours_exceptions;
 CREATE POLICY office_hours_exceptions_own ON office_hours_exceptions FOR ALL TO officehours_app
-    USING (coach_id = current_actor_id() OR current_actor_is_admin())
-    WITH CHECK (coach_id = current_actor_id() OR current_actor_is_admin());
+    USING (coach_id = (SELECT current_actor_id()) OR (SELECT current_actor_is_admin()))
+    WITH CHECK (coach_id = (SELECT current_actor_id()) OR (SELECT current_actor_is_admin()));
 COMMENT ON POLICY office_hours_exceptions_own ON office_hours_exceptions IS 'A coach manages their own exceptions; admins manage all.';
 
 DROP POLICY IF EXISTS office_hours_exceptions_clients ON office_hours_exceptions;
 CREATE POLICY office_hours_exceptions_clients ON office_hours_exceptions FOR SELECT TO officehours_app
     USING (EXISTS (SELECT 1 FROM coaching c WHERE c.coach_id = office_hours_exceptions.coach_id
-                   AND c.client_id = current_actor_id() AND upper_inf(c.during)));
+                   AND c.client_id = (SELECT current_actor_id()) AND upper_inf(c.during)));
 COMMENT ON POLICY office_hours_exceptions_clients ON office_hours_exceptions IS 'A client sees their current coach''s exceptions.';
 
 -- Busy time: private to the coach (clients see only its effect, through free_slots).
@@ -126,8 +132,8 @@ ALTER TABLE busy_intervals ENABLE ROW LEVEL SECURITY;
 
 DROP POLICY IF EXISTS busy_intervals_own ON busy_intervals;
 CREATE POLICY busy_intervals_own ON busy_intervals FOR ALL TO officehours_app
-    USING (coach_id = current_actor_id() OR current_actor_is_admin())
-    WITH CHECK (coach_id = current_actor_id() OR current_actor_is_admin());
+    USING (coach_id = (SELECT current_actor_id()) OR (SELECT current_actor_is_admin()))
+    WITH CHECK (coach_id = (SELECT current_actor_id()) OR (SELECT current_actor_is_admin()));
 COMMENT ON POLICY busy_intervals_own ON busy_intervals IS 'A coach sees and manages their own busy time; admins all. Clients never see it.';
 
 -- Appointments: read through policies; written only by the SECURITY DEFINER booking functions.
@@ -139,18 +145,18 @@ ALTER TABLE appointment_history ENABLE ROW LEVEL SECURITY;
 
 DROP POLICY IF EXISTS appointments_client ON appointments;
 CREATE POLICY appointments_client ON appointments FOR SELECT TO officehours_app
-    USING (client_id = current_actor_id()
+    USING (client_id = (SELECT current_actor_id())
            AND upper(during) > clock() - rule_duration('history_shown', coach_id));
 COMMENT ON POLICY appointments_client ON appointments IS 'A client sees their own calls, past ones only as far back as the history_shown rule.';
 
 DROP POLICY IF EXISTS appointments_coach ON appointments;
 CREATE POLICY appointments_coach ON appointments FOR SELECT TO officehours_app
-    USING (coach_id = current_actor_id());
+    USING (coach_id = (SELECT current_actor_id()));
 COMMENT ON POLICY appointments_coach ON appointments IS 'A coach sees the calls booked with them.';
 
 DROP POLICY IF EXISTS appointments_admin ON appointments;
 CREATE POLICY appointments_admin ON appointments FOR SELECT TO officehours_app
-    USING (current_actor_is_admin());
+    USING ((SELECT current_actor_is_admin()));
 COMMENT ON POLICY appointments_admin ON appointments IS 'Admins see every call.';
 
 DROP POLICY IF EXISTS appointment_history_visible ON appointment_history;
@@ -169,12 +175,12 @@ ALTER TABLE business_rules ENABLE ROW LEVEL SECURITY;
 
 DROP POLICY IF EXISTS business_rules_read ON business_rules;
 CREATE POLICY business_rules_read ON business_rules FOR SELECT TO officehours_app
-    USING (current_actor_id() IS NOT NULL);
+    USING ((SELECT current_actor_id()) IS NOT NULL);
 COMMENT ON POLICY business_rules_read ON business_rules IS 'Every signed-in user may read the rules that bind them.';
 
 DROP POLICY IF EXISTS business_rules_admin ON business_rules;
 CREATE POLICY business_rules_admin ON business_rules FOR ALL TO officehours_app
-    USING (current_actor_is_admin()) WITH CHECK (current_actor_is_admin());
+    USING ((SELECT current_actor_is_admin())) WITH CHECK ((SELECT current_actor_is_admin()));
 COMMENT ON POLICY business_rules_admin ON business_rules IS 'Only admins change rules.';
 
 -- Credentials: the owner sees and revokes their own; hashes are never readable.
@@ -186,8 +192,8 @@ ALTER TABLE credentials ENABLE ROW LEVEL SECURITY;
 
 DROP POLICY IF EXISTS credentials_own ON credentials;
 CREATE POLICY credentials_own ON credentials FOR ALL TO officehours_app
-    USING (user_id = current_actor_id() OR current_actor_is_admin())
-    WITH CHECK (user_id = current_actor_id() OR current_actor_is_admin());
+    USING (user_id = (SELECT current_actor_id()) OR (SELECT current_actor_is_admin()))
+    WITH CHECK (user_id = (SELECT current_actor_id()) OR (SELECT current_actor_is_admin()));
 COMMENT ON POLICY credentials_own ON credentials IS 'Users manage their own API tokens and app passwords; admins may revoke any.';
 
 -- Busy time a booked call collides with: the view applies the policies of its tables.
@@ -202,7 +208,6 @@ ALTER TABLE caldav_items ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE caldav_changes ENABLE ROW LEVEL SECURITY;
 
--- (SELECT current_actor_id()) is evaluated once per statement, not once per row.
 DROP POLICY IF EXISTS caldav_collections_own ON caldav_collections;
 CREATE POLICY caldav_collections_own ON caldav_collections FOR ALL TO officehours_app
     USING (owner_id = (SELECT current_actor_id()))
