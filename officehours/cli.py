@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from importlib.metadata import entry_points
 from zoneinfo import ZoneInfo
 
-from officehours import accounts, booking, demo, errors
+from officehours import accounts, booking, demo, errors, retention
 from officehours.db import Database
 from officehours.hours import format_rules, parse_rule, parse_span
 from officehours.passwords import WeakPassword, hash_password
@@ -167,6 +167,12 @@ def _demo(args: argparse.Namespace, db: Database) -> int:
     return 0
 
 
+def _prune(args: argparse.Namespace, db: Database) -> int:
+    done = retention.prune(db)
+    print(f"Deleted {done.mail} finished mails and {done.calls} ended calls.")
+    return 0
+
+
 def _migrate(args: argparse.Namespace, db: Database) -> int:
     print("The database is up to date.")
     return 0
@@ -194,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo-if-empty", action="store_true", help="seed the demo when the database has no users"
     )
     sub.add_parser("migrate", help="apply the database migrations").set_defaults(run=_migrate)
+    sub.add_parser(
+        "prune", help="delete finished mail and ended calls past the retention rules"
+    ).set_defaults(run=_prune)
 
     user = sub.add_parser("user", help="manage users").add_subparsers(dest="verb", required=True)
     u = user.add_parser("add", help="create a user and print the slug")

@@ -1616,6 +1616,56 @@ CREATE FUNCTION public.password_stamp() RETURNS bytea
 COMMENT ON FUNCTION public.password_stamp() IS 'SHA-256 of the acting user''s stored password hash (of the empty string when they have none), NULL without an active actor. It changes whenever the password does: the website keeps a keyed digest of it in each session and ends the sessions whose digest no longer matches.';
 
 --
+-- Name: prune(integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.prune(p_batch integer DEFAULT 10000, OUT mail bigint, OUT calls bigint) RETURNS record
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    mail_before timestamptz := clock() - rule_duration('mail_kept', NULL);
+    -- The longest history any coach shows wins over calls_kept.
+    calls_before timestamptz := clock() - greatest(
+        rule_duration('calls_kept', NULL),
+        (SELECT max(duration_value) FROM business_rules WHERE name = 'history_shown'));
+    doomed bigint[];
+BEGIN
+    mail := 0;
+    calls := 0;
+    -- One pruner at a time (serve runs it on every host): the others have nothing to do.
+    IF NOT pg_try_advisory_xact_lock(hashtextextended('officehours.prune', 0)) THEN
+        RETURN;
+    END IF;
+    WITH gone AS (
+        DELETE FROM mail_outbox WHERE id IN (
+            SELECT id FROM mail_outbox
+            WHERE state <> 'pending' AND finished_at < mail_before
+            ORDER BY id LIMIT p_batch)
+        RETURNING 1)
+    SELECT count(*) INTO mail FROM gone;
+
+    SELECT array_agg(id) INTO doomed FROM (
+        SELECT id FROM appointments WHERE upper(during) < calls_before
+        ORDER BY id LIMIT p_batch FOR UPDATE) AS old;
+    IF doomed IS NULL THEN
+        RETURN;
+    END IF;
+    -- refuse_delete lets this transaction through, and only for the rows below.
+    PERFORM set_config('officehours.pruning', 'on', true);
+    DELETE FROM mail_outbox WHERE appointment_id = ANY (doomed);
+    DELETE FROM appointment_history WHERE appointment_id = ANY (doomed);
+    DELETE FROM appointments WHERE id = ANY (doomed);
+    GET DIAGNOSTICS calls = ROW_COUNT;
+    PERFORM set_config('officehours.pruning', 'off', true);
+END $$;
+
+--
+-- Name: FUNCTION prune(p_batch integer, OUT mail bigint, OUT calls bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.prune(p_batch integer, OUT mail bigint, OUT calls bigint) IS 'Deletes up to p_batch finished outbox rows older than mail_kept, and up to p_batch calls that ended longer ago than calls_kept and history_shown, with their history and mail; returns how many of each. Call it until both are 0. Safe from many hosts: one runs at a time, the others return at once.';
+
+--
 -- Name: refuse_delete(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1623,6 +1673,10 @@ CREATE FUNCTION public.refuse_delete() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
+    -- prune() (retention) alone deletes, and says so for its own transaction.
+    IF TG_OP = 'DELETE' AND current_setting('officehours.pruning', true) = 'on' THEN
+        RETURN OLD;
+    END IF;
     RAISE EXCEPTION '% rows are never deleted (and history is never rewritten).', TG_TABLE_NAME
         USING ERRCODE = 'OH050';
 END $$;
@@ -1631,7 +1685,7 @@ END $$;
 -- Name: FUNCTION refuse_delete(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.refuse_delete() IS 'Keeps history: appointments are never deleted, their history never changed.';
+COMMENT ON FUNCTION public.refuse_delete() IS 'Keeps history: appointments are never deleted, their history never changed, except by prune() when the retention rules say a call is old enough.';
 
 --
 -- Name: require_actor(); Type: FUNCTION; Schema: public; Owner: -
@@ -1727,11 +1781,14 @@ CREATE TABLE public.business_rules (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT business_rule_one_value CHECK (((duration_value IS NULL) <> (count_value IS NULL))),
     CONSTRAINT rule_booking_horizon_sane CHECK (((name <> 'booking_horizon'::text) OR ((duration_value >= '1 day'::interval) AND (duration_value <= '730 days'::interval)))),
+    CONSTRAINT rule_calls_kept_sane CHECK (((name <> 'calls_kept'::text) OR ((duration_value >= '30 days'::interval) AND (duration_value <= '36600 days'::interval)))),
     CONSTRAINT rule_change_cutoff_sane CHECK (((name <> 'change_cutoff'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '14 days'::interval)))),
     CONSTRAINT rule_history_shown_sane CHECK (((name <> 'history_shown'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '3660 days'::interval)))),
+    CONSTRAINT rule_mail_kept_sane CHECK (((name <> 'mail_kept'::text) OR ((duration_value >= '1 day'::interval) AND (duration_value <= '3660 days'::interval)))),
     CONSTRAINT rule_minimum_notice_sane CHECK (((name <> 'minimum_notice'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '30 days'::interval)))),
     CONSTRAINT rule_monthly_limit_sane CHECK (((name <> 'monthly_limit'::text) OR ((count_value >= 1) AND (count_value <= 31)))),
     CONSTRAINT rule_reminder_lead_sane CHECK (((name <> 'reminder_lead'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '14 days'::interval)))),
+    CONSTRAINT rule_retention_is_global CHECK (((name <> ALL (ARRAY['mail_kept'::text, 'calls_kept'::text])) OR (coach_id IS NULL))),
     CONSTRAINT rule_slot_length_sane CHECK (((name <> 'slot_length'::text) OR (((duration_value >= '00:15:00'::interval) AND (duration_value <= '04:00:00'::interval)) AND (((EXTRACT(epoch FROM duration_value))::integer % 300) = 0))))
 );
 
@@ -3656,6 +3713,12 @@ REVOKE ALL ON FUNCTION public.note_login_failure(p_email text, p_remote text) FR
 
 REVOKE ALL ON FUNCTION public.password_stamp() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.password_stamp() TO officehours_app;
+
+--
+-- Name: FUNCTION prune(p_batch integer, OUT mail bigint, OUT calls bigint); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.prune(p_batch integer, OUT mail bigint, OUT calls bigint) FROM PUBLIC;
 
 --
 -- Name: FUNCTION revoke_feed_token(); Type: ACL; Schema: public; Owner: -

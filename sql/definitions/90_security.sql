@@ -32,7 +32,7 @@ REVOKE EXECUTE ON FUNCTION
     password_stamp(),
     mail_enqueue(), mail_claim(), mail_sent(text), mail_attempt_failed(text, text, interval, boolean),
     caldav_mark_stale(bigint[], text), caldav_appointments_changed(),
-    caldav_office_hours_changed(), caldav_user_changed()
+    caldav_office_hours_changed(), caldav_user_changed(), prune(integer)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     book(text, timestamptz, timestamptz, text), move(text, timestamptz, timestamptz), cancel(text),

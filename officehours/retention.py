@@ -1,0 +1,36 @@
+"""Retention: deletes what the rules mail_kept and calls_kept let go (see prune() in
+sql/definitions/80_retention.sql). `officehours prune` runs it from cron; it is safe on many
+hosts at once, since one runs at a time and the others return at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from officehours import sqlfiles
+from officehours.db import Database, one
+
+Q = sqlfiles.load(__name__)
+
+# Each batch is its own short transaction, so pruning never holds many rows locked for long.
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """How many finished mails and ended calls were deleted."""
+
+    mail: int = 0
+    calls: int = 0
+
+
+def prune(db: Database, *, batch: int = BATCH) -> Pruned:
+    """Deletes, batch by batch, everything the retention rules let go; returns the counts."""
+    mail = calls = 0
+    while True:
+        with db.transaction() as cur:
+            cur.execute(Q.prune_batch, {"batch": batch})
+            more_mail, more_calls = one(cur)
+        mail += more_mail
+        calls += more_calls
+        if more_mail < batch and more_calls < batch:
+            return Pruned(mail, calls)

@@ -1,0 +1,110 @@
+"""Retention: prune() deletes what the rules let go, and nothing a rule still promises."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import psycopg2
+import pytest
+
+from officehours import accounts, booking, errors
+from officehours.db import Database, one
+from tests.lib.support import NOW, World
+
+LA = ZoneInfo("America/Los_Angeles")
+TUESDAY_9 = datetime(2027, 1, 5, 9, tzinfo=LA)
+
+
+def prune(db: Database, now: datetime, batch: int = 10000) -> tuple[int, int]:
+    with db.transaction(now=now) as cur:
+        cur.execute("SELECT mail, calls FROM prune(%s)", (batch,))
+        mail, calls = one(cur)
+        return int(mail), int(calls)
+
+
+def counts(db: Database) -> dict[str, int]:
+    with db.transaction() as cur:
+        cur.execute("""
+            SELECT (SELECT count(*) FROM appointments), (SELECT count(*) FROM appointment_history),
+                   (SELECT count(*) FROM mail_outbox),
+                   (SELECT count(*) FROM mail_outbox WHERE state = 'pending')""")
+        calls, history, mail, pending = one(cur)
+    return {"calls": calls, "history": history, "mail": mail, "pending": pending}
+
+
+def send_all(db: Database) -> None:
+    with db.transaction(now=NOW) as cur:
+        cur.execute(
+            "UPDATE mail_outbox SET state = 'sent', finished_at = clock() WHERE due_at <= clock()"
+        )
+
+
+def test_finished_mail_goes_after_mail_kept_and_pending_mail_never(world: World) -> None:
+    booking.book(world.db, world.a, world.a, TUESDAY_9, now=NOW)
+    send_all(world.db)
+    before = counts(world.db)
+    assert before["mail"] == 4 and before["pending"] == 2  # booking mail sent, reminders due later
+    assert prune(world.db, NOW + timedelta(days=89)) == (0, 0)
+    assert prune(world.db, NOW + timedelta(days=91)) == (2, 0)
+    after = counts(world.db)
+    assert after == {**before, "mail": 2}
+
+
+def test_calls_go_with_their_history_and_mail_only_after_calls_kept_and_history_shown(
+    world: World,
+) -> None:
+    accounts.set_rule(world.db, None, "calls_kept", "30 days")
+    call = booking.book(world.db, world.a, world.a, TUESDAY_9, now=NOW)
+    booking.book(world.db, world.b, world.b, TUESDAY_9 + timedelta(days=63), now=NOW)
+    ended = call.end
+    # history_shown (180 days) is longer than calls_kept: it wins.
+    assert prune(world.db, ended + timedelta(days=179))[1] == 0
+    mail, calls = prune(world.db, ended + timedelta(days=181))
+    assert calls == 1 and mail == 0
+    with world.db.transaction() as cur:
+        cur.execute("SELECT count(*) FROM appointments WHERE token = %s", (call.token,))
+        assert one(cur)[0] == 0
+        cur.execute(
+            "SELECT count(*) FROM appointment_history h"
+            " LEFT JOIN appointments a ON a.id = h.appointment_id WHERE a.id IS NULL"
+        )
+        assert one(cur)[0] == 0
+    assert counts(world.db)["calls"] == 1
+
+
+def test_prune_works_in_batches(world: World) -> None:
+    accounts.set_rule(world.db, None, "calls_kept", "30 days")
+    accounts.set_rule(world.db, None, "history_shown", "0")
+    for client, day in ((world.a, 0), (world.a, 1), (world.b, 2)):
+        booking.book(world.db, client, client, TUESDAY_9 + timedelta(days=day), now=NOW)
+    later = NOW + timedelta(days=40)
+    assert [prune(world.db, later, batch=2)[1] for _ in range(3)] == [2, 1, 0]
+
+
+def test_only_prune_deletes_calls(world: World) -> None:
+    booking.book(world.db, world.a, world.a, TUESDAY_9, now=NOW)
+    with pytest.raises(errors.AppointmentImmutable), world.db.transaction() as cur:
+        cur.execute("SELECT set_config('officehours.pruning', 'off', true)")
+        cur.execute("DELETE FROM appointments")
+    with pytest.raises(psycopg2.Error), world.db.transaction(world.admin) as cur:
+        cur.execute("SELECT * FROM prune()")
+
+
+def test_retention_rules_are_global_and_bounded(world: World) -> None:
+    with pytest.raises(errors.InvalidRuleValue):
+        accounts.set_rule(world.db, None, "mail_kept", "10 days", coach=world.x)
+    with pytest.raises(errors.InvalidRuleValue):
+        accounts.set_rule(world.db, None, "calls_kept", "1 day")
+
+
+def test_the_command_prunes_every_batch(world: World) -> None:
+    from officehours import retention
+
+    booking.book(world.db, world.a, world.a, TUESDAY_9, now=NOW)
+    with world.db.transaction() as cur:
+        cur.execute(
+            "UPDATE mail_outbox SET state = 'sent', finished_at = now() - INTERVAL '100 days'"
+        )
+    assert retention.prune(world.db, batch=1) == retention.Pruned(mail=4, calls=0)
+    assert counts(world.db)["mail"] == 0
