@@ -15,11 +15,11 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from officehours.errors import (
-    InvalidInput,
     OfficeHoursError,
     WeakPassword,
     WrongCredentials,
 )
+from officehours.errors import invalid_input as invalid_input  # where the pages long found it
 
 # The same codes with the field a particular form names.
 WrongCurrentPassword = type(
@@ -28,18 +28,6 @@ WrongCurrentPassword = type(
     {"field": "current_password", "title": "Your current password is not right."},
 )
 WeakFirstPassword = type("WeakFirstPassword", (WeakPassword,), {"field": "password"})
-
-_FIELD_CLASSES: dict[str, type[OfficeHoursError]] = {}
-
-
-def invalid_input(field: str, message: str) -> OfficeHoursError:
-    """An ``invalid_input`` error about one form field or JSON member."""
-    cls = _FIELD_CLASSES.get(field)
-    if cls is None:
-        cls = type(f"InvalidInput_{field}", (InvalidInput,), {"field": field})
-        _FIELD_CLASSES[field] = cls
-    return cls(message)
-
 
 HTTP_CODES = {
     400: "invalid_input",
