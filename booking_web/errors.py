@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from officehours.errors import (
+    BY_CODE,
     OfficeHoursError,
     WeakPassword,
     WrongCredentials,
@@ -87,14 +88,18 @@ def _http(exc: HTTPException) -> ResponseReturnValue:
     if status < 400:
         return exc
     code = HTTP_CODES.get(status, "error")
-    title = exc.name
+    # Our words for the status (officehours.errors), not werkzeug's: every message users see
+    # is ours.
+    known = BY_CODE.get(code)
+    ours = known() if known is not None else None
+    title = ours.message if ours is not None else exc.name
     # Allow (405), Retry-After and the like travel with the translated answer.
     headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
     if _wants_problem():
-        response = problem(status, code, title, exc.description)
+        response = problem(status, code, title, title if ours is not None else exc.description)
         response.headers.extend(headers)
         return response
-    page = render_template("error.html", error=exc, code=code, title=title)
+    page = render_template("error.html", error=ours or exc, code=code, title=title)
     return page, status, headers
 
 

@@ -243,3 +243,21 @@ def test_raw_database_text_never_reaches_a_user(world: World) -> None:
     assert error.code == "invalid_input"
     assert "displacement" not in error.message
     assert "displacement" in str(error.__cause__)
+
+
+def test_http_errors_carry_our_words(client: FlaskClient, world: World, login: Any) -> None:
+    token = login(client, world.a)
+    cases = [
+        ("GET", "/no/such/page", None, 404, "There is nothing at this address."),
+        ("GET", "/api/v1/no/such", None, 404, "There is nothing at this address."),
+        ("PATCH", "/api/v1/me", None, 405, "This address does not take that method."),
+        ("POST", "/account/tokens", {"label": "y" * 70_000}, 413, "The request is too large."),
+    ]
+    for method, url, data, status, words in cases:
+        if data is not None:
+            data = {**data, "csrf_token": token}
+        response = client.open(url, method=method, data=data)
+        assert response.status_code == status, url
+        assert words in response.text, (url, response.text[:500])
+        for werkzeug_words in ("requested URL", "capacity limit", "not allowed for the"):
+            assert werkzeug_words not in response.text, url
