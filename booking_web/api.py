@@ -186,7 +186,7 @@ def move(token: str) -> ResponseReturnValue:
 @bp.delete("/appointments/<token:token>")
 def cancel(token: str) -> ResponseReturnValue:
     """Cancels a call (it stays, with status cancelled)."""
-    cancelled = booking.cancel(db(), actor(), token[:100], now=rules_now())
+    cancelled = booking.cancel(db(), actor(), token, now=rules_now())
     return jsonify(_appointment(_call(cancelled.token)))
 
 
