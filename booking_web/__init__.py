@@ -24,6 +24,7 @@ from booking_web import (
     calendar,
     coach,
     errors,
+    forms,
     health,
     security,
     timefmt,
@@ -66,6 +67,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.url_map.converters["token"] = PublicToken
     security.init_app(app)
+    forms.init_app(app)
     timefmt.init_app(app)
     errors.init_app(app)
     for blueprint in (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from zoneinfo import available_timezones
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -12,7 +11,7 @@ from booking_web import queries
 from booking_web.context import actor, db, role_required
 from booking_web.errors import WeakFirstPassword, invalid_input
 from booking_web.forms import field_errors
-from officehours import accounts, errors, passwords
+from officehours import accounts, errors, inputs, passwords
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -73,7 +72,7 @@ def add_user() -> ResponseReturnValue:
 @role_required("admin")
 def set_active(slug: str) -> ResponseReturnValue:
     """Deactivates (ending coaching and cancelling future calls) or reactivates an account."""
-    active = request.form.get("active") == "1"
+    active = inputs.parse_choice(request.form.get("active"), "active", {"0": False, "1": True})
     if slug == actor() and not active:
         raise errors.Forbidden("You cannot deactivate your own account.")
     accounts.set_active(db(), actor(), slug, active)
@@ -117,18 +116,6 @@ def assign() -> ResponseReturnValue:
     return redirect(url_for("admin.assignments"), 303)
 
 
-def rule_text(value: timedelta | int) -> str:
-    """A rule value as the form shows it: '1 hour', '45 minutes', '90 days', '2'."""
-    if isinstance(value, int):
-        return str(value)
-    seconds = int(value.total_seconds())
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
-        if (seconds and seconds % size == 0) or size == 1:
-            count = seconds // size
-            return f"{count} {unit}{'' if count == 1 else 's'}"
-    raise AssertionError("unreachable")
-
-
 def _rules_page(
     status: int = 200, errs: dict[str, str] | None = None, failed: str | None = None
 ) -> ResponseReturnValue:
@@ -143,7 +130,6 @@ def _rules_page(
             coach=coach,
             coach_name=next((c.name for c in coaches if c.slug == coach), None),
             coaches=coaches,
-            rule_text=rule_text,
             errors=errs or {},
             failed=failed,
         ),
@@ -163,7 +149,7 @@ def rules() -> ResponseReturnValue:
 def set_rule() -> ResponseReturnValue:
     """Sets a rule globally or for one coach; the database checks the value."""
     name = request.form.get("name", "")
-    value = request.form.get("value", "").strip()[:100]
+    value = request.form.get("value", "").strip()
     coach = request.form.get("coach") or None
     try:
         accounts.set_rule(db(), actor(), name, value, coach)

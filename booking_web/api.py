@@ -12,34 +12,52 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
-from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from booking_web import openapi as spec
 from booking_web import queries, timefmt
 from booking_web.appointments import ics_response
 from booking_web.context import actor, clock, db, rules_now, user
 from booking_web.errors import invalid_input
-from officehours import booking, errors
+from officehours import booking, errors, inputs
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 class StartBody(BaseModel):
-    """Body of POST /appointments and PATCH /appointments/{token}."""
+    """Body of POST /appointments and PATCH /appointments/{token}: its shape. The instant in
+    ``start`` is read by officehours.inputs, as the pages read theirs."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-    start: AwareDatetime
+    start: str
 
 
-def _body() -> StartBody:
+def _start() -> datetime:
+    """The instant of the JSON body's ``start``. Raises InvalidInput."""
     if request.mimetype != "application/json":
         raise errors.InvalidInput("Send a JSON body with Content-Type: application/json.")
     try:
-        return StartBody.model_validate_json(request.get_data(cache=False))
+        body = StartBody.model_validate_json(request.get_data(cache=False))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first.get("loc", ())) or "body"
-        raise invalid_input(where, f"{where}: {first.get('msg', 'not valid')}") from exc
+        # pydantic's words (and the input they echo) stay on the cause; users get ours.
+        raise invalid_input(where, _shape_message(where, first.get("type", ""))) from exc
+    return inputs.parse_instant(body.start, "start")
+
+
+def _shape_message(where: str, kind: str) -> str:
+    """Our words for a body whose shape is wrong (pydantic's error type ``kind``)."""
+    example = '{"start": "2027-01-11T17:00:00Z"}'
+    if kind.startswith("json"):
+        return f"The body is not valid JSON; send an object like {example}."
+    if kind == "missing":
+        return f"{where}: this member is required, as in {example}."
+    if kind == "extra_forbidden":
+        return f"{where}: this member is not allowed; send only start, as in {example}."
+    if where == "body" or kind == "model_type":
+        return f"Send a JSON object like {example}."
+    return f"{where}: give a string, as in {example}."
 
 
 @bp.before_request
@@ -101,7 +119,7 @@ def me() -> ResponseReturnValue:
 
 def _query_instant(name: str, default: datetime) -> datetime:
     text = request.args.get(name)
-    return default if text is None else timefmt.parse_instant(text, name)
+    return default if text is None else inputs.parse_instant(text, name)
 
 
 @bp.get("/availability")
@@ -120,7 +138,7 @@ def availability() -> ResponseReturnValue:
             if info is None:
                 raise errors.NoCoachingRelationship("Say whose free time: ?coach=<token:slug>.")
             coach = info.coach.slug
-    slots = booking.free_slots(db(), current.slug, coach[:100], start, end, now=rules_now())
+    slots = booking.free_slots(db(), current.slug, coach, start, end, now=rules_now())
     return jsonify(
         {
             "coach": coach,
@@ -143,8 +161,8 @@ def appointments() -> ResponseReturnValue:
 @bp.post("/appointments")
 def book() -> ResponseReturnValue:
     """Books a call at start for the signed-in client."""
-    body = _body()
-    made = booking.book(db(), actor(), actor(), body.start, now=rules_now())
+    start = _start()
+    made = booking.book(db(), actor(), actor(), start, now=rules_now())
     response = jsonify(_appointment(_call(made.token)))
     response.status_code = 201
     response.headers["Location"] = url_for("api.appointment", token=made.token)
@@ -160,15 +178,15 @@ def appointment(token: str) -> ResponseReturnValue:
 @bp.patch("/appointments/<token:token>")
 def move(token: str) -> ResponseReturnValue:
     """Moves a call to a new start, atomically."""
-    body = _body()
-    moved = booking.move(db(), actor(), token[:100], body.start, now=rules_now())
+    start = _start()
+    moved = booking.move(db(), actor(), token, start, now=rules_now())
     return jsonify(_appointment(_call(moved.token)))
 
 
 @bp.delete("/appointments/<token:token>")
 def cancel(token: str) -> ResponseReturnValue:
     """Cancels a call (it stays, with status cancelled)."""
-    cancelled = booking.cancel(db(), actor(), token[:100], now=rules_now())
+    cancelled = booking.cancel(db(), actor(), token, now=rules_now())
     return jsonify(_appointment(_call(cancelled.token)))
 
 

@@ -21,7 +21,7 @@ from booking_web.context import actor, clock, db, login_required, rules_now
 from booking_web.forms import field_errors
 from booking_web.weeks import week_of
 from ics.invite import download as ics_download
-from officehours import booking, errors
+from officehours import booking, errors, inputs
 from officehours.settings import uid_domain
 
 bp = Blueprint("appointments", __name__)
@@ -104,7 +104,7 @@ def move_week(token: str) -> ResponseReturnValue:
 @login_required
 def move_confirm(token: str) -> ResponseReturnValue:
     """Asks to confirm the new time."""
-    start = timefmt.parse_instant(request.args.get("start"))
+    start = inputs.parse_instant(request.args.get("start"), "start")
     found = _call(token)
     _changeable(found)
     return render_template("move_confirm.html", call=found, start=start, errors={})
@@ -114,7 +114,7 @@ def move_confirm(token: str) -> ResponseReturnValue:
 @login_required
 def move(token: str) -> ResponseReturnValue:
     """Moves the call: the old time is given up only if the new one is taken."""
-    start = timefmt.parse_instant(request.form.get("start"))
+    start = inputs.parse_instant(request.form.get("start"), "start")
     try:
         moved = booking.move(db(), actor(), token, start, now=rules_now())
     except errors.OfficeHoursError as exc:

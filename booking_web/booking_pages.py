@@ -9,10 +9,9 @@ from flask.typing import ResponseReturnValue
 
 from booking_web import queries, timefmt
 from booking_web.context import actor, clock, db, role_required, rules_now, user
-from booking_web.errors import invalid_input
 from booking_web.forms import field_errors
 from booking_web.weeks import week_of
-from officehours import booking, errors
+from officehours import booking, errors, inputs
 
 bp = Blueprint("booking", __name__)
 
@@ -74,16 +73,14 @@ def week() -> ResponseReturnValue:
 def _months(text: str | None) -> int:
     if text is None or text == "":
         return 1
-    if not text.isdigit() or not 1 <= int(text) <= 12:
-        raise invalid_input("months", "Choose how many months, from 1 to 12.")
-    return int(text)
+    return inputs.parse_count(text, "months", 1, 12, "Choose how many months, from 1 to 12.")
 
 
 @bp.get("/book/confirm")
 @role_required("client")
 def confirm() -> ResponseReturnValue:
     """Asks the client to confirm the slot they chose."""
-    start = timefmt.parse_instant(request.args.get("start"))
+    start = inputs.parse_instant(request.args.get("start"), "start")
     info = _coach()
     return _confirm_page(info, start, "1", {})
 
@@ -113,7 +110,7 @@ def book() -> ResponseReturnValue:
     info = _coach()
     text = request.form.get("start")
     months_text = request.form.get("months", "1")
-    start = timefmt.parse_instant(text)
+    start = inputs.parse_instant(text, "start")
     try:
         months = _months(months_text)
         if months == 1:

@@ -11,7 +11,7 @@ from booking_web import queries, timefmt
 from booking_web.context import actor, clock, db, role_required, rules_now
 from booking_web.errors import invalid_input
 from booking_web.forms import field_errors
-from officehours import accounts, errors
+from officehours import accounts, errors, inputs
 
 bp = Blueprint("coach", __name__, url_prefix="/coach")
 
@@ -81,12 +81,8 @@ def hours() -> ResponseReturnValue:
 
 
 def _time(text: str, field: str) -> time | None:
-    if not text:
-        return None
-    try:
-        return time.fromisoformat(text)
-    except ValueError as exc:
-        raise invalid_input(field, "Give a time like 09:00.") from exc
+    """The HH:MM of a form field, or None when it is empty. Raises InvalidInput."""
+    return inputs.parse_clock(text, field) if text else None
 
 
 def _parse_week(form: dict[str, str]) -> list[accounts.WeeklyHours]:
@@ -123,10 +119,7 @@ def save_hours() -> ResponseReturnValue:
 
 
 def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise invalid_input("on_date", "Give a date like 2027-01-11.") from exc
+    return inputs.parse_date(text, "on_date")
 
 
 @bp.post("/exceptions")

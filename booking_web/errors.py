@@ -15,11 +15,12 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from officehours.errors import (
-    InvalidInput,
+    BY_CODE,
     OfficeHoursError,
     WeakPassword,
     WrongCredentials,
 )
+from officehours.errors import invalid_input as invalid_input  # where the pages long found it
 
 # The same codes with the field a particular form names.
 WrongCurrentPassword = type(
@@ -28,18 +29,6 @@ WrongCurrentPassword = type(
     {"field": "current_password", "title": "Your current password is not right."},
 )
 WeakFirstPassword = type("WeakFirstPassword", (WeakPassword,), {"field": "password"})
-
-_FIELD_CLASSES: dict[str, type[OfficeHoursError]] = {}
-
-
-def invalid_input(field: str, message: str) -> OfficeHoursError:
-    """An ``invalid_input`` error about one form field or JSON member."""
-    cls = _FIELD_CLASSES.get(field)
-    if cls is None:
-        cls = type(f"InvalidInput_{field}", (InvalidInput,), {"field": field})
-        _FIELD_CLASSES[field] = cls
-    return cls(message)
-
 
 HTTP_CODES = {
     400: "invalid_input",
@@ -99,14 +88,18 @@ def _http(exc: HTTPException) -> ResponseReturnValue:
     if status < 400:
         return exc
     code = HTTP_CODES.get(status, "error")
-    title = exc.name
+    # Our words for the status (officehours.errors), not werkzeug's: every message users see
+    # is ours.
+    known = BY_CODE.get(code)
+    ours = known() if known is not None else None
+    title = ours.message if ours is not None else exc.name
     # Allow (405), Retry-After and the like travel with the translated answer.
     headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
     if _wants_problem():
-        response = problem(status, code, title, exc.description)
+        response = problem(status, code, title, title if ours is not None else exc.description)
         response.headers.extend(headers)
         return response
-    page = render_template("error.html", error=exc, code=code, title=title)
+    page = render_template("error.html", error=ours or exc, code=code, title=title)
     return page, status, headers
 
 

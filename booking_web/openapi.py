@@ -58,6 +58,10 @@ START_BODY = {
     "content": {"application/json": {"schema": _ref("StartRequest")}},
 }
 INSTANT = {"type": "string", "format": "date-time"}
+# What officehours.inputs.parse_instant takes; anything else is answered 400 invalid_input.
+INSTANT_RULE = (
+    " Years 1900 to 2999; the offset Z or \u00b1HH:MM, at most 14 hours; ASCII digits only."
+)
 
 
 def _schemas() -> dict[str, Any]:
@@ -152,7 +156,7 @@ def _schemas() -> dict[str, Any]:
                 "start": {
                     **INSTANT,
                     "description": "ISO 8601 / RFC 3339 instant with a UTC offset, e.g. "
-                    "2027-01-11T17:00:00Z: a free slot from /availability.",
+                    "2027-01-11T17:00:00Z: a free slot from /availability." + INSTANT_RULE,
                 }
             },
             "additionalProperties": False,
@@ -189,13 +193,14 @@ def document(base_url: str) -> dict[str, Any]:
                             "name": "from",
                             "in": "query",
                             "schema": INSTANT,
-                            "description": "Start of the range (default: now).",
+                            "description": "Start of the range (default: now)." + INSTANT_RULE,
                         },
                         {
                             "name": "to",
                             "in": "query",
                             "schema": INSTANT,
-                            "description": "End of the range (default: from + 7 days).",
+                            "description": "End of the range (default: from + 7 days)."
+                            + INSTANT_RULE,
                         },
                         {
                             "name": "coach",

@@ -10,7 +10,6 @@ from flask import Flask
 from markupsafe import Markup, escape
 
 from booking_web.context import user
-from booking_web.errors import invalid_input
 
 
 def zone_name() -> str:
@@ -66,36 +65,6 @@ def week_bounds(monday: date, zone: str) -> tuple[datetime, datetime]:
     start = datetime.combine(monday, datetime.min.time(), tz)
     end = datetime.combine(monday + timedelta(days=7), datetime.min.time(), tz)
     return start, end
-
-
-def parse_week(text: str | None, today: date) -> date:
-    """The Monday of the week named by 'YYYY-MM-DD' (any day of it); this week when empty.
-    Raises InvalidInput (field week) for anything else."""
-    if not text:
-        return week_start(today)
-    try:
-        return week_start(date.fromisoformat(text))
-    except ValueError as exc:
-        raise invalid_input("week", "The week must be a date like 2027-01-11.") from exc
-
-
-def parse_instant(text: str | None, field: str = "start") -> datetime:
-    """An ISO 8601 instant with a UTC offset. Raises InvalidInput naming ``field``."""
-    error = invalid_input(
-        field,
-        "Choose a time from the list (an ISO 8601 time with offset, like 2027-01-11T17:00:00Z).",
-    )
-    if not text or len(text) > 40:
-        raise error
-    if " " in text and "+" not in text:
-        text = text.replace(" ", "+")  # a "+" offset typed into a URL arrives as a space
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise error from exc
-    if value.utcoffset() is None:
-        raise error
-    return value
 
 
 def query_value(text: str) -> str:

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from booking_web import queries, timefmt
 from booking_web.context import actor, clock, db, rules_now
+from officehours import inputs
 from officehours.booking import Slot
 
 
@@ -33,12 +34,12 @@ class Week:
 
 def week_of(coach: str | None, week: str | None, zone: str) -> tuple[queries.CoachInfo, Week]:
     """The free slots of ``coach`` (None: the signed-in client's coach) in the week named by
-    ``week`` (YYYY-MM-DD, any day of it), in ``zone``. Weeks before this one show this one,
-    weeks beyond the booking horizon the last one. Raises InvalidInput for a bad week, and the
-    errors of free_slots."""
+    ``week`` (YYYY-MM-DD, any day of it; None or empty: this week), in ``zone``. Weeks before
+    this one show this one, weeks beyond the booking horizon the last one. Raises InvalidInput
+    for a bad week, and the errors of free_slots."""
     now = clock()
     this_monday = timefmt.week_start(timefmt.local(now, zone).date())
-    monday = max(timefmt.parse_week(week, this_monday), this_monday)
+    monday = max(inputs.parse_week(week) if week else this_monday, this_monday)
     start, end = timefmt.week_bounds(monday, zone)
     info, slots = queries.coach_week(db(), actor(), coach, start, end, rules_now())
     last_monday = timefmt.week_start(timefmt.local(now + info.horizon, zone).date())

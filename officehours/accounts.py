@@ -162,28 +162,19 @@ def rules(db: Database, actor: str | None, coach: str | None = None) -> list[Rul
 
 
 def _rule(row: tuple[Any, ...]) -> Rule:
-    """A Rule from a row of ``global_rules`` or ``coach_rules``."""
+    """A Rule from a row of ``global_rules`` or ``coach_rules``: durations come as seconds, so
+    no interval text of PostgreSQL is parsed here."""
     name, kind, description, coach, raw, overridden, text = row
-    value: timedelta | int = int(raw) if kind == "count" else _interval(raw)
+    value: timedelta | int = int(raw) if kind == "count" else timedelta(seconds=int(raw))
     return Rule(name, kind, description, coach, value, overridden, text)
-
-
-def _interval(text: str) -> timedelta:
-    """The timedelta of an interval as PostgreSQL writes it as text."""
-    # PostgreSQL's default interval output: "[N day[s] ]HH:MM:SS"
-    days = 0
-    if "day" in text:
-        count, _, text = text.partition(" day")
-        days = int(count)
-        text = text.lstrip("s").strip() or "00:00:00"
-    hours, minutes, seconds = (int(float(part)) for part in text.split(":"))
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
 def set_rule(
     db: Database, actor: str | None, name: str, value: str, coach: str | None = None
 ) -> None:
-    """Sets a rule globally, or for one coach. ``value`` is text: '60 minutes', '24 hours', '2'."""
+    """Sets a rule globally, or for one coach. ``value`` is text: whole minutes, hours or days
+    for a duration ('60 minutes', '24 hours', '1 day 12 hours', '0'), digits for a count ('2').
+    Raises InvalidRuleValue (naming the units allowed), UnknownRule, UnknownUser."""
     with db.transaction(actor) as cur:
         cur.execute(Q.set_rule, (name, value, coach))
 

@@ -52,9 +52,10 @@ SELECT clear_office_hours_exceptions(%s, %s);
 
 -- name: global_rules
 -- The global value of every business rule, by name, in the columns accounts._rule reads:
--- name, kind, description, coach (NULL), raw value, overridden (false), value in words.
+-- name, kind, description, coach (NULL), value (seconds or count), overridden (false), value in
+-- words.
 SELECT d.name, d.value_type, d.description, NULL,
-       coalesce(r.duration_value::text, r.count_value::text), false,
+       coalesce(extract(epoch FROM r.duration_value)::bigint, r.count_value), false,
        coalesce(describe_interval(r.duration_value), r.count_value::text)
 FROM rule_definitions d
 JOIN business_rules r ON r.name = d.name AND r.coach_id IS NULL
@@ -62,9 +63,10 @@ ORDER BY d.name;
 
 -- name: coach_rules
 -- The business rules in effect for one coach (slug or email), by name, in the columns
--- accounts._rule reads: name, kind, description, coach, raw value, overridden, value in words.
+-- accounts._rule reads: name, kind, description, coach, value (seconds or count), overridden,
+-- value in words.
 SELECT name, value_type, description, coach,
-       coalesce(duration_value::text, count_value::text), overridden,
+       coalesce(extract(epoch FROM duration_value)::bigint, count_value), overridden,
        coalesce(describe_interval(duration_value), count_value::text)
 FROM effective_rules
 WHERE coach = (find_user(%s)).slug

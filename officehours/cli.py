@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from importlib.metadata import entry_points
 from zoneinfo import ZoneInfo
 
-from officehours import accounts, booking, demo, errors, retention
+from officehours import accounts, booking, demo, errors, inputs, retention
 from officehours.db import Database
 from officehours.hours import format_rules, parse_rule, parse_span
 from officehours.passwords import WeakPassword, hash_password
@@ -32,15 +32,17 @@ def _address(name: str) -> Callable[[str], tuple[str, int]]:
 
 def _date(value: str) -> date:
     try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2027-03-14") from exc
+        return inputs.parse_date(value, "date")
+    except errors.InvalidInput as exc:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a date like 2027-03-14, {inputs.YEARS}"
+        ) from exc
 
 
 def _when(value: str) -> datetime:
     try:
-        return datetime.fromisoformat(value)
-    except ValueError as exc:
+        return inputs.parse_datetime(value, "start")
+    except errors.InvalidInput as exc:
         raise argparse.ArgumentTypeError(
             f"{value!r} is not a time like 2027-03-15T09:00 or 2027-03-15T09:00-07:00"
         ) from exc

@@ -158,6 +158,19 @@ UnsupportedMediaType = _error("unsupported_media_type", 415, "Send JSON (applica
 TooManyRequests = _error("too_many_requests", 429, "Too many requests; try again later.")
 InternalError = _error("internal_error", 500, "Something went wrong on our side.")
 
+_FIELD_CLASSES: dict[str, type[OfficeHoursError]] = {}
+
+
+def invalid_input(field: str, message: str) -> OfficeHoursError:
+    """An ``invalid_input`` error about one form field, query parameter or JSON member: the
+    pages show it next to that field and the API names it in the problem's ``field``."""
+    cls = _FIELD_CLASSES.get(field)
+    if cls is None:
+        cls = type(f"InvalidInput_{field}", (InvalidInput,), {"field": field})
+        _FIELD_CLASSES[field] = cls
+    return cls(message)
+
+
 ALL_ERRORS: tuple[type[OfficeHoursError], ...] = tuple(
     v
     for v in list(globals().values())
@@ -206,6 +219,7 @@ BY_CONSTRAINT: dict[str, type[OfficeHoursError]] = {
     "rule_mail_kept_sane": InvalidRuleValue,
     "rule_calls_kept_sane": InvalidRuleValue,
     "rule_retention_is_global": InvalidRuleValue,
+    "rule_duration_canonical": InvalidRuleValue,
     "credential_handle_unique": Conflict,
     "credential_hash_unique": Conflict,
     "credential_label_sane": InvalidLabel,
@@ -258,9 +272,11 @@ def translate(exc: psycopg2.Error) -> OfficeHoursError | None:
     if constraint in BY_CONSTRAINT:
         cls = BY_CONSTRAINT[constraint]
         return cls(month=month) if month is None else cls(message, month=month)
+    # Below, PostgreSQL's own words ("time zone displacement out of range: ...") would reach
+    # users: they get ours, and the database's stay on the exception's cause for the logs.
     if state.startswith("22") or state in ("23502", "23514"):
         # Data exceptions (bad casts, out-of-range values) and unnamed CHECK/NOT NULL violations.
-        return InvalidInput(message)
+        return InvalidInput()
     if state.startswith("23"):
-        return Conflict(message)
+        return Conflict()
     return None

@@ -6,6 +6,8 @@ import re
 from datetime import time
 
 from officehours.accounts import WeeklyHours
+from officehours.errors import InvalidInput
+from officehours.inputs import parse_clock
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RULE = re.compile(r"^\s*(?P<days>[a-z,\-]+)\s+(?P<span>\S+)\s*$", re.IGNORECASE)
@@ -23,12 +25,11 @@ def parse_span(text: str) -> tuple[time, time]:
 
 
 def _parse_time(text: str) -> time:
-    if not re.fullmatch(r"\d{1,2}:\d{2}", text.strip()):
-        raise ValueError(f"{text!r} is not a time like 09:00")
-    hour, minute = (int(part) for part in text.strip().split(":"))
-    if hour > 23 or minute > 59:
-        raise ValueError(f"{text!r} is not a time of day")
-    return time(hour, minute)
+    """HH:MM, read as the website reads it (officehours.inputs.parse_clock)."""
+    try:
+        return parse_clock(text, "time")
+    except InvalidInput as exc:
+        raise ValueError(f"{text!r} is not a time like 09:00 or 17:30 (24-hour HH:MM)") from exc
 
 
 def parse_days(text: str) -> list[int]:

@@ -943,13 +943,13 @@ COMMENT ON FUNCTION public.current_actor_is_admin() IS 'True when the acting use
 
 CREATE FUNCTION public.describe_interval(i interval) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN (WITH e(s) AS (SELECT (EXTRACT(epoch FROM describe_interval.i))::bigint AS "extract"), u(n, unit) AS (SELECT CASE WHEN (((e.s % (86400)::bigint) = 0) AND (e.s > 0)) THEN (e.s / 86400) WHEN ((e.s % (3600)::bigint) = 0) THEN (e.s / 3600) ELSE (e.s / 60) END AS "case", CASE WHEN (((e.s % (86400)::bigint) = 0) AND (e.s > 0)) THEN 'day'::text WHEN ((e.s % (3600)::bigint) = 0) THEN 'hour'::text ELSE 'minute'::text END AS "case" FROM e) SELECT (((u.n || ' '::text) || u.unit) || CASE WHEN (u.n = 1) THEN ''::text ELSE 's'::text END) FROM u);
+    RETURN (WITH e(s) AS (SELECT (EXTRACT(epoch FROM describe_interval.i))::bigint AS "extract"), u(n, unit) AS (SELECT CASE WHEN (((e.s % (86400)::bigint) = 0) AND (e.s > 0)) THEN (e.s / 86400) WHEN (((e.s % (3600)::bigint) = 0) AND (e.s > 0)) THEN (e.s / 3600) ELSE (e.s / 60) END AS "case", CASE WHEN (((e.s % (86400)::bigint) = 0) AND (e.s > 0)) THEN 'day'::text WHEN (((e.s % (3600)::bigint) = 0) AND (e.s > 0)) THEN 'hour'::text ELSE 'minute'::text END AS "case" FROM e) SELECT (((u.n || ' '::text) || u.unit) || CASE WHEN (u.n = 1) THEN ''::text ELSE 's'::text END) FROM u);
 
 --
 -- Name: FUNCTION describe_interval(i interval); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.describe_interval(i interval) IS 'An interval in words for messages: 90 days, 24 hours, 45 minutes.';
+COMMENT ON FUNCTION public.describe_interval(i interval) IS 'An interval in words, for messages and for the rules'' values as the admin page and the CLI show them (which set_rule reads back as they are): 90 days, 24 hours, 45 minutes, 0 minutes.';
 
 --
 -- Name: find_appointment(text, public.users); Type: FUNCTION; Schema: public; Owner: -
@@ -1783,6 +1783,7 @@ CREATE TABLE public.business_rules (
     CONSTRAINT rule_booking_horizon_sane CHECK (((name <> 'booking_horizon'::text) OR ((duration_value >= '1 day'::interval) AND (duration_value <= '730 days'::interval)))),
     CONSTRAINT rule_calls_kept_sane CHECK (((name <> 'calls_kept'::text) OR ((duration_value >= '30 days'::interval) AND (duration_value <= '36600 days'::interval)))),
     CONSTRAINT rule_change_cutoff_sane CHECK (((name <> 'change_cutoff'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '14 days'::interval)))),
+    CONSTRAINT rule_duration_canonical CHECK (((duration_value IS NULL) OR ((EXTRACT(year FROM duration_value) = (0)::numeric) AND (EXTRACT(month FROM duration_value) = (0)::numeric) AND (EXTRACT(day FROM duration_value) >= (0)::numeric) AND ((EXTRACT(hour FROM duration_value) >= (0)::numeric) AND (EXTRACT(hour FROM duration_value) <= (23)::numeric)) AND (EXTRACT(minute FROM duration_value) >= (0)::numeric) AND (EXTRACT(second FROM duration_value) = (0)::numeric)))),
     CONSTRAINT rule_history_shown_sane CHECK (((name <> 'history_shown'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '3660 days'::interval)))),
     CONSTRAINT rule_mail_kept_sane CHECK (((name <> 'mail_kept'::text) OR ((duration_value >= '1 day'::interval) AND (duration_value <= '3660 days'::interval)))),
     CONSTRAINT rule_minimum_notice_sane CHECK (((name <> 'minimum_notice'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '30 days'::interval)))),
@@ -1797,6 +1798,12 @@ CREATE TABLE public.business_rules (
 --
 
 COMMENT ON TABLE public.business_rules IS 'Rule values: one global row per rule (coach_id NULL) and optional per-coach overrides.';
+
+--
+-- Name: CONSTRAINT rule_duration_canonical ON business_rules; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT rule_duration_canonical ON public.business_rules IS 'A duration rule is whole minutes as days plus hours and minutes under a day: no months, years or seconds.';
 
 --
 -- Name: rule_count(text, bigint); Type: FUNCTION; Schema: public; Owner: -
@@ -1825,6 +1832,20 @@ CREATE FUNCTION public.rule_duration(p_name text, p_coach bigint) RETURNS interv
 --
 
 COMMENT ON FUNCTION public.rule_duration(p_name text, p_coach bigint) IS 'The value of a duration rule for a coach: the coach''s override, else the global value.';
+
+--
+-- Name: rule_duration_from_text(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rule_duration_from_text(p_value text) RETURNS interval
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN ((length(p_value) <= 60) AND (p_value ~* '^\s*(0|([0-9]{1,6}\s*(minutes?|hours?|days?)\s*)+)$'::text)) THEN justify_hours(make_interval(secs => (((60)::numeric * (SELECT COALESCE(sum(((m.m[1])::bigint * CASE lower(m.m[2]) WHEN 'day'::text THEN 1440 WHEN 'hour'::text THEN 60 ELSE 1 END)), (0)::numeric) AS "coalesce" FROM regexp_matches(rule_duration_from_text.p_value, '([0-9]+)\s*(day|hour|minute)'::text, 'gi'::text) m(m))))::double precision)) ELSE NULL::interval END;
+
+--
+-- Name: FUNCTION rule_duration_from_text(p_value text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.rule_duration_from_text(p_value text) IS 'A duration rule''s value from text such as "90 minutes", "1 day 12 hours" or "0", in the one form rule_duration_canonical keeps (whole minutes, justified); NULL for anything else: months, years and seconds have no place in a rule.';
 
 --
 -- Name: secret_hash(text); Type: FUNCTION; Schema: public; Owner: -
@@ -1895,7 +1916,7 @@ COMMENT ON FUNCTION public.set_office_hours_exception(p_coach text, p_date date,
 
 CREATE FUNCTION public.set_rule(p_name text, p_value text, p_coach text DEFAULT NULL::text) RETURNS void
     LANGUAGE plpgsql
-    AS $$
+    AS $_$
 DECLARE
     kind text;
     coach_id bigint;
@@ -1904,32 +1925,38 @@ DECLARE
 BEGIN
     SELECT value_type INTO kind FROM rule_definitions WHERE name = p_name;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'There is no rule "%".', p_name USING ERRCODE = 'OH041';
+        RAISE EXCEPTION 'There is no rule "%".', left(p_name, 60) USING ERRCODE = 'OH041';
     END IF;
     IF p_coach IS NOT NULL THEN
         coach_id := (find_user(p_coach)).id;
     END IF;
-    BEGIN
-        IF kind = 'duration' THEN
-            d := p_value::interval;
-        ELSE
-            n := p_value::integer;
+    -- Only what reads back as it was written: PostgreSQL's own casts would take '3 months',
+    -- '90 seconds' or '1e3' and keep something the rules and pages read otherwise.
+    IF kind = 'duration' THEN
+        d := rule_duration_from_text(p_value);
+        IF d IS NULL THEN
+            RAISE EXCEPTION '"%" is not a length of time for %: give whole minutes, hours or days, like "45 minutes", "12 hours" or "90 days" (not months, years or seconds).',
+                left(p_value, 60), p_name USING ERRCODE = 'OH040';
         END IF;
-    EXCEPTION WHEN data_exception THEN
-        RAISE EXCEPTION '"%" is not a valid % for %.', p_value, kind, p_name USING ERRCODE = 'OH040';
-    END;
+    ELSE
+        IF p_value IS NULL OR p_value !~ '^\s*[0-9]{1,6}\s*$' THEN
+            RAISE EXCEPTION '"%" is not a whole number for %: give one like 2, in the digits 0 to 9.',
+                left(p_value, 60), p_name USING ERRCODE = 'OH040';
+        END IF;
+        n := p_value::integer;
+    END IF;
     INSERT INTO business_rules AS r (name, coach_id, duration_value, count_value)
     VALUES (p_name, coach_id, d, n)
     ON CONFLICT ON CONSTRAINT business_rule_one_per_scope
     DO UPDATE SET duration_value = EXCLUDED.duration_value, count_value = EXCLUDED.count_value,
                   updated_at = clock();
-END $$;
+END $_$;
 
 --
 -- Name: FUNCTION set_rule(p_name text, p_value text, p_coach text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.set_rule(p_name text, p_value text, p_coach text) IS 'Sets a rule globally or, with p_coach, for one coach. Raises unknown_rule, invalid_rule_value, or the rule''s CHECK constraint.';
+COMMENT ON FUNCTION public.set_rule(p_name text, p_value text, p_coach text) IS 'Sets a rule globally or, with p_coach, for one coach, from text: whole minutes, hours or days for a duration (rule_duration_from_text), ASCII digits for a count. Raises unknown_rule, invalid_rule_value (naming the units allowed), or the rule''s CHECK constraint.';
 
 --
 -- Name: set_user_active(text, boolean); Type: FUNCTION; Schema: public; Owner: -

@@ -144,6 +144,47 @@ def test_bad_arguments_get_clear_errors_and_change_nothing(run: Run) -> None:
     assert out == ""
 
 
+def test_rule_values_are_stored_as_shown_or_refused(run: Run) -> None:
+    """`rules set history_shown '3 months'` was stored as '3 mons', after which `rules show`
+    (and the admin page) failed for good: now it is refused, naming the units allowed."""
+    for value in ("3 months", "1 year", "90 seconds", "01:30:00", "1.5 hours"):
+        status, _, err = run("rules", "set", "history_shown", value)
+        assert status == 1 and "invalid_rule_value" in err, value
+        assert "give whole minutes, hours or days" in err and "not months, years" in err
+    status, out, _ = run("rules", "show")
+    assert status == 0 and "history_shown    180 days\t" in out
+    assert run("rules", "set", "history_shown", "1 day 12 hours")[0] == 0
+    status, out, _ = run("rules", "show")
+    assert status == 0 and "history_shown    36 hours\t" in out
+    assert run("rules", "set", "history_shown", "36 hours")[0] == 0  # as shown: read back
+    status, _, err = run("rules", "set", "monthly_limit", "\u0663")
+    assert status == 1 and "whole number" in err
+    status, out, _ = run("rules", "show")
+    assert "monthly_limit    2\t" in out
+
+
+def test_times_and_dates_are_read_as_the_website_reads_them(run: Run) -> None:
+    coach = ("user", "add", "k@example.com", "--name", "Kim", "--role", "coach")
+    assert run(*coach, "--tz", "UTC")[0] == 0
+    for span in ("09:00:30-17:00", "09:00+05:00-17:00", "9:00-17:00", "\u0660\u0669:00-17:00"):
+        status, _, err = run("hours", "set", "k@example.com", f"mon {span}")
+        assert status == 2 and "is not a time like 09:00" in err, span
+        status, _, err = run("hours", "except", "k@example.com", "2027-03-20", span)
+        assert status == 2 and "is not a time like 09:00" in err, span
+    for day in ("2027-W11-6", "20270320", "9999-12-31"):
+        status, _, err = run("hours", "except", "k@example.com", day)
+        assert status == 2 and "is not a date like 2027-03-14, in the years 1900 to 2999" in err
+    for start in (
+        "9999-12-31T23:00:00-23:59",
+        "0001-01-01T00:00:00+14:00",
+        "2027-03-15T09:00+15:00",
+    ):
+        status, _, err = run("book", "k@example.com", start)
+        assert status == 2 and "is not a time like" in err, start
+    status, out, _ = run("hours", "show", "k@example.com")
+    assert status == 0 and out == ""
+
+
 def test_demo_seeds_people_hours_and_bookings(run: Run) -> None:
     status, out, _ = run("demo")
     assert status == 0 and "maya@example.com\tMaya Okafor\tcoach" in out
