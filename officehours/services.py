@@ -14,6 +14,7 @@ closed after a timeout.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -117,7 +118,35 @@ class WsgiService:
             asyncore_use_poll=True,  # select() fails past 1024 descriptors
             ident="officehours",
         )
+        # By listener, then by connection: (the request being read, when it was first seen).
+        self._partial: dict[int, dict[int, tuple[object, float]]] = {}
+        for dispatcher in list(self._map.values()):
+            if isinstance(dispatcher, waitress.server.BaseWSGIServer):
+                dispatcher.maintenance = functools.partial(self._maintenance, dispatcher)
         self._thread = threading.Thread(target=self._server.run, name=name, daemon=True)
+
+    def _maintenance(self, listener: Any, now: float) -> None:
+        """waitress's periodic sweep (it closes connections idle for ``idle_timeout``), plus
+        deadlines of our own for a request that trickles in: its head must arrive within
+        ``idle_timeout`` of its first byte, and the whole request within ten times that.
+        Otherwise a client sending a byte now and then (slowloris) would keep a connection
+        forever, and enough of them would fill ``connection_limit``."""
+        type(listener).maintenance(listener, now)
+        head, whole = self.limits.idle_timeout, 10 * self.limits.idle_timeout
+        before = self._partial.get(id(listener), {})
+        seen: dict[int, tuple[object, float]] = {}
+        for fileno, channel in list(listener.active_channels.items()):
+            partial = channel.request
+            if partial is None or channel.will_close:
+                continue
+            known, since = before.get(fileno, (None, now))
+            since = since if known is partial else now
+            seen[fileno] = (partial, since)
+            age = now - since
+            if age > (whole if partial.headers_finished else head):
+                log.info("closing a connection whose request is still arriving after %.0fs", age)
+                channel.will_close = True
+        self._partial[id(listener)] = seen
 
     @property
     def url(self) -> str:

@@ -95,7 +95,9 @@ SETTINGS: tuple[Setting, ...] = (
         "OFFICEHOURS_HTTP_IDLE_TIMEOUT",
         "30",
         "Seconds `officehours serve` keeps a connection that sends nothing (idle keep-alive, or "
-        "a client stalled in its request) before closing it.",
+        "a client stalled in its request) before closing it; also how long a request's head "
+        "may take to arrive (its whole body: ten times that), so a client trickling bytes "
+        "(slowloris) is cut off too.",
     ),
     Setting(
         "OFFICEHOURS_CLOCK",

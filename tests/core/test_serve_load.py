@@ -32,6 +32,7 @@ from tests.lib.support import fresh_database
 CONNECTIONS = 200
 BOOKERS = 40
 LOCK_TIMEOUT = 2  # seconds: OFFICEHOURS_LOCK_TIMEOUT of this module's serve
+IDLE_TIMEOUT = 3  # seconds: OFFICEHOURS_HTTP_IDLE_TIMEOUT of this module's serve
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,10 @@ def served(
     database: str, people: People, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
     env = serve_env(
-        tmp_path_factory.mktemp("serve"), database, OFFICEHOURS_LOCK_TIMEOUT=str(LOCK_TIMEOUT)
+        tmp_path_factory.mktemp("serve"),
+        database,
+        OFFICEHOURS_LOCK_TIMEOUT=str(LOCK_TIMEOUT),
+        OFFICEHOURS_HTTP_IDLE_TIMEOUT=str(IDLE_TIMEOUT),
     )
     running = start_serve(env)
     yield running
@@ -121,6 +125,49 @@ def test_slow_clients_hold_no_threads(served: Served, people: People) -> None:
     assert answer.status == 200
     assert took < 1.0, took
     assert during <= before + 5, (before, during)
+
+
+def test_a_request_head_that_trickles_in_is_cut_off(served: Served) -> None:
+    """A client that sends its headers a byte at a time, never pausing long enough to look
+    idle, is disconnected once its head has taken longer than the idle timeout."""
+    sock = socket.create_connection(served.web_address, timeout=1)
+    began = time.monotonic()
+    closed_after = None
+    try:
+        sock.sendall(b"GET /api/v1/me HTTP/1.1\r\nHost: x\r\n")
+        while time.monotonic() - began < 4 * IDLE_TIMEOUT:
+            try:
+                sock.sendall(b"X-Slow: a\r\n")
+                if sock.recv(1024) == b"":
+                    closed_after = time.monotonic() - began
+                    break
+            except TimeoutError:
+                continue  # nothing to read yet: the server still waits for the head
+            except OSError:
+                closed_after = time.monotonic() - began
+                break
+    finally:
+        sock.close()
+    assert closed_after is not None, "the server kept waiting for the request head"
+    assert IDLE_TIMEOUT <= closed_after < 3 * IDLE_TIMEOUT, closed_after
+
+
+def test_oversized_requests_are_refused_unread(served: Served, people: People) -> None:
+    conn = connect(served.web_address, timeout=10)
+    try:
+        head = request(conn, "GET", "/api/v1/me", headers={"X-Big": "a" * 70_000})
+    finally:
+        conn.close()
+    assert head.status == 431
+    # A body announced too large is refused once the head is read, before any of it is sent.
+    with socket.create_connection(served.web_address, timeout=10) as sock:
+        sock.sendall(
+            b"POST /api/v1/appointments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+            b"\r\nContent-Length: 2000000\r\n\r\n"
+        )
+        status_line = sock.recv(1024).split(b"\r\n", 1)[0]
+    body = Answer(int(status_line.split()[1]), {}, b"")
+    assert body.status == 413
 
 
 def hold_coach_lock(database: str, coach: str) -> psycopg2.extensions.connection:
