@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from officehours.db import Database
+from officehours.runtime import service_pool
 from officehours.settings import Settings
 
 KEY_FILE = "web-secret-key"
@@ -49,7 +50,7 @@ def config_from_settings(
     if db is None:
         if not settings.database_url:
             raise RuntimeError("DATABASE_URL must be set to run the booking website on its own")
-        db = Database(settings.database_url, max_connections=settings.pool_size)
+        db = service_pool(settings, settings.database_url, "web")
     return {
         "DATABASE": db,
         "SECRET_KEY": secret_key(settings),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -75,12 +75,19 @@ def _wants_problem() -> bool:
     return request.blueprint == "api" or request.path.startswith("/api/")
 
 
-def _domain(exc: OfficeHoursError) -> Response | tuple[str, int]:
+def _domain(exc: OfficeHoursError) -> Response:
     if _wants_problem():
-        return problem(
+        response = problem(
             exc.http_status, exc.code, exc.title, exc.message, field=exc.field, month=exc.month
         )
-    return render_template("error.html", error=exc, code=exc.code), exc.http_status
+    else:
+        # A 503 (database down or busy) is the service's state, not the visitor's mistake.
+        title = "Please try again in a minute" if exc.http_status == 503 else None
+        page = render_template("error.html", error=exc, code=exc.code, title=title)
+        response = make_response(page, exc.http_status)
+    if exc.retry_after:
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _http(exc: HTTPException) -> ResponseReturnValue:

@@ -113,6 +113,8 @@ def _load_user() -> None:
         return
     try:
         found, stamp = queries.signed_in(db(), slug)
+    except (errors.DatabaseUnavailable, errors.Busy):
+        raise  # the database is away or busy: that ends no session (the visitor gets a 503)
     except errors.OfficeHoursError:
         # Deactivated or removed since signing in: the session no longer names a user.
         _end_session()

@@ -16,6 +16,7 @@ from typing import Any
 from radicale import config
 
 from officehours.db import Database
+from officehours.runtime import service_pool
 from officehours.settings import Settings
 
 PLUGIN_CONFIG_SCHEMA: dict[str, dict[str, dict[str, Any]]] = {
@@ -95,7 +96,8 @@ def pool_for(url: str, size: int = 10) -> Database:
     with _pools_lock:
         db = _pools.get(url)
         if db is None:
-            db = _pools[url] = Database(url, max_connections=size)
+            # The settings' limits on waiting (OFFICEHOURS_LOCK_TIMEOUT and the others).
+            db = _pools[url] = service_pool(Settings.from_env(), url, "caldav", size)
         return db
 
 

@@ -3,17 +3,24 @@ recurring busy time expanded to the booking horizon (``caldav_plugin.refresh``) 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 import radicale
 from radicale import config
+from radicale import log as radicale_log
 
 from caldav_plugin import options
 from caldav_plugin.refresh import BusyRefresher
-from officehours.db import Database
-from officehours.services import WsgiService
+from officehours.db import Database, service_errors
+from officehours.errors import Busy, DatabaseUnavailable, OfficeHoursError
+from officehours.services import HttpLimits, WsgiService
 from officehours.settings import Settings
+
+# Radicale's own limit on a request body ([server] max_content_length): a whole calendar of a
+# few thousand events is a few megabytes.
+MAX_BODY_BYTES = 100_000_000
 
 
 def configuration(
@@ -41,7 +48,76 @@ def make_app(
     database_url: str, extra: dict[str, dict[str, str]] | None = None
 ) -> Callable[..., Any]:
     """Radicale's WSGI application with the plugins."""
-    return utf8_paths(radicale.Application(configuration(database_url, extra)))
+    return serving(radicale.Application(configuration(database_url, extra)))
+
+
+def serving(app: Callable[..., Any]) -> Callable[..., Any]:
+    """Radicale as every server runs it: UTF-8 paths, and 503 while the database cannot
+    serve."""
+    if not any(isinstance(f, _ServiceErrorsInOneLine) for f in radicale_log.logger.filters):
+        radicale_log.logger.addFilter(_ServiceErrorsInOneLine())
+    return unavailable_as_503(utf8_paths(app))
+
+
+class _ServiceErrorsInOneLine(logging.Filter):
+    """Radicale logs every exception of a request with its traceback; for a database that is
+    down or busy (answered 503) the one line of the message says it all, and an outage would
+    otherwise fill the log with the same traceback for every request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, (DatabaseUnavailable, Busy)):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def unavailable_as_503(app: Callable[..., Any]) -> Callable[..., Any]:
+    """Wraps Radicale so a request that failed because the database is down or too busy is
+    answered 503 with Retry-After.
+
+    Radicale turns every exception of a plugin into an answer of its own (500, or what the
+    storage maps it to), so the cause is gone by the time the answer leaves it; the pool
+    records it (``officehours.db.service_errors``) and this layer reads it. Radicale's answers
+    are whole byte strings already, so holding one back costs nothing.
+    """
+
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        answer: dict[str, Any] = {}
+        written: list[bytes] = []
+
+        def keep(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            answer["status"], answer["headers"] = status, headers
+            return written.append
+
+        with service_errors() as seen:
+            body = app(environ, keep)
+            try:
+                chunks = written + list(body)
+            finally:
+                close = getattr(body, "close", None)
+                if close is not None:
+                    close()
+        status = str(answer.get("status", "500"))
+        if seen and int(status.split()[0]) >= 400:
+            return _unavailable(start_response, seen[-1])
+        start_response(status, answer.get("headers", []))
+        return chunks
+
+    return wrapped
+
+
+def _unavailable(start_response: Callable[..., Any], error: OfficeHoursError) -> list[bytes]:
+    body = f"{error.message}\n".encode()
+    start_response(
+        "503 Service Unavailable",
+        [
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+            ("Retry-After", str(error.retry_after or DatabaseUnavailable.retry_after)),
+        ],
+    )
+    return [body]
 
 
 def utf8_paths(app: Callable[..., Any]) -> Callable[..., Any]:
@@ -99,5 +175,9 @@ def make_service(settings: Settings, db: Database) -> CaldavService:
     """The CalDAV service of ``officehours serve``: Radicale on ``settings.caldav``, and
     recurring busy time refreshed every hour."""
     options.register_pool(db)
-    server = WsgiService("caldav", make_app(db.url), settings.caldav, "CalDAV (Radicale)")
-    return CaldavService(server, BusyRefresher(db), db)
+    extra = {"storage": {"clock": settings.clock.isoformat()}} if settings.clock else None
+    limits = HttpLimits.from_settings(settings, max_body_bytes=MAX_BODY_BYTES)
+    server = WsgiService(
+        "caldav", make_app(db.url, extra), settings.caldav, "CalDAV (Radicale)", limits=limits
+    )
+    return CaldavService(server, BusyRefresher(db, clock=settings.clock), db)

@@ -2,7 +2,8 @@
 
 Reads Radicale's configuration from the files in RADICALE_CONFIG (colon-separated, default
 config/radicale.conf in the working folder), as Radicale's own ``radicale.application`` does,
-and serves it with UTF-8 paths (see ``caldav_plugin.service.utf8_paths``).
+and serves it with UTF-8 paths and 503 answers while the database cannot serve (see
+``caldav_plugin.service.serving``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import os
 import radicale
 from radicale import config, log
 
-from caldav_plugin.service import utf8_paths
+from caldav_plugin.service import serving
 
 _paths = os.environ.get("RADICALE_CONFIG", "config/radicale.conf").split(os.pathsep)
 _configuration = config.load([(path, False) for path in _paths if path])
@@ -20,4 +21,4 @@ log.set_level(
     _configuration.get("logging", "level"), _configuration.get("logging", "backtrace_on_debug")
 )
 
-application = utf8_paths(radicale.Application(_configuration))
+application = serving(radicale.Application(_configuration))

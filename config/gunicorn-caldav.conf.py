@@ -4,7 +4,10 @@
         gunicorn -c config/gunicorn-caldav.conf.py caldav_plugin.wsgi
 
 Workers hold no state: PostgreSQL transactions and advisory locks keep several workers, and
-several hosts, consistent. Each worker keeps up to [storage] pool_size connections.
+several hosts, consistent. Each worker keeps up to [storage] pool_size connections; keep it at
+least CALDAV_THREADS, and size PostgreSQL's max_connections for every worker of every host
+(README, Deploy: "Database connections"). caldav_plugin.wsgi answers 503 with Retry-After while
+the database is away or busy.
 """
 
 import multiprocessing
@@ -18,6 +21,7 @@ worker_class = "gthread"
 threads = int(os.environ.get("CALDAV_THREADS", "4"))
 timeout = 60
 graceful_timeout = 30
+backlog = 1024
 # Radicale reads the request body itself; let it see large calendar uploads.
 limit_request_line = 8190
 accesslog = "-"

@@ -16,7 +16,7 @@ import psycopg2
 import psycopg2.extensions
 
 from mailer.outbox import Mailer
-from officehours import sqlfiles
+from officehours import errors, sqlfiles
 
 Q: sqlfiles.Queries = sqlfiles.load(__name__)
 
@@ -93,7 +93,8 @@ class MailLoop:
             while not self.stopping:
                 try:
                     self.mailer.deliver_due(stop=lambda: self.stopping)
-                except psycopg2.Error as exc:
+                except (psycopg2.Error, errors.DatabaseUnavailable, errors.Busy) as exc:
+                    # The database is down or too busy: wait a poll interval and try again.
                     log.warning("outbox unavailable, retrying in %ss: %s", self.poll_seconds, exc)
                 if not self.stopping:
                     self._wait()

@@ -1,6 +1,8 @@
 """Typed calls to the booking functions of sql/: book, move, cancel, book_series, free_slots.
 
 Every function takes the acting user's slug: the database checks what that user may do.
+The changes (book, move, cancel, book_series) run through ``Database.run``, so a deadlock or a
+serialization failure runs them again instead of failing the request.
 Each raises the ``officehours.errors`` class of the rule a request breaks.
 The SQL they run is in ``booking.sql`` beside this module.
 """
@@ -12,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from officehours import sqlfiles
-from officehours.db import Database, one
+from officehours.db import Cursor, Database, one
 
 Q: sqlfiles.Queries = sqlfiles.load(__name__)
 
@@ -62,9 +64,12 @@ def book(
 ) -> Appointment:
     """Books a call for ``client`` (slug or email) with their coach."""
     _require_aware(start, end)
-    with db.transaction(actor, now=now) as cur:
+
+    def work(cur: Cursor) -> Appointment:
         cur.execute(Q.book, (client, start, end))
         return Appointment.from_row(one(cur))
+
+    return db.run(work, actor, now=now)
 
 
 def move(
@@ -78,16 +83,22 @@ def move(
 ) -> Appointment:
     """Moves a booked call to a new slot, atomically."""
     _require_aware(start, end)
-    with db.transaction(actor, now=now) as cur:
+
+    def work(cur: Cursor) -> Appointment:
         cur.execute(Q.move, (token, start, end))
         return Appointment.from_row(one(cur))
+
+    return db.run(work, actor, now=now)
 
 
 def cancel(db: Database, actor: str, token: str, *, now: datetime | None = None) -> Appointment:
     """Cancels a booked call."""
-    with db.transaction(actor, now=now) as cur:
+
+    def work(cur: Cursor) -> Appointment:
         cur.execute(Q.cancel, (token,))
         return Appointment.from_row(one(cur))
+
+    return db.run(work, actor, now=now)
 
 
 def book_series(
@@ -104,9 +115,12 @@ def book_series(
     A refusal carries the failing month in ``error.month`` (YYYY-MM).
     """
     _require_aware(first_start)
-    with db.transaction(actor, now=now) as cur:
+
+    def work(cur: Cursor) -> list[Appointment]:
         cur.execute(Q.book_series, (client, first_start, months))
         return [Appointment.from_row(row) for row in cur.fetchall()]
+
+    return db.run(work, actor, now=now)
 
 
 def free_slots(

@@ -1,12 +1,34 @@
-"""The connection pool and the one way into a transaction."""
+"""The connection pool and the one way into a transaction.
+
+Why a pool of our own: psycopg2's ``psycopg2.pool`` hands out whatever connection it holds, dead
+or alive, never checks one, never waits (a full pool raises at once) and keeps connections
+forever; ``psycopg_pool``, which does heal, is for psycopg 3, which this project does not use.
+What we need on top of a list of connections is small and written down here:
+
+- a connection that failed (lost, reset, or in an unknown state after an error that was not a
+  broken rule) is never handed out again: it is closed, or checked before its next use;
+- a cheap check before reuse: a poll of the socket (a server that went away has left an EOF or
+  an error there) on every use, and a ``SELECT 1`` after an error, after any outage this pool
+  saw, and after idling more than ``check_after_idle`` seconds;
+- a bounded wait for a connection (``wait_timeout``, then ``Busy``: a 503, never a hang), and a
+  maximum age, so connections are renewed (memory of long-lived backends, moved servers);
+- per-pool limits on waiting for locks and on statements (``SET LOCAL`` at the start of each
+  transaction, see ``db.sql``), so no request waits for a coach's lock without end.
+"""
 
 from __future__ import annotations
 
+import math
+import random
+import select
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg2
 import psycopg2.extensions
@@ -17,6 +39,56 @@ from officehours import errors, sqlfiles
 Q = sqlfiles.load(__name__)
 
 Cursor = psycopg2.extensions.cursor
+T = TypeVar("T")
+
+# SQLSTATEs after which running the whole transaction again may succeed.
+RETRYABLE_STATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+
+_seen: ContextVar[list[errors.OfficeHoursError] | None] = ContextVar(
+    "officehours_service_errors", default=None
+)
+
+
+@contextmanager
+def service_errors() -> Iterator[list[errors.OfficeHoursError]]:
+    """Collects the ``DatabaseUnavailable`` and ``Busy`` errors raised in this thread during the
+    block, whoever caught them afterwards.
+
+    For serving layers over applications that turn every exception into an answer of their own
+    (Radicale answers 500, its storage may say 403): the layer answers 503 instead.
+    """
+    seen: list[errors.OfficeHoursError] = []
+    token = _seen.set(seen)
+    try:
+        yield seen
+    finally:
+        _seen.reset(token)
+
+
+def _note(error: errors.OfficeHoursError) -> errors.OfficeHoursError:
+    seen = _seen.get()
+    if seen is not None:
+        seen.append(error)
+    return error
+
+
+@dataclass
+class _Lease:
+    """A pooled connection and what the pool knows of it."""
+
+    conn: psycopg2.extensions.connection
+    opened: float  # time.monotonic()
+    returned: float
+    generation: int  # the pool's outage count when it was last known good
+    suspect: bool = False  # an error left it in doubt: check it before the next use
+    broken: bool = False  # it failed: close it
+
+
+def _seconds_text(seconds: float | None) -> str | None:
+    """A duration as PostgreSQL settings take it; None: leave the server's setting."""
+    if seconds is None:
+        return None
+    return f"{max(0, round(seconds * 1000))}ms"
 
 
 class Database:
@@ -25,47 +97,180 @@ class Database:
     ``transaction(actor)`` is how every part of officehours talks to it: with an actor (a user's
     slug) the transaction runs as the web app's role, so row-level security shows that user only
     what they may see; without one it runs as the owner, for operators and migrations.
+    ``run(work, actor)`` is the same for work that may be run again after a deadlock.
+
+    max_connections: most connections open at once (opened when first needed, then kept).
+    wait_timeout: seconds to wait for a free connection before ``Busy``.
+    lock_timeout, statement_timeout: seconds; limits of every transaction of this pool (None:
+        the server's settings, 0: none).
+    max_age: seconds after which a connection is closed when it comes back.
+    check_after_idle: seconds of idling after which a connection is checked before reuse.
+    name: the application_name PostgreSQL shows for the connections.
     """
 
-    def __init__(self, url: str, *, max_connections: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_connections: int = 10,
+        wait_timeout: float = 30.0,
+        lock_timeout: float | None = None,
+        statement_timeout: float | None = None,
+        max_age: float = 1800.0,
+        check_after_idle: float = 5.0,
+        name: str = "officehours",
+    ) -> None:
         self.url = url
-        # Connections are opened when first needed and kept: opening one costs far more than
-        # any booking. The semaphore bounds how many exist; the list holds the idle ones.
+        self.max_connections = max_connections
+        self.wait_timeout = wait_timeout
+        self.max_age = max_age
+        self.check_after_idle = check_after_idle
+        self.name = name
+        self._limits = {
+            "lock_timeout": _seconds_text(lock_timeout),
+            "statement_timeout": _seconds_text(statement_timeout),
+        }
+        self._has_limits = any(v is not None for v in self._limits.values())
         self._slots = threading.BoundedSemaphore(max_connections)
-        self._idle: list[psycopg2.extensions.connection] = []
+        self._idle: list[_Lease] = []
         self._lock = threading.Lock()
         self._closed = False
+        self._generation = 0  # outages seen: connections older than the last one are checked
+        self.opened = 0  # connections opened so far (tests and health pages)
 
     def close(self) -> None:
         """Closes every idle connection (those in use close when they come back)."""
         with self._lock:
             idle, self._idle = self._idle, []
             self._closed = True
-        for conn in idle:
+        for lease in idle:
+            lease.conn.close()
+
+    # Connections.
+
+    def _open(self) -> _Lease:
+        """A new connection; raises DatabaseUnavailable when the server cannot be reached."""
+        try:
+            conn = psycopg2.connect(
+                self.url,
+                options="-c TimeZone=UTC",
+                application_name=self.name,
+                # Bounded like the wait for a pooled one; libpq's least is 2 seconds.
+                connect_timeout=max(2, math.ceil(self.wait_timeout)),
+                # A server that vanished without closing TCP is noticed within a minute.
+                keepalives=1,
+                keepalives_idle=30,
+                keepalives_interval=10,
+                keepalives_count=3,
+            )
+        except psycopg2.Error as exc:
+            self._outage()
+            raise _note(errors.DatabaseUnavailable()) from exc
+        now = time.monotonic()
+        with self._lock:
+            self.opened += 1
+            generation = self._generation
+        return _Lease(conn, now, now, generation)
+
+    def _outage(self) -> None:
+        """Remembers that the server failed: every idle connection is checked before reuse."""
+        with self._lock:
+            self._generation += 1
+
+    def _usable(self, lease: _Lease, now: float) -> bool:
+        """Whether an idle connection may be handed out, checking it when in doubt."""
+        conn = lease.conn
+        if conn.closed or now - lease.opened > self.max_age:
+            return False
+        doubt = (
+            lease.suspect
+            or lease.generation != self._generation
+            or now - lease.returned > self.check_after_idle
+            or _has_input(conn)
+        )
+        if not doubt:
+            return True
+        try:
+            conn.autocommit = True  # one round trip: no BEGIN, no ROLLBACK
+            try:
+                with conn.cursor() as cur:
+                    cur.execute(Q.ping)
+            finally:
+                conn.autocommit = False
+        except psycopg2.Error:
+            return False
+        lease.suspect = False
+        lease.generation = self._generation
+        return True
+
+    def _checkout(self) -> _Lease:
+        """A live connection: an idle one that passes its check, else a new one."""
+        while True:
+            with self._lock:
+                lease = self._idle.pop() if self._idle else None
+            if lease is None:
+                return self._open()
+            if self._usable(lease, time.monotonic()):
+                return lease
+            lease.conn.close()
+
+    def _checkin(self, lease: _Lease) -> None:
+        """Keeps a connection that came back in good order; closes any other."""
+        conn = lease.conn
+        keep = not lease.broken and conn.closed == 0
+        if keep and conn.status != psycopg2.extensions.STATUS_READY:
+            try:
+                conn.rollback()
+            except psycopg2.Error:
+                keep = False
+        now = time.monotonic()
+        with self._lock:
+            keep = keep and not self._closed and now - lease.opened <= self.max_age
+            if keep:
+                lease.returned = now
+                self._idle.append(lease)
+        if not keep:
             conn.close()
 
-    def _open(self) -> psycopg2.extensions.connection:
-        return psycopg2.connect(self.url, options="-c TimeZone=UTC", application_name="officehours")
+    @contextmanager
+    def _lease(self, wait: float | None = None) -> Iterator[_Lease]:
+        """A pooled connection for the block, waiting at most ``wait`` (default
+        ``wait_timeout``) seconds for one. Raises Busy or DatabaseUnavailable."""
+        if not self._slots.acquire(timeout=self.wait_timeout if wait is None else wait):
+            raise _note(errors.Busy("Every database connection of this server is in use."))
+        try:
+            lease = self._checkout()
+            try:
+                yield lease
+            finally:
+                self._checkin(lease)
+        finally:
+            self._slots.release()
 
     @contextmanager
     def connection(self) -> Iterator[psycopg2.extensions.connection]:
-        """A pooled connection, waiting for one when all are in use."""
-        with self._slots:
-            with self._lock:
-                conn = self._idle.pop() if self._idle else None
-            if conn is None:
-                conn = self._open()
+        """A pooled connection, waiting a bounded time for one (then Busy); closed instead of
+        pooled again when the block leaves it broken."""
+        with self._lease() as lease:
             try:
-                yield conn
-            finally:
-                if conn.closed == 0 and conn.status != psycopg2.extensions.STATUS_READY:
-                    conn.rollback()
-                with self._lock:
-                    keep = conn.closed == 0 and not self._closed
-                    if keep:
-                        self._idle.append(conn)
-                if not keep:
-                    conn.close()
+                yield lease.conn
+            except psycopg2.Error as exc:
+                self._failed(lease, exc)
+                raise
+
+    def _failed(self, lease: _Lease, exc: psycopg2.Error) -> errors.OfficeHoursError | None:
+        """Marks a connection after an error; returns the domain error for it, if any."""
+        domain = errors.translate(exc)
+        if lease.conn.closed or errors.is_connection_failure(exc):
+            lease.broken = True
+            self._outage()
+        elif domain is None or isinstance(domain, errors.SERVICE_ERRORS):
+            lease.suspect = True
+        if isinstance(domain, errors.SERVICE_ERRORS):
+            _note(domain)
+        return domain
+
+    # Transactions.
 
     @contextmanager
     def transaction(
@@ -75,24 +280,83 @@ class Database:
 
         actor: the slug of the user acting; None for the owner (operators, migrations).
         now: the clock the rules see (tests and what-if checks); None for the real time.
-        Raises an ``OfficeHoursError`` for a broken rule, from the database error.
+        Raises an ``OfficeHoursError`` for a broken rule, from the database error;
+        ``DatabaseUnavailable`` when the server cannot be reached, ``Busy`` when a wait or a
+        statement hit this pool's limits or PostgreSQL ended the transaction over a conflict
+        (a deadlock: ``run`` runs such work again).
         """
-        with self.connection() as conn:
+        with self._lease() as lease:
+            conn = lease.conn
             factory = psycopg2.extras.RealDictCursor if dict_rows else None
             try:
                 with conn, conn.cursor(cursor_factory=factory) as cur:
-                    # One round trip for the role, who is acting and the clock, all LOCAL.
-                    clock = now.isoformat() if now else None
-                    if actor is not None:
-                        cur.execute(Q.act_as, {"actor": actor, "now": clock})
-                    elif clock is not None:
-                        cur.execute(Q.set_clock, {"now": clock})
+                    self._begin(cur, actor, now)
                     yield cur
             except psycopg2.Error as exc:
-                domain = errors.translate(exc)
+                domain = self._failed(lease, exc)
                 if domain is None:
                     raise
                 raise domain from exc
+
+    def _begin(self, cur: Cursor, actor: str | None, now: datetime | None) -> None:
+        """The transaction's settings, all LOCAL, in one round trip (none when nothing is set)."""
+        clock = now.isoformat() if now else None
+        if actor is not None:
+            cur.execute(Q.act_as, {"actor": actor, "now": clock, **self._limits})
+        elif clock is not None or self._has_limits:
+            cur.execute(Q.as_owner, {"now": clock, **self._limits})
+
+    def run(
+        self,
+        work: Callable[[Cursor], T],
+        actor: str | None = None,
+        *,
+        now: datetime | None = None,
+        dict_rows: bool = False,
+        attempts: int = 3,
+    ) -> T:
+        """``work(cursor)`` in one transaction (as ``transaction``), run again from the start,
+        up to ``attempts`` times in all, when PostgreSQL ends the transaction with a deadlock or
+        a serialization failure.
+
+        Why a function and not a retry inside ``transaction``: a ``with`` block runs once, and
+        by the time it fails it may have handed rows to its caller; a function of the cursor can
+        be called again. ``work`` must therefore do nothing outside the database that a second
+        run would repeat. Raises as ``transaction``; ``Busy`` when the last attempt conflicted.
+        """
+        attempt = 1
+        while True:
+            try:
+                with self.transaction(actor, now=now, dict_rows=dict_rows) as cur:
+                    return work(cur)
+            except errors.Busy as exc:
+                cause = exc.__cause__
+                retryable = isinstance(cause, psycopg2.Error) and cause.pgcode in RETRYABLE_STATES
+                if not retryable or attempt >= attempts:
+                    raise
+            # Spread the runs so the transactions that conflicted do not meet again.
+            time.sleep(random.uniform(0.005, 0.02 * 2**attempt))
+            attempt += 1
+
+    def ping(self, wait: float = 1.0) -> None:
+        """Checks that the database answers a query (health checks), waiting at most ``wait``
+        seconds for a connection. Raises DatabaseUnavailable or Busy."""
+        with self._lease(wait) as lease:
+            try:
+                with lease.conn, lease.conn.cursor() as cur:
+                    cur.execute(Q.ping)
+            except psycopg2.Error as exc:
+                domain = self._failed(lease, exc)
+                raise (domain or errors.DatabaseUnavailable()) from exc
+
+
+def _has_input(conn: psycopg2.extensions.connection) -> bool:
+    """Whether an idle connection's socket has something to read: an idle server sends nothing
+    unless it is closing the connection (or sends a notice), so this costs one poll and no
+    round trip."""
+    poller = select.poll()  # not select(): descriptors above 1024 are common under load
+    poller.register(conn.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
 
 
 def one(cur: Cursor) -> tuple[Any, ...]:

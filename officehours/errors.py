@@ -21,6 +21,8 @@ class OfficeHoursError(Exception):
     field: ClassVar[str | None] = None
     sqlstate: ClassVar[str | None] = None
     title: ClassVar[str] = "Something was wrong with the request."
+    retry_after: ClassVar[int | None] = None
+    """Seconds after which trying again may succeed (the Retry-After of the answer)."""
 
     def __init__(self, message: str | None = None, *, month: str | None = None) -> None:
         self.message = message or self.title
@@ -29,7 +31,13 @@ class OfficeHoursError(Exception):
 
 
 def _error(
-    code: str, status: int, title: str, sqlstate: str | None = None, field: str | None = None
+    code: str,
+    status: int,
+    title: str,
+    sqlstate: str | None = None,
+    field: str | None = None,
+    *,
+    retry_after: int | None = None,
 ) -> type[OfficeHoursError]:
     name = "".join(part.capitalize() for part in code.split("_"))
     attrs = {
@@ -38,6 +46,7 @@ def _error(
         "title": title,
         "sqlstate": sqlstate,
         "field": field,
+        "retry_after": retry_after,
         "__doc__": title,
         "__module__": __name__,
     }
@@ -171,6 +180,24 @@ def invalid_input(field: str, message: str) -> OfficeHoursError:
     return cls(message)
 
 
+# Codes of the service around the rules (no SQLSTATE of ours): ``translate`` maps PostgreSQL's
+# connection failures, timeouts and transaction conflicts to them, and the pool raises them
+# itself. Both are 503s with Retry-After: nothing was changed, and the same request may succeed
+# a little later.
+DatabaseUnavailable = _error(
+    "database_unavailable",
+    503,
+    "The booking service cannot reach its database just now. Please try again in a minute.",
+    retry_after=30,
+)
+Busy = _error(
+    "busy",
+    503,
+    "The booking service is busy just now. Please try again in a moment.",
+    retry_after=5,
+)
+SERVICE_ERRORS: tuple[type[OfficeHoursError], ...] = (DatabaseUnavailable, Busy)
+
 ALL_ERRORS: tuple[type[OfficeHoursError], ...] = tuple(
     v
     for v in list(globals().values())
@@ -252,16 +279,43 @@ def raised_by(error: type[OfficeHoursError]) -> str:
     """Where an error comes from, in words (for the docs)."""
     if error.sqlstate:
         return f"SQL function, SQLSTATE {error.sqlstate}"
+    if error in SERVICE_ERRORS:
+        return "connection pool and database state"
     if error in BY_CONSTRAINT.values():
         return "named constraint"
     return "website and API"
 
 
-def translate(exc: psycopg2.Error) -> OfficeHoursError | None:
-    """The domain error for a database error, or None when it is not a broken rule (a bug or an
-    outage, which the caller lets propagate)."""
-    diag = exc.diag
+# PostgreSQL's SQLSTATEs for a server that is going away or not there yet (class 08 too).
+_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "57P05"})
+# Waits that hit a limit of ours, and transactions PostgreSQL ended to resolve a conflict.
+_BUSY_STATES = frozenset({"55P03", "57014", "40001", "40P01", "53300"})
+
+
+def is_connection_failure(exc: psycopg2.Error) -> bool:
+    """True when ``exc`` means the connection is gone or the server is not answering: no
+    SQLSTATE at all (refused, reset, closed), class 08, or a server shutting down."""
     state = exc.pgcode or ""
+    if isinstance(exc, psycopg2.InterfaceError):
+        return True
+    if state.startswith("08") or state in _UNAVAILABLE_STATES:
+        return True
+    return not state and isinstance(exc, psycopg2.OperationalError)
+
+
+def translate(exc: psycopg2.Error) -> OfficeHoursError | None:
+    """The domain error for a database error, or None when it is not a broken rule (a bug,
+    which the caller lets propagate).
+
+    Outages become ``DatabaseUnavailable``; a lock or statement timeout, a deadlock, a
+    serialization failure or a full server become ``Busy``.
+    """
+    if is_connection_failure(exc):
+        return DatabaseUnavailable()
+    state = exc.pgcode or ""
+    if state in _BUSY_STATES:
+        return Busy()
+    diag = exc.diag
     message = diag.message_primary if diag is not None else None
     month = None
     if diag is not None and diag.message_detail and diag.message_detail.startswith("month="):

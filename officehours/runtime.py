@@ -1,4 +1,5 @@
-"""Getting a migrated database for a process: the one in DATABASE_URL or the embedded one."""
+"""Getting a migrated database for a process (the one in DATABASE_URL or the embedded one), and
+the pools its services use."""
 
 from __future__ import annotations
 
@@ -35,9 +36,27 @@ def database_url(settings: Settings, *, announce: bool = False) -> Iterator[str]
         server.stop()
 
 
+def service_pool(settings: Settings, url: str, service: str, size: int | None = None) -> Database:
+    """The pool of one service's requests (``service``: "web", "caldav", "mailer"), with the
+    settings' limits: a bounded wait for a connection (OFFICEHOURS_POOL_TIMEOUT), for a lock
+    (OFFICEHOURS_LOCK_TIMEOUT) and for a statement (OFFICEHOURS_STATEMENT_TIMEOUT).
+
+    size: most connections; None for OFFICEHOURS_POOL_SIZE.
+    """
+    return Database(
+        url,
+        max_connections=size or settings.pool_size,
+        wait_timeout=settings.pool_timeout,
+        lock_timeout=settings.lock_timeout,
+        statement_timeout=settings.statement_timeout,
+        name=f"officehours-{service}",
+    )
+
+
 @contextmanager
 def database(settings: Settings, *, announce: bool = False) -> Iterator[Database]:
-    """A pool on the migrated officehours database (see ``database_url``)."""
+    """A pool on the migrated officehours database (see ``database_url``), for operators: no
+    limits on waiting, as a command may well wait for a request to finish."""
     with database_url(settings, announce=announce) as url:
         db = Database(url, max_connections=settings.pool_size)
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -59,7 +60,51 @@ SETTINGS: tuple[Setting, ...] = (
         "Where mail goes as .eml files when SMTP_URL is unset.",
     ),
     Setting("OFFICEHOURS_MAIL_FROM", "officehours@localhost", "Sender address of mail."),
-    Setting("OFFICEHOURS_POOL_SIZE", "10", "Most database connections one process keeps open."),
+    Setting(
+        "OFFICEHOURS_POOL_SIZE",
+        "10",
+        "Most database connections one pool keeps open: per worker process under gunicorn (keep "
+        "it at least WEB_THREADS or CALDAV_THREADS); under `officehours serve` the website and "
+        "CalDAV each have a pool of this size or OFFICEHOURS_THREADS, whichever is larger, and "
+        "the mailer one of 2.",
+    ),
+    Setting(
+        "OFFICEHOURS_THREADS",
+        "16",
+        "Request threads of each HTTP server of `officehours serve` (the website, CalDAV). Slow "
+        "or idle clients hold none: they cost a socket until OFFICEHOURS_HTTP_IDLE_TIMEOUT.",
+    ),
+    Setting(
+        "OFFICEHOURS_POOL_TIMEOUT",
+        "5",
+        "Seconds a request waits for a free database connection before it is answered 503 busy.",
+    ),
+    Setting(
+        "OFFICEHOURS_LOCK_TIMEOUT",
+        "5",
+        "Seconds a request waits for a lock (a coach's calendar, while a booking or a calendar "
+        "upload of that coach runs) before it is answered 503 busy with Retry-After; 0: no limit.",
+    ),
+    Setting(
+        "OFFICEHOURS_STATEMENT_TIMEOUT",
+        "30",
+        "Seconds one SQL statement of a request may run before it is cancelled (503 busy); "
+        "0: no limit.",
+    ),
+    Setting(
+        "OFFICEHOURS_HTTP_IDLE_TIMEOUT",
+        "30",
+        "Seconds `officehours serve` keeps a connection that sends nothing (idle keep-alive, or "
+        "a client stalled in its request) before closing it; also how long a request's head "
+        "may take to arrive (its whole body: ten times that), so a client trickling bytes "
+        "(slowloris) is cut off too.",
+    ),
+    Setting(
+        "OFFICEHOURS_CLOCK",
+        "",
+        "Freezes the rules' clock of the website and CalDAV of `officehours serve` at this ISO "
+        "time with a UTC offset (tests and demos only). Unset: the real time.",
+    ),
     Setting(
         "OFFICEHOURS_PROXIES",
         "0",
@@ -113,6 +158,12 @@ class Settings:
     mail_from: str
     pool_size: int
     proxies: int = 0
+    threads: int = 16
+    pool_timeout: float = 5.0
+    lock_timeout: float = 5.0
+    statement_timeout: float = 30.0
+    http_idle_timeout: float = 30.0
+    clock: datetime | None = None
 
     @property
     def uid_domain(self) -> str:
@@ -124,12 +175,8 @@ class Settings:
         """Reads the settings; raises ValueError with the setting's name when one is malformed."""
         e = dict(os.environ if env is None else env)
         data_dir = Path(e.get("OFFICEHOURS_DATA_DIR") or default_data_dir())
-        pool = e.get("OFFICEHOURS_POOL_SIZE", "10")
-        if not pool.isdigit() or int(pool) < 1:
-            raise ValueError(f"OFFICEHOURS_POOL_SIZE must be a positive number, not {pool!r}")
-        proxies = e.get("OFFICEHOURS_PROXIES", "0")
-        if not proxies.isdigit():
-            raise ValueError(f"OFFICEHOURS_PROXIES must be a number, not {proxies!r}")
+        pool = _count(e, "OFFICEHOURS_POOL_SIZE", "10", least=1)
+        proxies = _count(e, "OFFICEHOURS_PROXIES", "0", least=0)
         return cls(
             database_url=e.get("DATABASE_URL") or None,
             data_dir=data_dir,
@@ -143,6 +190,48 @@ class Settings:
             smtp_url=e.get("SMTP_URL") or None,
             outbox_dir=Path(e.get("OFFICEHOURS_OUTBOX_DIR") or data_dir / "outbox"),
             mail_from=e.get("OFFICEHOURS_MAIL_FROM", "officehours@localhost"),
-            pool_size=int(pool),
-            proxies=int(proxies),
+            pool_size=pool,
+            proxies=proxies,
+            threads=_count(e, "OFFICEHOURS_THREADS", "16", least=1),
+            pool_timeout=_seconds(e, "OFFICEHOURS_POOL_TIMEOUT", "5", zero_ok=False),
+            lock_timeout=_seconds(e, "OFFICEHOURS_LOCK_TIMEOUT", "5"),
+            statement_timeout=_seconds(e, "OFFICEHOURS_STATEMENT_TIMEOUT", "30"),
+            http_idle_timeout=_seconds(e, "OFFICEHOURS_HTTP_IDLE_TIMEOUT", "30", zero_ok=False),
+            clock=_clock(e.get("OFFICEHOURS_CLOCK", "")),
         )
+
+
+def _count(env: dict[str, str], name: str, default: str, *, least: int) -> int:
+    """A whole number of at least ``least``; raises ValueError naming the setting."""
+    text = env.get(name, default).strip() or default
+    if not text.isdigit() or int(text) < least:
+        kind = "a positive number" if least > 0 else "a number"
+        raise ValueError(f"{name} must be {kind}, not {text!r}")
+    return int(text)
+
+
+def _seconds(env: dict[str, str], name: str, default: str, *, zero_ok: bool = True) -> float:
+    """A number of seconds (fractions allowed, at most a day); raises ValueError naming the
+    setting."""
+    text = env.get(name, default).strip() or default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (0 < value <= 86400 or (zero_ok and value == 0)):
+        least = "0" if zero_ok else "more than 0"
+        raise ValueError(f"{name} must be seconds, from {least} to 86400, not {text!r}")
+    return value
+
+
+def _clock(text: str) -> datetime | None:
+    """OFFICEHOURS_CLOCK: None when unset; raises ValueError unless an ISO time with offset."""
+    if not text.strip():
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ValueError(f"OFFICEHOURS_CLOCK must be an ISO time, not {text!r}") from exc
+    if value.utcoffset() is None:
+        raise ValueError(f"OFFICEHOURS_CLOCK needs a UTC offset: {text!r}")
+    return value

@@ -123,6 +123,7 @@ def test_fifty_raw_inserts_store_nothing_overlapping(world: World, db_url: str) 
     assert overlapping_pairs(world.db, "coach_id") == 0
     assert overlapping_pairs(world.db, "client_id") == 0
     # Racing inserts wait on each other's conflicting rows; PostgreSQL's deadlock detector may
-    # end some of them. Either way nothing overlapping is stored.
-    assert set(results) <= {"inserted", "slot_taken", "sqlstate 40P01"}, Counter(results)
+    # end some of them (a plain transaction cannot be run again: "busy", a 503). Either way
+    # nothing overlapping is stored.
+    assert set(results) <= {"inserted", "slot_taken", "busy"}, Counter(results)
     assert 1 <= results.count("inserted") <= 8
