@@ -15,13 +15,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-import psycopg2
 from radicale import config, pathutils, storage, types
 from radicale import item as radicale_item
 
-from caldav_plugin import busy, generated, session, store
+from caldav_plugin import busy, generated, outcome, session, store
 from caldav_plugin.collection import Collection
 from caldav_plugin.options import PLUGIN_CONFIG_SCHEMA, Options
+from caldav_plugin.outcome import Refused
+from caldav_plugin.write import ReadOnlyCollection
 from officehours import sqlfiles
 from officehours.db import Cursor
 
@@ -62,7 +63,7 @@ class Storage(storage.BaseStorage):
             yield
             return
         # An empty actor sees nothing: anonymous requests never run as the owner.
-        with self.db.transaction(user or "", now=self.options.clock) as cur:
+        with _noting(self.db.transaction(user or "", now=self.options.clock)) as cur:
             with session.bound(session.Session(cur, user, writable=mode == "w")) as current:
                 if user and mode == "w":
                     session.owner_lock(current, user)
@@ -77,7 +78,7 @@ class Storage(storage.BaseStorage):
         current = session.current()
         if current is not None:
             return _as_is(current.cur)
-        return self.db.transaction(owner)
+        return _noting(self.db.transaction(owner))
 
     # Discovery.
 
@@ -157,23 +158,18 @@ class Storage(storage.BaseStorage):
             raise RuntimeError("create_collection() runs only inside acquire_lock('w')")
         parts = [part for part in pathutils.strip_path(href).split("/") if part]
         if not parts or parts[0] != current.user or len(parts) > 2:
-            raise ValueError(f"[Errno 13] Permission denied: cannot create {href!r}")
+            raise Refused("Calendars are made only at /<your name>/<calendar>/.", 403)
         owner = parts[0]
         cur = current.cur
         if len(parts) == 1:
             principal = self._principal(cur, owner)
             if principal is None:
-                raise ValueError(f"no principal {owner!r}")
+                raise Refused(f"There is no principal /{owner}/.", 403)
             return principal, {}, []
         name = parts[1]
         session.owner_lock(current, owner)
-        try:
-            with session.savepoint(cur, "caldav_create"):
-                return self._create(cur, owner, name, items, props)
-        except psycopg2.Error as exc:
-            raise ValueError(
-                f"[Errno 13] Permission denied: cannot create {href!r}: {exc}"
-            ) from exc
+        with session.savepoint(cur, "caldav_create"):
+            return self._create(cur, owner, name, items, props)
 
     def _create(
         self,
@@ -187,7 +183,7 @@ class Storage(storage.BaseStorage):
         collection, the items replaced (by href) and the hrefs of the new ones."""
         existing = store.collection(cur, owner, name, for_update=True)
         if existing is not None and existing.kind != "stored":
-            raise ValueError(f"[Errno 13] Permission denied: /{owner}/{name}/ is generated")
+            raise ReadOnlyCollection(f"{owner}/{name}")
         if existing is None:
             cur.execute(Q.insert_collection, (name, store_json(props or {}), owner))
         elif props is not None:
@@ -259,6 +255,18 @@ def _href_for(uid: str, suffix: str) -> str:
     if uid and pathutils.is_safe_filesystem_path_component(name) and len(name) <= 255:
         return name
     return radicale_item.get_etag(uid).strip('"') + suffix
+
+
+@contextmanager
+def _noting(transaction: AbstractContextManager[Cursor]) -> Iterator[Cursor]:
+    """A transaction whose failures are noted in the request's outcome as they leave it
+    (so an outage is answered 503, see ``caldav_plugin.app``)."""
+    try:
+        with transaction as cur:
+            yield cur
+    except Exception as exc:
+        outcome.note(exc)
+        raise
 
 
 @contextmanager

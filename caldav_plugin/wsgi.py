@@ -2,16 +2,17 @@
 
 Reads Radicale's configuration from the files in RADICALE_CONFIG (colon-separated, default
 config/radicale.conf in the working folder), as Radicale's own ``radicale.application`` does,
-and serves it with UTF-8 paths (see ``caldav_plugin.service.utf8_paths``).
+and serves it with UTF-8 paths (see ``caldav_plugin.service.utf8_paths``) and our answers for
+refusals and outages (see ``caldav_plugin.app``).
 """
 
 from __future__ import annotations
 
 import os
 
-import radicale
 from radicale import config, log
 
+from caldav_plugin.app import Application
 from caldav_plugin.service import utf8_paths
 
 _paths = os.environ.get("RADICALE_CONFIG", "config/radicale.conf").split(os.pathsep)
@@ -20,4 +21,4 @@ log.set_level(
     _configuration.get("logging", "level"), _configuration.get("logging", "backtrace_on_debug")
 )
 
-application = utf8_paths(radicale.Application(_configuration))
+application = utf8_paths(Application(_configuration))
