@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -31,6 +32,10 @@ Q = sqlfiles.load(__name__)
 __all__ = ["PLUGIN_CONFIG_SCHEMA", "Collection", "Storage"]
 
 log = logging.getLogger(__name__)
+
+# Characters XML 1.0 cannot carry: a display name stored with one would make every PROPFIND
+# of the principal unreadable to a calendar app.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class Storage(storage.BaseStorage):
@@ -133,14 +138,27 @@ class Storage(storage.BaseStorage):
         row = cur.fetchone()
         if row is None:
             return None
-        return Collection(self, slug, principal_props={"D:displayname": row[0]}, modified_at=row[1])
+        name = _NOT_XML.sub("\ufffd", row[0])
+        return Collection(self, slug, principal_props={"D:displayname": name}, modified_at=row[1])
 
     def _collection(self, cur: Cursor, row: store.CollectionRow) -> Collection:
-        """The collection of ``row``, a stale generated one rebuilt first."""
+        """The collection of ``row``, a stale generated one rebuilt first.
+
+        A rebuild that fails on a stored value (one the database or ``ics`` refuses) is
+        undone and logged, and the collection is served as it was last built: one bad row
+        never takes a calendar, or the principal that lists it, offline.
+        """
         if row.stale and row.kind in generated.GENERATED:
-            fresh = generated.refresh(cur, row.owner, row.name, self.options.uid_domain)
-            if fresh is not None:
-                row = fresh
+            try:
+                with session.savepoint(cur, "caldav_refresh"):
+                    fresh = generated.refresh(cur, row.owner, row.name, self.options.uid_domain)
+            except ValueError as exc:
+                if isinstance(exc, Refused):
+                    outcome.withdraw(exc)
+                log.error("/%s/%s/ not rebuilt, served as last built: %s", row.owner, row.name, exc)
+            else:
+                if fresh is not None:
+                    row = fresh
         return Collection(self, f"{row.owner}/{row.name}", row)
 
     # Writes that span collections.
