@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from caldav_plugin.outcome import Refused
 from ics.busy import busy_intervals
 from ics.errors import InvalidCalendar, TooManyInstances
 from officehours import sqlfiles
@@ -27,9 +28,9 @@ log = logging.getLogger(__name__)
 MARGIN = timedelta(days=31)
 
 
-class BusyTimeRefused(ValueError):
+class BusyTimeRefused(Refused):
     """An event of a blocking calendar cannot be turned into busy time (unreadable times, or
-    more instances than the limit). Radicale answers 400; nothing is stored."""
+    more instances than the limit): 400 with the reason; nothing is stored."""
 
 
 def source_ref(owner: str, collection: str, href: str) -> str:
@@ -76,7 +77,7 @@ def replace(
                 text, window_start=start, window_end=end, default_tz=zone, max_instances=limit
             )
         except (InvalidCalendar, TooManyInstances) as exc:
-            raise BusyTimeRefused(f"{ref}: {exc}") from exc
+            raise BusyTimeRefused(f"{ref} cannot block time: {exc}") from exc
         for lo, hi in found:
             refs.append(ref)
             starts.append(lo)

@@ -12,6 +12,7 @@ in ``generated.sql`` beside this module.
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,8 @@ from officehours.db import Cursor
 
 Q = sqlfiles.load(__name__)
 
+log = logging.getLogger(__name__)
+
 GENERATED = ("office-hours", "appointments")
 
 
@@ -40,14 +43,16 @@ def refresh(cur: Cursor, owner: str, name: str, uid_domain: str) -> store.Collec
     row = store.collection(cur, owner, name, for_update=True)
     if row is None or not row.stale:
         return row
+    failed: set[str] = set()
     if row.kind == "appointments":
-        wanted = _appointments(cur, owner, uid_domain)
+        wanted = _appointments(cur, owner, name, uid_domain, failed)
     else:
         wanted = _office_hours(cur, owner, uid_domain)
     cur.execute(Q.item_source_keys, (owner, name))
     have = dict(cur.fetchall())
     changed = [(href, text, key) for href, (text, key) in wanted.items() if have.get(href) != key]
-    removed = [href for href in have if href not in wanted]
+    # An item that could not be built keeps its last version, if it has one.
+    removed = [href for href in have if href not in wanted and href not in failed]
     if changed or removed:
         revision = store.bump(cur, owner, name)
         collection_path = f"{owner}/{name}"
@@ -66,14 +71,25 @@ def refresh(cur: Cursor, owner: str, name: str, uid_domain: str) -> store.Collec
     return store.collection(cur, owner, name)
 
 
-def _appointments(cur: Cursor, owner: str, uid_domain: str) -> dict[str, tuple[str, str]]:
-    """href -> (text, source key) of every booked call ``owner`` may see."""
+def _appointments(
+    cur: Cursor, owner: str, name: str, uid_domain: str, failed: set[str]
+) -> dict[str, tuple[str, str]]:
+    """href -> (text, source key) of every booked call ``owner`` may see.
+
+    A call whose item ``ics`` refuses to build (a stored name or address it does not take) is
+    logged with its token and left out, its href added to ``failed``: the other calls are
+    still served.
+    """
     cur.execute(Q.booked_calls_of_user, {"owner": owner, "domain": uid_domain})
     result: dict[str, tuple[str, str]] = {}
     for row in cur.fetchall():
         token, key = row[0], row[-1]
         href = item_key(appointment_uid(token, uid_domain=uid_domain))
-        result[href] = (_appointment_text(row, uid_domain), key)
+        try:
+            result[href] = (_appointment_text(row, uid_domain), key)
+        except ValueError as exc:
+            log.error("appointment %s left out of /%s/%s/: %s", token, owner, name, exc)
+            failed.add(href)
     return result
 
 

@@ -7,11 +7,11 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import radicale
 from radicale import config
 from radicale import log as radicale_log
 
 from caldav_plugin import options
+from caldav_plugin.app import Application
 from caldav_plugin.refresh import BusyRefresher
 from officehours.db import Database, service_errors
 from officehours.errors import Busy, DatabaseUnavailable, OfficeHoursError
@@ -47,8 +47,9 @@ def configuration(
 def make_app(
     database_url: str, extra: dict[str, dict[str, str]] | None = None
 ) -> Callable[..., Any]:
-    """Radicale's WSGI application with the plugins."""
-    return serving(radicale.Application(configuration(database_url, extra)))
+    """Radicale's WSGI application with the plugins (and our answers at its edge, see
+    ``caldav_plugin.app``)."""
+    return serving(Application(configuration(database_url, extra)))
 
 
 def serving(app: Callable[..., Any]) -> Callable[..., Any]:
@@ -74,7 +75,11 @@ class _ServiceErrorsInOneLine(logging.Filter):
 
 def unavailable_as_503(app: Callable[..., Any]) -> Callable[..., Any]:
     """Wraps Radicale so a request that failed because the database is down or too busy is
-    answered 503 with Retry-After.
+    answered 503 with Retry-After, whatever status Radicale gave it.
+
+    ``caldav_plugin.app`` turns the 500s of an outage into 503s; this layer also catches the
+    answers Radicale makes of an outage that are not 500s (a sign-in whose check could not
+    reach the database is a 401 to Radicale).
 
     Radicale turns every exception of a plugin into an answer of its own (500, or what the
     storage maps it to), so the cause is gone by the time the answer leaves it; the pool

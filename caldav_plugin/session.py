@@ -15,8 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
+import psycopg2
 from psycopg2 import sql
 
+from caldav_plugin import outcome
 from officehours import sqlfiles
 from officehours.db import Cursor
 
@@ -27,7 +29,12 @@ _local = threading.local()
 # Each write has a savepoint name of its own because they nest (a MOVE deletes and uploads inside
 # its own savepoint), and a ROLLBACK TO must go back to the savepoint of the write that failed.
 SavepointName = Literal[
-    "caldav_create", "caldav_move", "caldav_upload", "caldav_delete", "caldav_set_meta"
+    "caldav_create",
+    "caldav_move",
+    "caldav_upload",
+    "caldav_delete",
+    "caldav_set_meta",
+    "caldav_refresh",
 ]
 
 
@@ -64,14 +71,23 @@ def savepoint(cur: Cursor, name: SavepointName) -> Iterator[None]:
     Radicale turns some exceptions of a write (ValueError) into a 4xx answer and then leaves the
     lock normally, which commits; the savepoint keeps a half-done write out of that commit.
     name: the write's savepoint.
+    Raises outcome.Refused (from the database error) when the database refuses a value, so the
+    client is told why; an outage or a bug goes on as it is, and ends the transaction.
     """
     # A savepoint's name is an identifier, not a parameter: the statements are templates.
     ident = sql.Identifier(name)
     cur.execute(sql.SQL(Q.savepoint).format(ident))
     try:
         yield
-    except BaseException:
+    except BaseException as exc:
+        if outcome.is_unavailable(exc):
+            # The connection is gone or the transaction is lost: nothing to roll back to.
+            outcome.note(exc)
+            raise
         cur.execute(sql.SQL(Q.rollback_to_savepoint).format(ident))
+        refused = outcome.refusal_for(exc) if isinstance(exc, psycopg2.Error) else None
+        if refused is not None:
+            raise refused from exc
         raise
     cur.execute(sql.SQL(Q.release_savepoint).format(ident))
 

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-import psycopg2
 from radicale import config, pathutils, storage, types
 from radicale import item as radicale_item
 
-from caldav_plugin import busy, generated, session, store
+from caldav_plugin import busy, generated, outcome, session, store
 from caldav_plugin.collection import Collection
 from caldav_plugin.options import PLUGIN_CONFIG_SCHEMA, Options
+from caldav_plugin.outcome import Refused
+from caldav_plugin.write import ReadOnlyCollection
 from officehours import sqlfiles
 from officehours.db import Cursor
 
@@ -30,6 +32,10 @@ Q = sqlfiles.load(__name__)
 __all__ = ["PLUGIN_CONFIG_SCHEMA", "Collection", "Storage"]
 
 log = logging.getLogger(__name__)
+
+# Characters XML 1.0 cannot carry: a display name stored with one would make every PROPFIND
+# of the principal unreadable to a calendar app.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class Storage(storage.BaseStorage):
@@ -62,7 +68,7 @@ class Storage(storage.BaseStorage):
             yield
             return
         # An empty actor sees nothing: anonymous requests never run as the owner.
-        with self.db.transaction(user or "", now=self.options.clock) as cur:
+        with _noting(self.db.transaction(user or "", now=self.options.clock)) as cur:
             with session.bound(session.Session(cur, user, writable=mode == "w")) as current:
                 if user and mode == "w":
                     session.owner_lock(current, user)
@@ -77,7 +83,7 @@ class Storage(storage.BaseStorage):
         current = session.current()
         if current is not None:
             return _as_is(current.cur)
-        return self.db.transaction(owner)
+        return _noting(self.db.transaction(owner))
 
     # Discovery.
 
@@ -132,14 +138,27 @@ class Storage(storage.BaseStorage):
         row = cur.fetchone()
         if row is None:
             return None
-        return Collection(self, slug, principal_props={"D:displayname": row[0]}, modified_at=row[1])
+        name = _NOT_XML.sub("\ufffd", row[0])
+        return Collection(self, slug, principal_props={"D:displayname": name}, modified_at=row[1])
 
     def _collection(self, cur: Cursor, row: store.CollectionRow) -> Collection:
-        """The collection of ``row``, a stale generated one rebuilt first."""
+        """The collection of ``row``, a stale generated one rebuilt first.
+
+        A rebuild that fails on a stored value (one the database or ``ics`` refuses) is
+        undone and logged, and the collection is served as it was last built: one bad row
+        never takes a calendar, or the principal that lists it, offline.
+        """
         if row.stale and row.kind in generated.GENERATED:
-            fresh = generated.refresh(cur, row.owner, row.name, self.options.uid_domain)
-            if fresh is not None:
-                row = fresh
+            try:
+                with session.savepoint(cur, "caldav_refresh"):
+                    fresh = generated.refresh(cur, row.owner, row.name, self.options.uid_domain)
+            except ValueError as exc:
+                if isinstance(exc, Refused):
+                    outcome.withdraw(exc)
+                log.error("/%s/%s/ not rebuilt, served as last built: %s", row.owner, row.name, exc)
+            else:
+                if fresh is not None:
+                    row = fresh
         return Collection(self, f"{row.owner}/{row.name}", row)
 
     # Writes that span collections.
@@ -157,23 +176,18 @@ class Storage(storage.BaseStorage):
             raise RuntimeError("create_collection() runs only inside acquire_lock('w')")
         parts = [part for part in pathutils.strip_path(href).split("/") if part]
         if not parts or parts[0] != current.user or len(parts) > 2:
-            raise ValueError(f"[Errno 13] Permission denied: cannot create {href!r}")
+            raise Refused("Calendars are made only at /<your name>/<calendar>/.", 403)
         owner = parts[0]
         cur = current.cur
         if len(parts) == 1:
             principal = self._principal(cur, owner)
             if principal is None:
-                raise ValueError(f"no principal {owner!r}")
+                raise Refused(f"There is no principal /{owner}/.", 403)
             return principal, {}, []
         name = parts[1]
         session.owner_lock(current, owner)
-        try:
-            with session.savepoint(cur, "caldav_create"):
-                return self._create(cur, owner, name, items, props)
-        except psycopg2.Error as exc:
-            raise ValueError(
-                f"[Errno 13] Permission denied: cannot create {href!r}: {exc}"
-            ) from exc
+        with session.savepoint(cur, "caldav_create"):
+            return self._create(cur, owner, name, items, props)
 
     def _create(
         self,
@@ -187,7 +201,7 @@ class Storage(storage.BaseStorage):
         collection, the items replaced (by href) and the hrefs of the new ones."""
         existing = store.collection(cur, owner, name, for_update=True)
         if existing is not None and existing.kind != "stored":
-            raise ValueError(f"[Errno 13] Permission denied: /{owner}/{name}/ is generated")
+            raise ReadOnlyCollection(f"{owner}/{name}")
         if existing is None:
             cur.execute(Q.insert_collection, (name, store_json(props or {}), owner))
         elif props is not None:
@@ -259,6 +273,18 @@ def _href_for(uid: str, suffix: str) -> str:
     if uid and pathutils.is_safe_filesystem_path_component(name) and len(name) <= 255:
         return name
     return radicale_item.get_etag(uid).strip('"') + suffix
+
+
+@contextmanager
+def _noting(transaction: AbstractContextManager[Cursor]) -> Iterator[Cursor]:
+    """A transaction whose failures are noted in the request's outcome as they leave it
+    (so an outage is answered 503, see ``caldav_plugin.app``)."""
+    try:
+        with transaction as cur:
+            yield cur
+    except Exception as exc:
+        outcome.note(exc)
+        raise
 
 
 @contextmanager

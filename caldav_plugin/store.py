@@ -14,6 +14,7 @@ from typing import Any
 from radicale import item as radicale_item
 from radicale.item import filter as radicale_filter
 
+from caldav_plugin.outcome import Refused
 from officehours import sqlfiles
 from officehours.db import Cursor
 
@@ -139,7 +140,18 @@ def put_items(
     """Inserts or replaces items and logs them at ``revision``.
 
     entries: (href, prepared item, source key or None).
+    Raises Refused for an item whose end comes before its start, which RFC 5545 forbids and
+    the range of ``caldav_items.during`` cannot hold: told here, before the database refuses
+    it with its own words.
     """
+    entries = list(entries)
+    for href, it, _ in entries:
+        start, end = it.time_range
+        if end < start:
+            raise Refused(
+                f"{href}: {it.component_name or 'the item'} {it.uid!r} ends before it starts "
+                "(its DTEND or DUE is before its DTSTART)."
+            )
     rows = [
         (
             href,

@@ -13,6 +13,7 @@ from radicale import item as radicale_item
 from radicale import storage
 
 from caldav_plugin import busy, session, store
+from caldav_plugin.outcome import Refused
 from caldav_plugin.read import CollectionPartRead
 from officehours import sqlfiles
 from officehours.db import Cursor
@@ -20,12 +21,15 @@ from officehours.db import Cursor
 Q = sqlfiles.load(__name__)
 
 
-class ReadOnlyCollection(ValueError):
-    """A write to a generated collection. The message carries "[Errno 13]" because that is how
-    Radicale tells a refused write (403) from a malformed one (400)."""
+class ReadOnlyCollection(Refused):
+    """A write to a generated collection: 403."""
 
     def __init__(self, path: str) -> None:
-        super().__init__(f"[Errno 13] Permission denied: /{path}/ is generated and read-only")
+        super().__init__(
+            f"/{path}/ is made by officehours from your bookings and office hours, and is "
+            "read-only; add your own events to a calendar of your own, such as busy.",
+            403,
+        )
 
 
 class CollectionPartWrite(CollectionPartRead):

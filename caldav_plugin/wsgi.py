@@ -2,17 +2,17 @@
 
 Reads Radicale's configuration from the files in RADICALE_CONFIG (colon-separated, default
 config/radicale.conf in the working folder), as Radicale's own ``radicale.application`` does,
-and serves it with UTF-8 paths and 503 answers while the database cannot serve (see
-``caldav_plugin.service.serving``).
+and serves it with our answers for refusals and outages (``caldav_plugin.app``), UTF-8 paths
+and 503 answers while the database cannot serve (``caldav_plugin.service.serving``).
 """
 
 from __future__ import annotations
 
 import os
 
-import radicale
 from radicale import config, log
 
+from caldav_plugin.app import Application
 from caldav_plugin.service import serving
 
 _paths = os.environ.get("RADICALE_CONFIG", "config/radicale.conf").split(os.pathsep)
@@ -21,4 +21,4 @@ log.set_level(
     _configuration.get("logging", "level"), _configuration.get("logging", "backtrace_on_debug")
 )
 
-application = serving(radicale.Application(_configuration))
+application = serving(Application(_configuration))

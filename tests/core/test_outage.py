@@ -5,8 +5,6 @@ requests after it is back succeed; mail queued before the outage is sent after i
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -19,9 +17,9 @@ import requests
 
 from officehours import accounts, booking, passwords
 from officehours.db import Database
-from officehours.embedded import EmbeddedPostgres
 from officehours.migrations import migrate
 from tests.core.serving import People, Served, basic, seed, serve_env, slots, start_serve
+from tests.lib.restartable import RestartablePostgres
 from tests.lib.support import NOW
 from tests.mailer.sink import SmtpSink
 
@@ -29,31 +27,9 @@ PASSWORD = "an outage is no reason to panic"
 PROPFIND = b'<?xml version="1.0"?><propfind xmlns="DAV:"><prop><displayname/></prop></propfind>'
 
 
-class Postgres:
-    """An embedded PostgreSQL of this test alone, in a /tmp folder: stopped and started again
-    on the same socket, as an operator restarting the server would."""
-
-    def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="officehours-outage-", dir="/tmp"))
-        self.server: EmbeddedPostgres | None = EmbeddedPostgres(self.folder / "data")
-        self.url = self.server.ensure_database("officehours")
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-            self.server = None
-
-    def start(self) -> None:
-        self.server = EmbeddedPostgres(self.folder / "data")
-
-    def remove(self) -> None:
-        self.stop()
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
 @pytest.fixture
-def postgres() -> Iterator[Postgres]:
-    server = Postgres()
+def postgres() -> Iterator[RestartablePostgres]:
+    server = RestartablePostgres()
     yield server
     server.remove()
 
@@ -124,7 +100,7 @@ def queue_mail_and_hold_it(database_url: str, people: People) -> psycopg2.extens
 
 
 def test_an_outage_is_503_everywhere_then_everything_works_and_mail_goes_once(
-    postgres: Postgres, tmp_path: Path
+    postgres: RestartablePostgres, tmp_path: Path
 ) -> None:
     migrate(postgres.url)
     people = seed(postgres.url, x_clients=1, y_clients=0)

@@ -1,0 +1,179 @@
+"""Radicale's WSGI application with the answers of officehours at its edge.
+
+Radicale answers every exception it does not expect with a 500, and a refusal of the storage
+with a bare "Bad Request". This subclass keeps Radicale's request handling as it is and adds
+only what its edge lacks:
+
+- before Radicale: the headers that describe the body (Content-Length a number of bytes within
+  ``[server] max_content_length``, which Radicale checks only under its own server; a charset
+  Python knows);
+- where Radicale reads an XML body: no DTD or entity declarations, well-formed, not nested
+  deeper than a DAV body ever is, and present for the methods that need one;
+- after Radicale: our message and status for what the storage refused
+  (``caldav_plugin.outcome.Refused``), and 503 with Retry-After while the database is
+  unavailable, instead of 500.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import logging
+import re
+import xml.etree.ElementTree as ET
+from http import client
+from typing import Any, cast
+
+import defusedxml
+import defusedxml.ElementTree as DefusedET
+import radicale
+from radicale import config, httputils, types
+
+from caldav_plugin import outcome
+
+log = logging.getLogger(__name__)
+
+Response = tuple[str, list[tuple[str, str]], list[bytes]]
+
+# Seconds a client is asked to wait while the database is unavailable: long enough for a
+# restart or a fail-over, short enough that a calendar app's next sync succeeds.
+RETRY_AFTER = 30
+UNAVAILABLE = "The calendar database is not reachable just now. Please try again in a minute."
+# A calendar-query filter, the deepest DAV body, nests about eight elements; Radicale walks
+# bodies recursively, so a deeper one would end in a RecursionError.
+MAX_XML_DEPTH = 64
+# RFC 3253 and RFC 4918: these methods mean nothing without a body.
+NEEDS_BODY = ("REPORT", "PROPPATCH")
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+class Application(radicale.Application):
+    """Radicale with our answers for refusals and outages; see the module docstring."""
+
+    def __init__(self, configuration: config.Configuration) -> None:
+        super().__init__(configuration)
+        self._body_limit: int = configuration.get("server", "max_content_length")
+
+    def _handle_request(self, environ: types.WSGIEnviron) -> Response:
+        """Radicale's handling of one request, with our answers where it would give its own."""
+        with outcome.recording() as noted:
+            early = self._check_headers(environ)
+            if early is not None:
+                return self._plain(early.status, early.message)
+            try:
+                status_text, headers, answers = super()._handle_request(environ)
+            except Exception as exc:
+                # Radicale lets exceptions of authentication and of the principal's discovery
+                # escape to its __call__, which answers 500.
+                if noted.unavailable or outcome.is_unavailable(exc):
+                    log.warning(
+                        "database unavailable: %s %s: %s", _method(environ), _path(environ), exc
+                    )
+                    return self._unavailable()
+                raise
+        status = int(status_text.split(" ", 1)[0])
+        if status >= 500 and noted.unavailable:
+            log.warning("database unavailable: %s %s", _method(environ), _path(environ))
+            return self._unavailable()
+        if status >= 400 and status != client.UNAUTHORIZED and noted.refusal is not None:
+            return self._plain(noted.refusal.status, noted.refusal.message)
+        return status_text, headers, list(answers)
+
+    def _check_headers(self, environ: types.WSGIEnviron) -> outcome.Refused | None:
+        """The refusal of a body its headers already show to be unreadable, or None."""
+        length = environ.get("CONTENT_LENGTH") or ""
+        if length and not _DIGITS.fullmatch(length):
+            return outcome.Refused("Content-Length must be a number of bytes.")
+        if length and int(length) > self._body_limit:
+            return outcome.Refused(
+                f"The request body is larger than the {self._body_limit} bytes allowed "
+                "(Content-Length).",
+                client.REQUEST_ENTITY_TOO_LARGE,
+            )
+        content_type = environ.get("CONTENT_TYPE") or ""
+        if "charset=" in content_type:
+            charset = content_type.split("charset=")[1].split(";")[0].strip()
+            try:
+                codecs.lookup(charset)
+            except (LookupError, ValueError):
+                return outcome.Refused(
+                    f"The request body is in a charset that is not known: {charset!r}.",
+                    client.UNSUPPORTED_MEDIA_TYPE,
+                )
+        return None
+
+    def _read_xml_request_body(
+        self, environ: types.WSGIEnviron, request_info: dict[str, Any]
+    ) -> ET.Element | None:
+        """Radicale's reading of an XML body, after our checks of it.
+
+        Raises RuntimeError (Radicale answers 400, and we with our message) for a body with a
+        DTD or entity declarations, one that is not well-formed or nested too deep, or none
+        where the method needs one.
+        """
+        raw = httputils.read_raw_request_body(self.configuration, environ)
+        method = _method(environ)
+        if not raw.strip():
+            if method in NEEDS_BODY:
+                raise RuntimeError(outcome.Refused(f"A {method} needs an XML body."))
+            return None
+        content = httputils.decode_request(self.configuration, environ, raw)
+        try:
+            root = DefusedET.fromstring(content, forbid_dtd=True)
+        except defusedxml.DefusedXmlException as exc:
+            refused = outcome.Refused(
+                "A DAV request body may not contain a DTD or entity declarations."
+            )
+            raise RuntimeError(refused) from exc
+        except ET.ParseError as exc:
+            line, column = exc.position
+            refused = outcome.Refused(
+                f"The request body is not well-formed XML (line {line}, column {column})."
+            )
+            raise RuntimeError(refused) from exc
+        if _too_deep(root):
+            raise RuntimeError(
+                outcome.Refused(f"The request body nests more than {MAX_XML_DEPTH} elements.")
+            )
+        # Radicale types the environ as a Mapping; WSGI servers hand over a dict (PEP 3333).
+        cast(dict[str, Any], environ)["wsgi.input"] = io.BytesIO(raw)
+        return super()._read_xml_request_body(environ, request_info)
+
+    def _plain(
+        self, status: int, message: str, extra: tuple[tuple[str, str], ...] = ()
+    ) -> Response:
+        """A text/plain answer with our message."""
+        body = (message + "\n").encode()
+        headers = [
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+            *extra,
+            *getattr(self, "_extra_headers", {}).items(),
+        ]
+        return f"{status} {client.responses.get(status, 'Error')}", headers, [body]
+
+    def _unavailable(self) -> Response:
+        """503 with Retry-After: the database cannot serve now."""
+        return self._plain(
+            client.SERVICE_UNAVAILABLE, UNAVAILABLE, (("Retry-After", str(RETRY_AFTER)),)
+        )
+
+
+def _too_deep(root: ET.Element) -> bool:
+    """Whether an element tree nests more than MAX_XML_DEPTH elements (walked without
+    recursion, so the check itself cannot overflow)."""
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > MAX_XML_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in element)
+    return False
+
+
+def _method(environ: types.WSGIEnviron) -> str:
+    return str(environ.get("REQUEST_METHOD", "")).upper()
+
+
+def _path(environ: types.WSGIEnviron) -> str:
+    return repr(environ.get("PATH_INFO", ""))
