@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from datetime import datetime
 
 from mailer.compose import Composer
 from mailer.loop import MailLoop
@@ -15,14 +17,21 @@ from officehours.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def build_loop(settings: Settings, db: Database, *, poll_seconds: float = 5.0) -> MailLoop:
-    """The mail loop the settings describe (SMTP_URL or the outbox folder).
+def build_loop(
+    settings: Settings,
+    db: Database,
+    *,
+    poll_seconds: float = 5.0,
+    clock: Callable[[], datetime] | None = None,
+) -> MailLoop:
+    """The mail loop the settings describe (SMTP_URL or the outbox folder); ``clock`` is the
+    rules' time for tests (see :class:`mailer.outbox.Mailer`), None for the real time.
 
     Raises:
         ValueError: if SMTP_URL or OFFICEHOURS_BASE_URL is malformed.
     """
     transport = transport_for(settings.smtp_url, settings.outbox_dir)
-    mailer = Mailer(db, transport, Composer(settings.base_url, settings.mail_from))
+    mailer = Mailer(db, transport, Composer(settings.base_url, settings.mail_from), clock=clock)
     return MailLoop(mailer, db.url, poll_seconds=poll_seconds)
 
 

@@ -1327,10 +1327,10 @@ BEGIN
     END IF;
     IF EXISTS (SELECT 1 FROM mail_outbox n WHERE n.appointment_id = o.appointment_id
                AND n.revision > o.revision) THEN
-        UPDATE mail_outbox SET state = 'superseded', finished_at = now() WHERE id = o.id;
+        UPDATE mail_outbox SET state = 'superseded', finished_at = clock() WHERE id = o.id;
         RETURN 'superseded';
     ELSIF p_give_up OR o.attempts >= o.max_attempts THEN
-        UPDATE mail_outbox SET state = 'failed', finished_at = now() WHERE id = o.id;
+        UPDATE mail_outbox SET state = 'failed', finished_at = clock() WHERE id = o.id;
         RETURN 'failed';
     END IF;
     UPDATE mail_outbox SET next_attempt_at = clock() + p_retry_in WHERE id = o.id;
@@ -1400,15 +1400,15 @@ BEGIN
     -- Older mail about this call that no mailer holds right now is out of date: a calendar would
     -- ignore its lower SEQUENCE and a person would be misled by it. A row a mailer holds is being
     -- sent; the mailer supersedes it itself if that attempt fails (mail_attempt_failed).
-    UPDATE mail_outbox SET state = 'superseded', finished_at = now()
+    UPDATE mail_outbox SET state = 'superseded', finished_at = clock()
     WHERE id IN (SELECT o.id FROM mail_outbox o
                  WHERE o.appointment_id = NEW.appointment_id AND o.state = 'pending'
                    AND o.revision < NEW.revision
                  FOR UPDATE SKIP LOCKED);
     INSERT INTO mail_outbox (history_id, appointment_id, revision, kind, recipient, recipient_id,
                              due_at, next_attempt_at)
-    VALUES (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'client', a.client_id, now(), now()),
-           (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'coach', a.coach_id, now(), now());
+    VALUES (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'client', a.client_id, clock(), clock()),
+           (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'coach', a.coach_id, clock(), clock());
     IF NEW.action <> 'cancelled' THEN
         lead := rule_duration('reminder_lead', a.coach_id);
         remind_at := lower(NEW.during) - lead;
@@ -1494,7 +1494,7 @@ COMMENT ON COLUMN public.mail_outbox.attempts IS 'SMTP transactions tried and fi
 CREATE FUNCTION public.mail_sent(p_public_id text) RETURNS void
     LANGUAGE sql
     BEGIN ATOMIC
- UPDATE public.mail_outbox SET state = 'sent'::public.mail_state, attempts = (mail_outbox.attempts + 1), finished_at = now(), last_error = NULL::text
+ UPDATE public.mail_outbox SET state = 'sent'::public.mail_state, attempts = (mail_outbox.attempts + 1), finished_at = public.clock(), last_error = NULL::text
    WHERE ((mail_outbox.public_id = mail_sent.p_public_id) AND (mail_outbox.state = 'pending'::public.mail_state));
 END;
 

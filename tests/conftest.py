@@ -31,7 +31,7 @@ from psycopg2 import sql
 from officehours import accounts
 from officehours.db import Database
 from officehours.migrations import migrate
-from tests.lib.support import World, admin_execute, fresh_database, weekdays, with_database
+from tests.lib.support import NOW, World, admin_execute, fresh_database, weekdays, with_database
 
 TEMPLATE = "officehours_test_template"
 
@@ -90,9 +90,10 @@ def world(db: Database) -> World:
         b=add(db, None, "b@example.com", "Bo Client", "client", "America/New_York"),
         c=add(db, None, "c@example.com", "Cy Client", "client", "Europe/London"),
     )
-    accounts.assign_coach(db, None, w.a, w.x)
-    accounts.assign_coach(db, None, w.b, w.x)
-    accounts.assign_coach(db, None, w.c, w.y)
+    # Coaching starts at the rules' clock (NOW), not the wall clock, like everything the tests do.
+    with db.transaction(now=NOW) as cur:
+        for client, coach in ((w.a, w.x), (w.b, w.x), (w.c, w.y)):
+            cur.execute("SELECT assign_coach(%s, %s)", (client, coach))
     accounts.set_office_hours(db, None, w.x, weekdays("09:00", "17:00"))
     accounts.set_office_hours(db, None, w.y, weekdays("09:00", "17:00"))
     return w

@@ -1,6 +1,10 @@
 -- officehours rules: mail through a transactional outbox (tables in migration 0006). A trigger on
 -- appointment_history writes the mail about each change in the change's own transaction; mailers
 -- claim due rows with FOR UPDATE SKIP LOCKED and mark them sent or failed.
+--
+-- One clock: every time written or compared here is clock(), the rules' clock (now() unless the
+-- transaction set officehours.now). Claims compare with it, so mail stamped with now() while the
+-- rules ran on another clock would fall due at a time no claim sees.
 
 CREATE OR REPLACE FUNCTION mail_enqueue() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -13,15 +17,15 @@ BEGIN
     -- Older mail about this call that no mailer holds right now is out of date: a calendar would
     -- ignore its lower SEQUENCE and a person would be misled by it. A row a mailer holds is being
     -- sent; the mailer supersedes it itself if that attempt fails (mail_attempt_failed).
-    UPDATE mail_outbox SET state = 'superseded', finished_at = now()
+    UPDATE mail_outbox SET state = 'superseded', finished_at = clock()
     WHERE id IN (SELECT o.id FROM mail_outbox o
                  WHERE o.appointment_id = NEW.appointment_id AND o.state = 'pending'
                    AND o.revision < NEW.revision
                  FOR UPDATE SKIP LOCKED);
     INSERT INTO mail_outbox (history_id, appointment_id, revision, kind, recipient, recipient_id,
                              due_at, next_attempt_at)
-    VALUES (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'client', a.client_id, now(), now()),
-           (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'coach', a.coach_id, now(), now());
+    VALUES (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'client', a.client_id, clock(), clock()),
+           (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'coach', a.coach_id, clock(), clock());
     IF NEW.action <> 'cancelled' THEN
         lead := rule_duration('reminder_lead', a.coach_id);
         remind_at := lower(NEW.during) - lead;
@@ -80,7 +84,7 @@ COMMENT ON FUNCTION mail_claim() IS 'Locks the next due mail no other mailer hol
 CREATE OR REPLACE FUNCTION mail_sent(p_public_id text) RETURNS void
     LANGUAGE sql VOLATILE
     BEGIN ATOMIC
-        UPDATE mail_outbox SET state = 'sent', attempts = attempts + 1, finished_at = now(),
+        UPDATE mail_outbox SET state = 'sent', attempts = attempts + 1, finished_at = clock(),
                                last_error = NULL
         WHERE public_id = p_public_id AND state = 'pending';
     END;
@@ -100,10 +104,10 @@ BEGIN
     END IF;
     IF EXISTS (SELECT 1 FROM mail_outbox n WHERE n.appointment_id = o.appointment_id
                AND n.revision > o.revision) THEN
-        UPDATE mail_outbox SET state = 'superseded', finished_at = now() WHERE id = o.id;
+        UPDATE mail_outbox SET state = 'superseded', finished_at = clock() WHERE id = o.id;
         RETURN 'superseded';
     ELSIF p_give_up OR o.attempts >= o.max_attempts THEN
-        UPDATE mail_outbox SET state = 'failed', finished_at = now() WHERE id = o.id;
+        UPDATE mail_outbox SET state = 'failed', finished_at = clock() WHERE id = o.id;
         RETURN 'failed';
     END IF;
     UPDATE mail_outbox SET next_attempt_at = clock() + p_retry_in WHERE id = o.id;

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ import pytest
 from officehours import booking
 from officehours.db import Database
 from tests.lib.support import NOW, World
+from tests.mailer.helpers import due_on_the_wall_clock, local
 from tests.mailer.sink import SmtpSink
 
 
@@ -46,10 +46,14 @@ def start_mailer(db_url: str, sink: SmtpSink, data_dir: Path) -> subprocess.Pope
 def book_six(db: Database, world: World) -> None:
     """Two calls for each client: twelve messages (client and coach each)."""
     for client in (world.a, world.b, world.c):
-        for day in (6, 7):
-            hour = {world.a: 17, world.b: 18, world.c: 10}[client]
-            start = datetime(2027, 1, day, hour, 0, tzinfo=UTC)
-            booking.book(db, client, client, start, now=NOW)
+        for day in (2, 3):  # Wednesday and Thursday
+            hhmm, zone = {
+                world.a: ("09:00", "America/Los_Angeles"),
+                world.b: ("10:00", "America/Los_Angeles"),
+                world.c: ("10:00", "Europe/London"),
+            }[client]
+            booking.book(db, client, client, local(day, hhmm, zone), now=NOW)
+    due_on_the_wall_clock(db)
 
 
 def test_killed_mid_send_then_restarted_loses_nothing_and_repeats_nothing(

@@ -12,6 +12,7 @@ from mailer.compose import Composer
 from mailer.outbox import Backoff, Mailer
 from mailer.transport import SmtpTransport, SmtpUrl
 from officehours.db import Database
+from tests.lib.support import NOW
 from tests.mailer.helpers import BASE_URL, MAIL_FROM, MakeMailer
 from tests.mailer.sink import SmtpSink
 
@@ -26,7 +27,8 @@ def smtp_sink() -> Iterator[SmtpSink]:
 
 @pytest.fixture
 def make_mailer(db: Database, smtp_sink: SmtpSink) -> MakeMailer:
-    """Builds a mailer sending to ``smtp_sink``; ``clock`` freezes the rules' time."""
+    """Builds a mailer sending to ``smtp_sink``; ``clock`` freezes the rules' time (NOW unless
+    given: a test never runs on the wall clock)."""
 
     def make(clock: datetime | None = None, backoff: Backoff | None = None) -> Mailer:
         return Mailer(
@@ -34,7 +36,7 @@ def make_mailer(db: Database, smtp_sink: SmtpSink) -> MakeMailer:
             SmtpTransport(SmtpUrl.parse(smtp_sink.url), timeout=10),
             Composer(BASE_URL, MAIL_FROM),
             backoff=backoff,
-            clock=(lambda: clock) if clock else None,
+            clock=lambda: clock or NOW,
         )
 
     return make

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from officehours import booking
 from officehours.db import Cursor, Database, one
 from tests.lib.support import NOW, World
+from tests.mailer.helpers import local
 
-WED_9_LA = datetime(2027, 1, 6, 17, 0, tzinfo=UTC)
-THU_10_LA = datetime(2027, 1, 7, 18, 0, tzinfo=UTC)
+WED_9_LA = local(2, "09:00", "America/Los_Angeles")
+THU_10_LA = local(3, "10:00", "America/Los_Angeles")
 
 
 def claim(cur: Cursor) -> tuple[str, str, int] | None:
@@ -20,7 +21,11 @@ def claim(cur: Cursor) -> tuple[str, str, int] | None:
 
 def test_two_mailers_never_claim_the_same_mail(db: Database, world: World) -> None:
     booking.book(db, world.a, world.a, WED_9_LA, now=NOW)
-    with db.transaction() as first, db.transaction() as second, db.transaction() as third:
+    with (
+        db.transaction(now=NOW) as first,
+        db.transaction(now=NOW) as second,
+        db.transaction(now=NOW) as third,
+    ):
         assert claim(first) == ("booked", "client", 1)
         assert claim(second) == ("booked", "coach", 1)
         assert claim(third) is None
@@ -28,14 +33,14 @@ def test_two_mailers_never_claim_the_same_mail(db: Database, world: World) -> No
 
 def test_a_newer_change_waits_for_the_older_mail_in_flight(db: Database, world: World) -> None:
     appt = booking.book(db, world.a, world.a, WED_9_LA, now=NOW)
-    with db.transaction() as sending:
+    with db.transaction(now=NOW) as sending:
         cur = sending
         cur.execute("SELECT public_id, recipient FROM mail_claim()")
         public_id, recipient = one(cur)
         assert recipient == "client"
         # The call moves while its booking mail to the client is on the wire.
         booking.move(db, world.a, appt.token, THU_10_LA, now=NOW)
-        with db.transaction() as other, db.transaction() as third:
+        with db.transaction(now=NOW) as other, db.transaction(now=NOW) as third:
             # The coach's booking mail was superseded; the client's move mail waits its turn.
             assert claim(other) == ("moved", "coach", 2)
             assert claim(third) is None
@@ -43,9 +48,9 @@ def test_a_newer_change_waits_for_the_older_mail_in_flight(db: Database, world: 
             "SELECT mail_attempt_failed(%s, 'timeout', %s)", (public_id, timedelta(seconds=30))
         )
         assert cur.fetchone() == ("superseded",)
-    with db.transaction() as later:
+    with db.transaction(now=NOW) as later:
         assert claim(later) == ("moved", "client", 2)
-    with db.transaction() as cur:
+    with db.transaction(now=NOW) as cur:
         cur.execute(
             "SELECT kind, recipient, state FROM mail_outbox WHERE kind <> 'reminder' ORDER BY id"
         )

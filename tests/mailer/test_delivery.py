@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -14,11 +14,11 @@ import vobject
 from officehours import booking
 from officehours.db import Database, one
 from tests.lib.support import NOW, World
-from tests.mailer.helpers import BASE_URL, MakeMailer
+from tests.mailer.helpers import BASE_URL, MakeMailer, local
 from tests.mailer.sink import SmtpSink
 
-WED_9_LA = datetime(2027, 1, 6, 17, 0, tzinfo=UTC)  # Wednesday 09:00 in Los Angeles
-THU_10_LA = datetime(2027, 1, 7, 18, 0, tzinfo=UTC)
+WED_9_LA = local(2, "09:00", "America/Los_Angeles")
+THU_10_LA = local(3, "10:00", "America/Los_Angeles")
 
 
 def calendar_parts(msg: EmailMessage) -> tuple[EmailMessage, EmailMessage]:
@@ -162,7 +162,7 @@ def test_no_reminder_inside_the_lead_or_when_turned_off(db: Database, world: Wor
             (world.x,),
         )
     booking.book(db, world.a, world.a, WED_9_LA, now=NOW)
-    booking.book(db, world.c, world.c, datetime(2027, 1, 5, 9, 0, tzinfo=UTC), now=NOW)
+    booking.book(db, world.c, world.c, local(1, "09:00", "Europe/London"), now=NOW)
     kinds = [k for k, _, _, _ in outbox_states(db)]
     assert kinds.count("reminder") == 0 and kinds.count("booked") == 4
 
@@ -172,7 +172,7 @@ def test_a_temporary_failure_is_retried_with_backoff(
 ) -> None:
     booking.book(db, world.a, world.a, WED_9_LA, now=NOW)
     smtp_sink.refuse("451 4.3.0 try again later")
-    clock = datetime.now(UTC)
+    clock = NOW
     first = make_mailer(clock=clock).deliver_due()
     assert [(o.state, o.recipient) for o in first] == [("pending", "client")]
     with db.transaction() as cur:
@@ -200,7 +200,7 @@ def test_gives_up_after_max_attempts_and_at_once_on_a_permanent_refusal(
     with db.transaction() as cur:
         cur.execute("UPDATE mail_outbox SET max_attempts = 2 WHERE recipient = 'client'")
     smtp_sink.refuse("451 busy", "451 busy", "451 busy", "554 5.7.1 message refused")
-    clock = datetime.now(UTC)
+    clock = NOW
     # A temporary failure ends the round: the server is probably away.
     assert [o.recipient for o in make_mailer(clock=clock).deliver_due()] == ["client"]
     assert [o.recipient for o in make_mailer(clock=clock + timedelta(hours=1)).deliver_due()] == [

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -18,9 +17,10 @@ from officehours import booking
 from officehours.db import Database
 from officehours.settings import Settings
 from tests.lib.support import NOW, World
+from tests.mailer.helpers import due_on_the_wall_clock, local
 from tests.mailer.sink import SmtpSink
 
-WED_9_LA = datetime(2027, 1, 6, 17, 0, tzinfo=UTC)
+WED_9_LA = local(2, "09:00", "America/Los_Angeles")
 
 
 def test_smtp_url_forms() -> None:
@@ -66,7 +66,7 @@ def test_service_sends_at_once_when_notified(
         f"mailer sending over smtp://127.0.0.1:{smtp_sink.port}"
     )
     # A poll interval far longer than the test: only NOTIFY can wake it in time.
-    service = MailerService(build_loop(config, db, poll_seconds=600))
+    service = MailerService(build_loop(config, db, poll_seconds=600, clock=lambda: NOW))
     service.start()
     try:
         smtp_sink.wait_for(0)
@@ -82,6 +82,7 @@ def test_without_smtp_url_mail_becomes_eml_files(
     db_url: str, db: Database, world: World, tmp_path: Path
 ) -> None:
     booking.book(db, world.a, world.a, WED_9_LA, now=NOW)
+    due_on_the_wall_clock(db)
     outbox = tmp_path / "mail"
     env = {key: value for key, value in os.environ.items() if key != "SMTP_URL"} | {
         "DATABASE_URL": db_url,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -23,10 +23,10 @@ from mailer.transport import (
 from officehours import booking
 from officehours.db import Database
 from tests.lib.support import NOW, World
-from tests.mailer.helpers import BASE_URL, MAIL_FROM
+from tests.mailer.helpers import BASE_URL, MAIL_FROM, local
 from tests.mailer.sink import Login, SmtpSink
 
-WED_9_LA = datetime(2027, 1, 6, 17, 0, tzinfo=UTC)
+WED_9_LA = local(2, "09:00", "America/Los_Angeles")
 USER, PASSWORD = "mailer@example.org", "correct horse: battery staple"
 
 
@@ -91,7 +91,7 @@ def mailer_for(db: Database, url: str, clock: datetime | None = None) -> Mailer:
         db,
         SmtpTransport(SmtpUrl.parse(url), timeout=10),
         Composer(BASE_URL, MAIL_FROM),
-        clock=(lambda: clock) if clock else None,
+        clock=lambda: clock or NOW,
     )
 
 
@@ -182,7 +182,7 @@ def test_a_wrong_password_is_reported_and_pauses_the_mailer(
 ) -> None:
     sink = make_sink("starttls", users={USER: PASSWORD})
     booking.book(db, world.a, world.a, WED_9_LA, now=NOW)
-    clock = datetime.now(UTC)
+    clock = NOW
     mailer = mailer_for(db, sink.url_for(USER, "wrong password"), clock=clock)
     outcomes = mailer.deliver_due()
     assert [(o.recipient, o.state) for o in outcomes] == [("client", "pending")]

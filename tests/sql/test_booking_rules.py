@@ -9,12 +9,19 @@ import pytest
 
 from officehours import accounts, booking, errors
 from officehours.db import one
-from tests.lib.support import NOW, World, weekdays
+from tests.lib.support import DEFAULT_NOW, NOW, World, moved, weekdays
 
 LA = ZoneInfo("America/Los_Angeles")
 
 
 def la(day: int, hour: int, minute: int = 0, month: int = 1) -> datetime:
+    """A local time in Los Angeles, written on the calendar of DEFAULT_NOW and moved with NOW."""
+    return moved(la_2027(day, hour, minute, month))
+
+
+def la_2027(day: int, hour: int, minute: int = 0, month: int = 1) -> datetime:
+    """The same on the 2027 calendar itself, for tests about its months (their clock is
+    DEFAULT_NOW)."""
     return datetime(2027, month, day, hour, minute, tzinfo=LA)
 
 
@@ -31,10 +38,11 @@ def refused(
     client: str,
     start: datetime,
     end: datetime | None = None,
+    now: datetime = NOW,
 ) -> errors.OfficeHoursError:
     before = count_booked(w)
     with pytest.raises(error) as caught:
-        booking.book(w.db, actor, client, start, end, now=NOW)
+        booking.book(w.db, actor, client, start, end, now=now)
     assert count_booked(w) == before
     assert caught.value.code == error.code
     return caught.value
@@ -131,11 +139,12 @@ def test_after_a_reassignment_the_former_coachs_slot_is_free_for_the_new_coach(
 
 
 def test_monthly_limit(world: World) -> None:
-    booking.book(world.db, world.a, world.a, la(5, 9), now=NOW)
-    booking.book(world.db, world.a, world.a, la(6, 9), now=NOW)
-    error = refused(world, errors.MonthlyLimit, world.a, world.a, la(7, 9))
+    now = DEFAULT_NOW  # about January 2027
+    booking.book(world.db, world.a, world.a, la_2027(5, 9), now=now)
+    booking.book(world.db, world.a, world.a, la_2027(6, 9), now=now)
+    error = refused(world, errors.MonthlyLimit, world.a, world.a, la_2027(7, 9), now=now)
     assert "January 2027" in error.message
-    booking.book(world.db, world.a, world.a, la(2, 9, month=2), now=NOW)  # next month is fine
+    booking.book(world.db, world.a, world.a, la_2027(2, 9, month=2), now=now)  # next month is fine
 
 
 def test_monthly_limit_counts_the_clients_own_month(world: World) -> None:
@@ -275,7 +284,9 @@ def test_the_database_refuses_overlaps_whatever_path_writes(world: World) -> Non
 
 def test_deactivating_a_client_ends_coaching_and_cancels_future_calls(world: World) -> None:
     a = booking.book(world.db, world.a, world.a, la(5, 9), now=NOW)
-    accounts.set_active(world.db, None, world.a, False)
+    # An hour later on the rules' clock ("future" is after it; coaching began at NOW).
+    with world.db.transaction(now=NOW + timedelta(hours=1)) as cur:
+        cur.execute("SELECT set_user_active(%s, false)", (world.a,))
     with world.db.transaction() as cur:
         cur.execute("SELECT status::text, revision FROM appointments WHERE token = %s", (a.token,))
         assert one(cur) == ("cancelled", 2)
@@ -288,22 +299,26 @@ def test_deactivating_a_client_ends_coaching_and_cancels_future_calls(world: Wor
 
 
 def test_series_books_the_same_weekday_each_month(world: World) -> None:
-    # Tuesday 12 January is the second Tuesday; so are 9 February and 9 March.
-    made = booking.book_series(world.db, world.a, world.a, la(12, 9), 3, now=NOW)
-    assert [m.start for m in made] == [la(12, 9), la(9, 9, month=2), la(9, 9, month=3)]
+    # Tuesday 12 January 2027 is the second Tuesday; so are 9 February and 9 March.
+    made = booking.book_series(world.db, world.a, world.a, la_2027(12, 9), 3, now=DEFAULT_NOW)
+    assert [m.start for m in made] == [
+        la_2027(12, 9),
+        la_2027(9, 9, month=2),
+        la_2027(9, 9, month=3),
+    ]
     assert len({m.series for m in made}) == 1 and made[0].series
 
 
 def test_series_is_all_or_nothing_and_names_the_failing_month(world: World) -> None:
-    accounts.add_exception(world.db, None, world.x, la(9, 0, month=2).date())
+    accounts.add_exception(world.db, None, world.x, la_2027(9, 0, month=2).date())
     with pytest.raises(errors.OutsideOfficeHours) as caught:
-        booking.book_series(world.db, world.a, world.a, la(12, 9), 3, now=NOW)
+        booking.book_series(world.db, world.a, world.a, la_2027(12, 9), 3, now=DEFAULT_NOW)
     assert caught.value.month == "2027-02"
     assert "February 2027" in caught.value.message
     assert count_booked(world) == 0
     for months in (0, 13):
         with pytest.raises(errors.InvalidSeries):
-            booking.book_series(world.db, world.a, world.a, la(12, 9), months, now=NOW)
+            booking.book_series(world.db, world.a, world.a, la_2027(12, 9), months, now=DEFAULT_NOW)
 
 
 def test_free_slots_follow_every_rule(world: World) -> None:
@@ -318,13 +333,14 @@ def test_free_slots_follow_every_rule(world: World) -> None:
     starts = [(s.start.astimezone(LA).day, s.start.astimezone(LA).hour) for s in slots]
     # Monday before 16:00 is inside the 12-hour notice (now is 04:00 there); Tuesday loses 10:00
     # (booked), 12:00 and 13:00 (busy from 12:30 to 13:15).
-    assert starts == [(4, 16), (5, 9), (5, 11), (5, 14), (5, 15), (5, 16)]
+    mon, tue = la(4, 0).day, la(5, 0).day
+    assert starts == [(mon, 16), (tue, 9), (tue, 11), (tue, 14), (tue, 15), (tue, 16)]
     assert all(s.end - s.start == timedelta(hours=1) for s in slots)
     with pytest.raises(errors.Forbidden):
         booking.free_slots(world.db, world.c, world.x, la(4, 0), la(6, 0), now=NOW)
     with pytest.raises(errors.RangeTooLong):
         booking.free_slots(
-            world.db, world.a, world.x, la(4, 0), la(4, 0, month=3).replace(year=2028), now=NOW
+            world.db, world.a, world.x, la(4, 0), la(4, 0) + timedelta(days=425), now=NOW
         )
     with pytest.raises(errors.RangeNotPositive):
         booking.free_slots(world.db, world.a, world.x, la(6, 0), la(4, 0), now=NOW)

@@ -13,11 +13,11 @@ import psycopg2
 
 from officehours import accounts, booking, errors
 from officehours.db import Database, one
-from tests.lib.support import NOW, World
+from tests.lib.support import NOW, World, moved
 
 THREADS = 50
 LA = ZoneInfo("America/Los_Angeles")
-TUESDAY_9 = datetime(2027, 1, 5, 9, tzinfo=LA)
+TUESDAY_9 = moved(datetime(2027, 1, 5, 9, tzinfo=LA))
 
 
 def many_clients(w: World, n: int) -> list[str]:

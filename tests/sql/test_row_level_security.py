@@ -10,7 +10,7 @@ import pytest
 
 from officehours import accounts, booking, errors
 from officehours.db import Database
-from tests.lib.support import NOW, World
+from tests.lib.support import NOW, World, moved
 
 LA = ZoneInfo("America/Los_Angeles")
 
@@ -19,13 +19,17 @@ LA = ZoneInfo("America/Los_Angeles")
 def booked(world: World) -> dict[str, str]:
     """One call each for A and B with coach X, one for C with coach Y; tokens by client."""
     tokens = {
-        "a": booking.book(world.db, world.a, world.a, datetime(2027, 1, 5, 9, tzinfo=LA), now=NOW),
-        "b": booking.book(world.db, world.b, world.b, datetime(2027, 1, 5, 10, tzinfo=LA), now=NOW),
+        "a": booking.book(
+            world.db, world.a, world.a, moved(datetime(2027, 1, 5, 9, tzinfo=LA)), now=NOW
+        ),
+        "b": booking.book(
+            world.db, world.b, world.b, moved(datetime(2027, 1, 5, 10, tzinfo=LA)), now=NOW
+        ),
         "c": booking.book(
             world.db,
             world.c,
             world.c,
-            datetime(2027, 1, 5, 9, tzinfo=ZoneInfo("Europe/London")),
+            moved(datetime(2027, 1, 5, 9, tzinfo=ZoneInfo("Europe/London"))),
             now=NOW,
         ),
     }
@@ -33,7 +37,11 @@ def booked(world: World) -> dict[str, str]:
         cur.execute(
             "INSERT INTO busy_intervals (coach_id, during, source) VALUES "
             "((find_user(%s)).id, tstzrange(%s, %s), 'manual')",
-            (world.x, datetime(2027, 1, 6, 9, tzinfo=LA), datetime(2027, 1, 6, 10, tzinfo=LA)),
+            (
+                world.x,
+                moved(datetime(2027, 1, 6, 9, tzinfo=LA)),
+                moved(datetime(2027, 1, 6, 10, tzinfo=LA)),
+            ),
         )
     accounts.create_api_token(world.db, None, world.a, "a's token")
     accounts.create_api_token(world.db, None, world.x, "x's token")
@@ -41,7 +49,7 @@ def booked(world: World) -> dict[str, str]:
 
 
 def seen(db: Database, actor: str, query: str) -> set[str]:
-    with db.transaction(actor) as cur:
+    with db.transaction(actor, now=NOW) as cur:
         cur.execute(query)
         return {str(row[0]) for row in cur.fetchall()}
 
@@ -95,8 +103,8 @@ def test_clients_see_history_only_as_far_back_as_the_rule(world: World) -> None:
             (
                 world.x,
                 world.a,
-                datetime(2026, 1, 5, 9, tzinfo=LA),
-                datetime(2026, 1, 5, 10, tzinfo=LA),
+                moved(datetime(2026, 1, 5, 9, tzinfo=LA)),
+                moved(datetime(2026, 1, 5, 10, tzinfo=LA)),
             ),
         )
         (old,) = cur.fetchone() or ("",)

@@ -17,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from officehours import accounts, booking, errors
 from officehours.db import Database
-from tests.lib.support import NOW, fresh_database, weekdays
+from tests.lib.support import NOW, fresh_database, moved, weekdays
 
 HOUR = timedelta(hours=1)
 MONTHLY_LIMIT = 2
@@ -29,12 +29,12 @@ CLIENTS = {
     "d": ("y", "Australia/Sydney"),
 }
 DAYS = [
-    date(2027, 1, 5),
-    date(2027, 1, 6),
-    date(2027, 1, 9),
-    date(2027, 2, 2),
-    date(2027, 3, 2),
-    date(2027, 3, 31),
+    moved(date(2027, 1, 5)),
+    moved(date(2027, 1, 6)),
+    moved(date(2027, 1, 9)),
+    moved(date(2027, 2, 2)),
+    moved(date(2027, 3, 2)),
+    moved(date(2027, 3, 31)),
 ]
 TIMES = [(9, 0), (10, 0), (16, 0), (9, 30), (16, 30), (20, 0)]
 
