@@ -16,7 +16,6 @@ The queries are in ``refresh.sql`` beside this module.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -24,6 +23,7 @@ from caldav_plugin import busy, session
 from caldav_plugin.options import PLUGIN_CONFIG_SCHEMA
 from officehours import sqlfiles
 from officehours.db import Database
+from officehours.periodic import Periodic
 
 Q = sqlfiles.load(__name__)
 
@@ -93,7 +93,7 @@ def refresh_all(
     return Refreshed(events, coaches, failed)
 
 
-class BusyRefresher:
+class BusyRefresher(Periodic[Refreshed]):
     """Runs ``refresh_all`` from a thread: once at start, then every ``interval`` seconds.
 
     clock: the rules' clock (tests and demos); None for the real time.
@@ -109,51 +109,10 @@ class BusyRefresher:
     ) -> None:
         self.db = db
         self.limit = limit
-        self.interval = interval
         self.clock = clock
-        self.runs = 0
-        self.last: Refreshed | None = None
-        self._stopping = threading.Event()
-        self._done = threading.Condition()
-        self._thread = threading.Thread(target=self._loop, name="caldav-busy-refresh", daemon=True)
-
-    def start(self) -> None:
-        """Starts the thread; returns at once."""
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Lets the refresh in hand finish, then stops the thread."""
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=60)
-
-    @property
-    def alive(self) -> bool:
-        """Whether the thread runs."""
-        return self._thread.is_alive()
-
-    def wait(self, runs: int, timeout: float) -> bool:
-        """Waits until ``runs`` refreshes have ended (health checks and tests); False on
-        timeout."""
-        with self._done:
-            return self._done.wait_for(lambda: self.runs >= runs, timeout)
-
-    def _loop(self) -> None:
-        """The thread's body: a refresh now, then one per interval until ``stop``."""
-        while True:
-            self.run_once()
-            if self._stopping.wait(self.interval):
-                return
-
-    def run_once(self) -> Refreshed | None:
-        """One refresh; an error is logged (the next run tries again), never raised."""
-        result: Refreshed | None = None
-        try:
-            result = refresh_all(self.db, self.limit, now=self.clock)
-        except Exception:
-            log.exception("refreshing recurring busy time failed; next try in %ss", self.interval)
-        with self._done:
-            self.runs += 1
-            self.last = result
-            self._done.notify_all()
-        return result
+        super().__init__(
+            "caldav-busy-refresh",
+            lambda: refresh_all(self.db, self.limit, now=self.clock),
+            interval=interval,
+            what="refreshing recurring busy time",
+        )

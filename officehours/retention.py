@@ -8,11 +8,14 @@ from dataclasses import dataclass
 
 from officehours import sqlfiles
 from officehours.db import Database, one
+from officehours.periodic import Periodic
+from officehours.settings import Settings
 
 Q = sqlfiles.load(__name__)
 
 # Each batch is its own short transaction, so pruning never holds many rows locked for long.
 BATCH = 5000
+HOURLY = 3600.0
 
 
 @dataclass(frozen=True)
@@ -34,3 +37,28 @@ def prune(db: Database, *, batch: int = BATCH) -> Pruned:
         calls += more_calls
         if more_mail < batch and more_calls < batch:
             return Pruned(mail, calls)
+
+
+class RetentionService:
+    """Prunes once at start and then every hour, beside the requests of `officehours serve`."""
+
+    name = "retention"
+
+    def __init__(self, db: Database, *, interval: float = HOURLY) -> None:
+        self.pruner: Periodic[Pruned] = Periodic(
+            "retention", lambda: prune(db), interval=interval, what="pruning by the retention rules"
+        )
+
+    def start(self) -> None:
+        self.pruner.start()
+
+    def stop(self) -> None:
+        self.pruner.stop()
+
+    def describe(self) -> str:
+        return f"Retention: pruning every {self.pruner.interval / 3600:g} h (mail_kept, calls_kept)"
+
+
+def make_service(settings: Settings | None, db: Database) -> RetentionService:
+    """The retention job of `officehours serve` (an ``officehours.services`` entry point)."""
+    return RetentionService(db)

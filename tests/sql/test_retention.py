@@ -108,3 +108,22 @@ def test_the_command_prunes_every_batch(world: World) -> None:
         )
     assert retention.prune(world.db, batch=1) == retention.Pruned(mail=4, calls=0)
     assert counts(world.db)["mail"] == 0
+
+
+def test_serve_prunes_in_the_background(world: World) -> None:
+    from officehours import retention
+
+    booking.book(world.db, world.a, world.a, TUESDAY_9, now=NOW)
+    with world.db.transaction() as cur:
+        cur.execute(
+            "UPDATE mail_outbox SET state = 'sent', finished_at = now() - INTERVAL '100 days'"
+        )
+    service = retention.make_service(None, world.db)
+    service.start()
+    try:
+        assert service.pruner.wait(1, timeout=30)
+        assert service.pruner.last == retention.Pruned(mail=4, calls=0)
+        assert service.pruner.alive and "Retention" in service.describe()
+    finally:
+        service.stop()
+    assert not service.pruner.alive
