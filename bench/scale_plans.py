@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
@@ -65,14 +66,15 @@ class ExplainingDatabase(Database):
         self.nested = nested
         self.plans = Plans()
 
-    def _open(self) -> psycopg2.extensions.connection:
-        conn = super()._open()
+    def _open(self) -> Any:  # the pool's lease: the connection and what it knows of it
+        lease = super()._open()
+        conn = lease.conn
         # psycopg2 keeps only 50 notices in its own list; it takes any object with append.
-        conn.notices = self.plans  # type: ignore[assignment]
+        conn.notices = self.plans
         with conn.cursor() as cur:
             cur.execute(Q.explain_nested_statements if self.nested else Q.explain_statements)
         conn.commit()
-        return conn
+        return lease
 
 
 def plans_url(url: str) -> str:

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from booking_web import queries
-from booking_web.context import actor, db, role_required
+from booking_web.context import actor, db, role_required, rules_now
 from booking_web.errors import WeakFirstPassword, invalid_input
 from booking_web.forms import field_errors
 from officehours import accounts, errors, inputs, passwords
@@ -75,7 +75,7 @@ def set_active(slug: str) -> ResponseReturnValue:
     active = inputs.parse_choice(request.form.get("active"), "active", {"0": False, "1": True})
     if slug == actor() and not active:
         raise errors.Forbidden("You cannot deactivate your own account.")
-    accounts.set_active(db(), actor(), slug, active)
+    accounts.set_active(db(), actor(), slug, active, now=rules_now())
     flash("The account is active again." if active else "The account is deactivated.")
     return redirect(url_for("admin.users"), 303)
 
@@ -109,7 +109,7 @@ def assign() -> ResponseReturnValue:
     try:
         if not coach:
             raise invalid_input("_form", "Choose a coach.")
-        accounts.assign_coach(db(), actor(), client, coach)
+        accounts.assign_coach(db(), actor(), client, coach, now=rules_now())
     except errors.OfficeHoursError as exc:
         return _assignments_page(exc.http_status, field_errors(exc, ()))
     flash("The coach is assigned.")

@@ -72,4 +72,7 @@ def make_service(settings: Settings, db: Database) -> MailerService:
     Raises:
         ValueError: if SMTP_URL or OFFICEHOURS_BASE_URL is malformed.
     """
-    return MailerService(build_loop(settings, db))
+    frozen = settings.clock
+    # One clock for the rules everywhere: the outbox is stamped with the rules' clock, so the
+    # mailer must claim by the same one (OFFICEHOURS_CLOCK, for tests and demos).
+    return MailerService(build_loop(settings, db, clock=(lambda: frozen) if frozen else None))

@@ -8,7 +8,7 @@ The SQL they run is in ``accounts.sql`` beside this module.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from officehours import sqlfiles
@@ -89,9 +89,12 @@ def list_users(db: Database, actor: str | None, role: str | None = None) -> list
         return [User(*row) for row in cur.fetchall()]
 
 
-def set_active(db: Database, actor: str | None, who: str, active: bool) -> None:
-    """Activates or deactivates a user (deactivation ends coaching and cancels future calls)."""
-    with db.transaction(actor) as cur:
+def set_active(
+    db: Database, actor: str | None, who: str, active: bool, *, now: datetime | None = None
+) -> None:
+    """Activates or deactivates a user (deactivation ends coaching, cancels future calls and
+    revokes the user's tokens, app passwords and feed URL). now: the rules' clock."""
+    with db.transaction(actor, now=now) as cur:
         cur.execute(Q.set_user_active, (who, active))
 
 
@@ -101,9 +104,12 @@ def set_password_hash(db: Database, actor: str | None, who: str, password_hash: 
         cur.execute(Q.set_password_hash, {"password_hash": password_hash, "who": who})
 
 
-def assign_coach(db: Database, actor: str | None, client: str, coach: str) -> None:
-    """Makes ``coach`` the client's coach from now on (the old relationship stays as history)."""
-    with db.transaction(actor) as cur:
+def assign_coach(
+    db: Database, actor: str | None, client: str, coach: str, *, now: datetime | None = None
+) -> None:
+    """Makes ``coach`` the client's coach from now on (the old relationship stays as history,
+    its future calls are cancelled). now: the rules' clock."""
+    with db.transaction(actor, now=now) as cur:
         cur.execute(Q.assign_coach, (client, coach))
 
 

@@ -102,8 +102,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "OFFICEHOURS_CLOCK",
         "",
-        "Freezes the rules' clock of the website and CalDAV of `officehours serve` at this ISO "
-        "time with a UTC offset (tests and demos only). Unset: the real time.",
+        "Freezes the rules' clock of the website, CalDAV and the mailer of `officehours serve` "
+        "at this ISO time with a UTC offset (tests and demos only). Unset: the real time.",
     ),
     Setting(
         "OFFICEHOURS_PROXIES",

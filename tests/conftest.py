@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -90,8 +91,9 @@ def world(db: Database) -> World:
         b=add(db, None, "b@example.com", "Bo Client", "client", "America/New_York"),
         c=add(db, None, "c@example.com", "Cy Client", "client", "Europe/London"),
     )
-    # Coaching starts at the rules' clock (NOW), not the wall clock, like everything the tests do.
-    with db.transaction(now=NOW) as cur:
+    # Coaching starts at the rules' clock, not the wall clock, like everything the tests do: a
+    # week before NOW, so a test may end it at NOW.
+    with db.transaction(now=NOW - timedelta(days=7)) as cur:
         for client, coach in ((w.a, w.x), (w.b, w.x), (w.c, w.y)):
             cur.execute("SELECT assign_coach(%s, %s)", (client, coach))
     accounts.set_office_hours(db, None, w.x, weekdays("09:00", "17:00"))

@@ -109,6 +109,13 @@ DECLARE
     coach users := find_user(p_coach);
     locked bigint;
 BEGIN
+    -- coaching_check_parties guards the row; asking first refuses before anything changed.
+    IF coach.role <> 'coach' OR client.role <> 'client' THEN
+        RAISE EXCEPTION 'A coaching relationship joins a coach and a client.' USING ERRCODE = 'OH008';
+    ELSIF NOT coach.active OR NOT client.active THEN
+        RAISE EXCEPTION 'A coaching relationship needs an active coach and an active client.'
+            USING ERRCODE = 'OH003';
+    END IF;
     IF EXISTS (SELECT 1 FROM coaching WHERE client_id = client.id AND coach_id = coach.id
                AND upper_inf(during)) THEN
         RETURN;

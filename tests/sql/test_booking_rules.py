@@ -134,7 +134,7 @@ def test_after_a_reassignment_the_former_coachs_slot_is_free_for_the_new_coach(
 ) -> None:
     booking.book(world.db, world.a, world.a, la(5, 9), now=NOW)
     accounts.set_office_hours(world.db, None, world.y, weekdays("00:00", "23:00"))
-    accounts.assign_coach(world.db, None, world.a, world.y)
+    accounts.assign_coach(world.db, None, world.a, world.y, now=NOW)
     booking.book(world.db, world.a, world.a, la(5, 9), now=NOW)
 
 
@@ -174,7 +174,7 @@ def test_unknown_inactive_and_wrong_role(world: World) -> None:
     refused(world, errors.WrongRole, world.admin, world.x, la(5, 9))
     lone = accounts.add_user(world.db, None, "lone@example.com", "Lone", "client", "UTC")
     refused(world, errors.NoCoachingRelationship, lone, lone, la(5, 9))
-    accounts.set_active(world.db, None, world.b, False)
+    accounts.set_active(world.db, None, world.b, False, now=NOW)
     refused(world, errors.InactiveUser, world.admin, world.b, la(5, 9))
     refused(world, errors.NotSignedIn, world.b, world.b, la(5, 9))
 
@@ -419,4 +419,4 @@ def test_user_and_office_hours_constraints(world: World) -> None:
         accounts.set_office_hours(world.db, None, world.x, weekdays("12:00", "09:00"))
     assert len(accounts.office_hours(world.db, None, world.x)) == 5  # unchanged
     with pytest.raises(errors.WrongRole):
-        accounts.assign_coach(world.db, None, world.a, world.b)
+        accounts.assign_coach(world.db, None, world.a, world.b, now=NOW)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from officehours import accounts, errors
-from tests.lib.support import World
+from tests.lib.support import NOW, World
 
 
 def test_each_secret_works_only_as_its_own_kind(world: World) -> None:
@@ -35,7 +35,7 @@ def test_revoked_and_deactivated_credentials_stop_working(world: World) -> None:
     assert accounts.revoke(db, world.a, "api_token", handle)
     assert accounts.user_for_api_token(db, token) is None
     assert not accounts.revoke(db, world.a, "api_token", handle)  # already revoked
-    accounts.set_active(db, None, world.a, False)
+    accounts.set_active(db, None, world.a, False, now=NOW)
     assert accounts.user_for_app_password(db, "a@example.com", password) is None
     with pytest.raises(errors.InvalidInput):
         accounts.revoke(db, None, "password", other_handle)

@@ -106,7 +106,7 @@ def test_a_deactivation_racing_a_booking_leaves_no_call_with_an_inactive_coach(
     world: World, db_url: str
 ) -> None:
     answered = race_a_booking_with(
-        world, db_url, lambda own: accounts.set_active(own, None, world.x, False)
+        world, db_url, lambda own: accounts.set_active(own, None, world.x, False, now=NOW)
     )
     assert answered in {"booked", "inactive_user", "no_coaching_relationship"}
     assert broken_calls(world.db) == []
@@ -115,7 +115,9 @@ def test_a_deactivation_racing_a_booking_leaves_no_call_with_an_inactive_coach(
 def test_a_client_deactivation_racing_a_booking_leaves_no_call_for_an_inactive_client(
     world: World, db_url: str
 ) -> None:
-    race_a_booking_with(world, db_url, lambda own: accounts.set_active(own, None, world.a, False))
+    race_a_booking_with(
+        world, db_url, lambda own: accounts.set_active(own, None, world.a, False, now=NOW)
+    )
     assert broken_calls(world.db) == []
 
 
@@ -124,7 +126,7 @@ def test_a_reassignment_racing_a_booking_leaves_no_call_with_the_former_coach(
 ) -> None:
     accounts.set_office_hours(world.db, None, world.y, [])
     answered = race_a_booking_with(
-        world, db_url, lambda own: accounts.assign_coach(own, None, world.a, world.y)
+        world, db_url, lambda own: accounts.assign_coach(own, None, world.a, world.y, now=NOW)
     )
     assert answered in {"booked", "no_coaching_relationship", "outside_office_hours"}
     assert broken_calls(world.db) == []
@@ -135,7 +137,7 @@ def test_reassignment_cancels_future_calls_with_the_former_coach_and_tells_both(
 ) -> None:
     call = booking.book(world.db, world.a, world.a, TUESDAY_9, now=NOW)
     other = booking.book(world.db, world.b, world.b, TUESDAY_9.replace(hour=10), now=NOW)
-    accounts.assign_coach(world.db, world.admin, world.a, world.y)
+    accounts.assign_coach(world.db, world.admin, world.a, world.y, now=NOW)
     with world.db.transaction() as cur:
         cur.execute(
             "SELECT token, status::text FROM appointments WHERE token IN (%s, %s) ORDER BY token",
@@ -164,7 +166,7 @@ def test_reassignment_cancels_future_calls_with_the_former_coach_and_tells_both(
 
 def test_assigning_the_same_coach_again_cancels_nothing(world: World) -> None:
     call = booking.book(world.db, world.a, world.a, TUESDAY_9, now=NOW)
-    accounts.assign_coach(world.db, None, world.a, world.x)
+    accounts.assign_coach(world.db, None, world.a, world.x, now=NOW)
     with world.db.transaction() as cur:
         cur.execute("SELECT status::text FROM appointments WHERE token = %s", (call.token,))
         assert one(cur)[0] == "booked"
@@ -189,8 +191,8 @@ def test_deactivation_revokes_tokens_app_passwords_and_feeds_and_reactivation_re
     assert accounts.user_for_app_password(world.db, "a@example.com", app_password) == world.a
     assert feed_owner(world.db, feed) == world.a
 
-    accounts.set_active(world.db, None, world.a, False)
-    accounts.set_active(world.db, None, world.a, True)
+    accounts.set_active(world.db, None, world.a, False, now=NOW)
+    accounts.set_active(world.db, None, world.a, True, now=NOW)
 
     assert accounts.user_for_api_token(world.db, token) is None
     assert accounts.user_for_app_password(world.db, "a@example.com", app_password) is None

@@ -91,7 +91,7 @@ def test_each_user_sees_exactly_their_rows(world: World, booked: dict[str, str])
     for nobody in ("", "no-such-user"):
         assert seen(db, nobody, APPOINTMENTS) == set()
         assert seen(db, nobody, USERS) == set()
-    accounts.set_active(db, None, w.b, False)
+    accounts.set_active(db, None, w.b, False, now=NOW)
     assert seen(db, w.b, APPOINTMENTS) == set()
 
 
@@ -162,7 +162,7 @@ def test_writes_are_limited_to_what_is_yours(world: World) -> None:
         accounts.add_user(db, w.x, "new@example.com", "New", "client", "UTC")
     accounts.add_user(db, w.admin, "new@example.com", "New", "client", "UTC")
     with pytest.raises(errors.UnknownUser):  # A cannot see B, so cannot change B
-        accounts.set_active(db, w.a, w.b, False)
+        accounts.set_active(db, w.a, w.b, False, now=NOW)
     with db.transaction(w.a) as cur:  # and a blind UPDATE of every row touches only A's own
         cur.execute("UPDATE users SET display_name = 'Renamed'")
         assert cur.rowcount == 1

@@ -45,6 +45,7 @@ HOURS = {"day-1-0-start": "09:00", "day-1-0-end": "12:00", "day-7-1-start": "", 
 ROUTES: dict[str, Route] = {
     "static": Route("GET", "/static/style.css", ANYONE),
     "health.healthz": Route("GET", "/healthz", ANYONE),
+    "health.livez": Route("GET", "/livez", ANYONE),
     "auth.signin": Route("GET", "/signin", ANYONE, query={"next": "/book?week=2027-01-11"}),
     "auth.signin_post": Route(
         "POST",

@@ -7,7 +7,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from officehours import accounts, passwords
-from tests.lib.support import World
+from tests.lib.support import NOW, World
 
 
 def _form(client: FlaskClient, csrf: Any) -> str:
@@ -102,7 +102,7 @@ def test_sign_in_without_csrf_token_is_refused(
 
 def test_deactivated_user_is_signed_out(as_a: FlaskClient, world: World) -> None:
     assert as_a.get("/book").status_code == 200
-    accounts.set_active(world.db, None, world.a, False)
+    accounts.set_active(world.db, None, world.a, False, now=NOW)
     assert as_a.get("/book").status_code == 302
 
 
