@@ -227,3 +227,19 @@ def test_the_migration_puts_older_rows_in_the_one_form(world: World) -> None:
     with world.db.transaction() as cur:
         cur.execute("SELECT duration_value::text FROM business_rules WHERE name = 'change_cutoff'")
         assert cur.fetchone() == ("1 day 12:00:00",)
+
+
+def test_deactivation_needs_the_forms_own_value(
+    client: FlaskClient, world: World, login: Any
+) -> None:
+    """Anything but "1" used to deactivate the account (ending coaching, cancelling calls)."""
+    token = login(client, world.admin)
+    for value in ("", "yes", "true", "\u0661", "0 ", "00"):
+        form = {"csrf_token": token, "active": value}
+        response = client.post(f"/admin/users/{world.c}/active", data=form)
+        assert response.status_code == 400, repr(value)
+        assert "Choose one of 0, 1." in response.text
+        assert accounts.get_user(world.db, None, world.c).active
+    form = {"csrf_token": token, "active": "0"}
+    assert client.post(f"/admin/users/{world.c}/active", data=form).status_code == 303
+    assert not accounts.get_user(world.db, None, world.c).active
