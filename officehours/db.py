@@ -41,6 +41,8 @@ Q = sqlfiles.load(__name__)
 Cursor = psycopg2.extensions.cursor
 T = TypeVar("T")
 
+# What psycopg2's ValueError says of a parameter holding a NUL character.
+NUL_REFUSED = "cannot contain NUL (0x00) characters"
 # SQLSTATEs after which running the whole transaction again may succeed.
 RETRYABLE_STATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
 
@@ -297,6 +299,12 @@ class Database:
                 if domain is None:
                     raise
                 raise domain from exc
+            except ValueError as exc:
+                # psycopg2 refuses text holding NUL before sending it (PostgreSQL text cannot
+                # hold one): that is bad input, from whichever adapter it came.
+                if NUL_REFUSED not in str(exc):
+                    raise
+                raise errors.InvalidInput("Text may not contain NUL characters.") from exc
 
     def _begin(self, cur: Cursor, actor: str | None, now: datetime | None) -> None:
         """The transaction's settings, all LOCAL, in one round trip (none when nothing is set)."""

@@ -226,3 +226,10 @@ def test_a_real_deadlock_is_resolved_by_running_the_loser_again(db: Database) ->
         t.join(timeout=30)
     assert results == {"first": "first", "second": "second"}
     assert sorted(runs.values()) == [1, 2]
+
+
+def test_text_holding_nul_is_invalid_input_not_a_crash(world: World) -> None:
+    """psycopg2 refuses a NUL character in a parameter with a ValueError (a 500 at the edge);
+    every adapter gets invalid_input (400) instead, and nothing is changed."""
+    with pytest.raises(errors.InvalidInput):
+        booking.free_slots(world.db, world.a, "x\x00", NOW, NOW, now=NOW)
