@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -63,11 +64,15 @@ def server(url: str | None, keep: bool) -> Iterator[str]:
 
     folder = Path(tempfile.mkdtemp(prefix="officehours-scale-", dir="/tmp"))
     embedded = EmbeddedPostgres(folder / "pg", cleanup="stop" if keep else "delete")
-    say(f"embedded PostgreSQL in {folder / 'pg'}" + (" (kept)" if keep else ""))
+    say(f"embedded PostgreSQL in {folder / 'pg'}")
     try:
         yield embedded.url()
     finally:
         embedded.stop()
+        if keep:
+            say(f"its data stays in {folder / 'pg'} (pg_ctl -D starts it again)")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _with_database(url: str, name: str) -> str:
@@ -251,6 +256,7 @@ def run(args: argparse.Namespace, emit: Callable[[str], None]) -> int:
         targets = scale_ops.WRITES * (args.repeat + scale_ops.PLAN_PASSES + 1)
         benches: list[scale_ops.Bench] = []
         failed: list[str] = []
+        explainer = scale_plans.Explainer(out)
         try:
             for url in urls:
                 db = Database(url, max_connections=8)
@@ -276,14 +282,16 @@ def run(args: argparse.Namespace, emit: Callable[[str], None]) -> int:
                     and result.big is not None
                     and (args.plans == "all" or (args.plans == "failing" and result.ratio > GOAL))
                 ):
-                    scale_plans.explain(pair, op, args.repeat + 1, out)
+                    explainer.explain(pair, op, args.repeat + 1)
         finally:
+            explainer.close()
             for bench in benches:
                 bench.close()
     emit("")
     emit(f"{len(failed)} of {len(scale_ops.OPERATIONS)} ratios over the goal of {GOAL}")
     if with_plans:
-        emit(f"plans (EXPLAIN ANALYZE, BUFFERS) of the {args.plans} operations in {out}/")
+        whose = "every operation" if args.plans == "all" else "those over the goal"
+        emit(f"plans (EXPLAIN ANALYZE, BUFFERS) of {whose} in {out}/")
     elif args.plans != "none":
         emit("no plans written: auto_explain needs a superuser")
     return 0

@@ -157,7 +157,7 @@ def load(
     took = time.monotonic() - last
     step(
         "users",
-        f"{users:,} rows, {took * 1000 * min(jobs, users) / users:.1f} ms per row per connection "
+        f"{users:,} rows on {jobs} connections, {took * 1000 / users:.1f} ms a row "
         "(the CHECK user_time_zone_valid reads the zone database for each)",
     )
     month0 = first_month(size, now)

@@ -77,57 +77,74 @@ class ExplainingDatabase(Database):
         return lease
 
 
-def plans_url(url: str) -> str:
-    """Another URL of the same database: Radicale finds its pool by URL, and the plan pass needs
-    a pool of its own."""
+def plans_url(url: str, nested: bool = False) -> str:
+    """Another URL of the same database for each plan pass: Radicale finds its pool by URL, and
+    each pass needs a pool of its own."""
     parts = urlsplit(url)
-    query = (parts.query + "&" if parts.query else "") + "application_name=officehours-scale-plans"
+    name = "officehours-scale-nested-plans" if nested else "officehours-scale-plans"
+    query = (parts.query + "&" if parts.query else "") + "application_name=" + name
     return urlunsplit(parts._replace(query=query))
 
 
-def explain(
-    benches: tuple[scale_ops.Bench, scale_ops.Bench],
-    op: scale_ops.Operation,
-    run: int,
-    out: Path,
-) -> list[Path]:
-    """Runs ``op`` again on each database with the plans of its statements logged, then once
-    more with those inside functions and triggers; writes them to ``out``, one file per
-    database, and returns the files."""
-    written = []
-    slug = re.sub(r"[^a-z0-9]+", "-", op.label.lower()).strip("-")
-    for which, bench in zip(("big", "small"), benches, strict=True):
-        parts = []
-        for n, nested in enumerate((False, True)):
-            db = ExplainingDatabase(plans_url(bench.db.url), nested=nested)
-            explaining = scale_ops.Bench.open(db, bench.subjects, bench.repeat)
-            try:
+class Explainer:
+    """Writes the plans of operations to ``out``. Its benches (one per database and pass) stay
+    open from one operation to the next, so a plan shows the statement's cost, not a new
+    connection's first reads of the catalog."""
+
+    PASSES = (
+        (False, "the statements the application sent"),
+        (True, "statements inside functions and triggers too, those of 1 ms or more"),
+    )
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self._benches: dict[tuple[str, bool], tuple[scale_ops.Bench, ExplainingDatabase]] = {}
+
+    def _bench(self, base: scale_ops.Bench, nested: bool) -> tuple[scale_ops.Bench, Plans]:
+        key = (base.db.url, nested)
+        if key not in self._benches:
+            db = ExplainingDatabase(plans_url(base.db.url, nested), nested=nested)
+            self._benches[key] = (scale_ops.Bench.open(db, base.subjects, base.repeat), db)
+        bench, db = self._benches[key]
+        return bench, db.plans
+
+    def explain(
+        self, benches: tuple[scale_ops.Bench, scale_ops.Bench], op: scale_ops.Operation, run: int
+    ) -> list[Path]:
+        """Runs ``op`` again on each database with the plans of its statements logged (run
+        ``run``), then once more with those inside functions and triggers (``run + 1``); writes
+        one file per database and returns them."""
+        written = []
+        slug = re.sub(r"[^a-z0-9]+", "-", op.label.lower()).strip("-")
+        for which, base in zip(("big", "small"), benches, strict=True):
+            parts = []
+            for n, (nested, what) in enumerate(self.PASSES):
+                bench, plans = self._bench(base, nested)
                 if op.before:
-                    op.before(explaining, run + n)
-                db.plans.clear()
+                    op.before(bench, run + n)
+                plans.clear()
                 started = time.perf_counter()
-                op.run(explaining, run + n)
+                op.run(bench, run + n)
                 took = time.perf_counter() - started
-                caught = db.plans.text()
+                caught = plans.text()
                 if op.after:
-                    op.after(explaining, run + n)
-            finally:
-                explaining.close()
-            what = (
-                "statements inside functions and triggers too, those of 1 ms or more"
-                if nested
-                else "the statements the application sent"
+                    op.after(bench, run + n)
+                parts.append(f"=== {what}: {took * 1000:.1f} ms with auto_explain\n\n{caught}\n")
+            path = self.out / f"{slug}.{which}.txt"
+            path.write_text(
+                f"{op.label} ({op.where}) on the {which} database, as the application runs it:\n"
+                "EXPLAIN (ANALYZE, BUFFERS) of each statement, through auto_explain\n\n"
+                + "".join(parts),
+                "utf-8",
             )
-            parts.append(f"=== {what}: {took * 1000:.1f} ms with auto_explain\n\n{caught}\n")
-        path = out / f"{slug}.{which}.txt"
-        path.write_text(
-            f"{op.label} ({op.where}) on the {which} database, as the application runs it:\n"
-            "EXPLAIN (ANALYZE, BUFFERS) of each statement, through auto_explain\n\n"
-            + "".join(parts),
-            "utf-8",
-        )
-        written.append(path)
-    return written
+            written.append(path)
+        return written
+
+    def close(self) -> None:
+        """Closes the benches' pools."""
+        for bench, _ in self._benches.values():
+            bench.close()
+        self._benches.clear()
 
 
 def available(url: str) -> bool:
