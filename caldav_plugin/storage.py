@@ -106,7 +106,20 @@ class Storage(storage.BaseStorage):
             session.owner_lock(current, user)
         if user:
             current.cur.execute(Q.ensure_home)
-            busy.refresh_due(current.cur, user, self.options.busy_instance_limit)
+            self._refresh_busy(current.cur, user)
+
+    def _refresh_busy(self, cur: Cursor, user: str) -> None:
+        """Expands again the user's recurring busy time that the booking horizon reached. An
+        event that cannot be expanded now (a zone Python does not know, more instances than
+        the limit) keeps its busy time as it was, and is logged: the request goes on, and
+        ``officehours caldav refresh-busy`` reports it too."""
+        try:
+            with session.savepoint(cur, "caldav_refresh"):
+                busy.refresh_due(cur, user, self.options.busy_instance_limit)
+        except ValueError as exc:
+            if isinstance(exc, Refused):
+                outcome.withdraw(exc)
+            log.error("recurring busy time of %s not extended: %s", user, exc)
 
     def cursor(self, owner: str) -> AbstractContextManager[Cursor]:
         """The request's cursor, or (when Radicale reads after unlocking) a short read-only
