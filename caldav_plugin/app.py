@@ -112,7 +112,8 @@ class Application(radicale.Application):
         return status_text, headers, list(answers)
 
     def _check_headers(self, environ: types.WSGIEnviron) -> outcome.Refused | None:
-        """The refusal of a body its headers already show to be unreadable, or None."""
+        """The refusal of a request whose headers Radicale would trip over (a body it could
+        not read, a Destination it could not parse), or None."""
         length = environ.get("CONTENT_LENGTH") or ""
         if length and not _DIGITS.fullmatch(length):
             return outcome.Refused("Content-Length must be a number of bytes.")
@@ -142,9 +143,9 @@ class Application(radicale.Application):
     ) -> ET.Element | None:
         """Radicale's reading of an XML body, after our checks of it.
 
-        Raises RuntimeError (Radicale answers 400, and we with our message) for a body with a
-        DTD or entity declarations, one that is not well-formed or nested too deep, or none
-        where the method needs one.
+        Raises RuntimeError (Radicale answers 400, and we with our message and status) for a
+        body with a DTD or entity declarations, one that is not well-formed, nested too deep
+        or of a shape the method does not take, or none where the method needs one.
         """
         raw = httputils.read_raw_request_body(self.configuration, environ)
         method = _method(environ)
