@@ -4,11 +4,14 @@ Radicale answers every exception it does not expect with a 500, and a refusal of
 with a bare "Bad Request". This subclass keeps Radicale's request handling as it is and adds
 only what its edge lacks:
 
-- before Radicale: the headers that describe the body (Content-Length a number of bytes within
+- before Radicale: the headers it would trip over (Content-Length a number of bytes within
   ``[server] max_content_length``, which Radicale checks only under its own server; a charset
-  Python knows);
+  Python knows; a Destination that parses as a URL);
 - where Radicale reads an XML body: no DTD or entity declarations, well-formed, not nested
-  deeper than a DAV body ever is, and present for the methods that need one;
+  deeper than a DAV body ever is, of the element the method takes, with no empty href, and
+  present for the methods that need one;
+- around Radicale: the request's one transaction, committed only when the answer is a
+  success, so a refused request never changes a row;
 - after Radicale: our message and status for what the storage refused
   (``caldav_plugin.outcome.Refused``), and 503 with Retry-After while the database is
   unavailable, instead of 500.
@@ -21,8 +24,10 @@ import io
 import logging
 import re
 import xml.etree.ElementTree as ET
+from contextlib import ExitStack
 from http import client
 from typing import Any, cast
+from urllib.parse import unquote, urlparse
 
 import defusedxml
 import defusedxml.ElementTree as DefusedET
@@ -45,6 +50,17 @@ MAX_XML_DEPTH = 64
 # RFC 3253 and RFC 4918: these methods mean nothing without a body.
 NEEDS_BODY = ("REPORT", "PROPPATCH")
 _DIGITS = re.compile(r"[0-9]{1,19}")
+# The root element each method's body must have (RFC 4918, RFC 4791, RFC 5689); REPORT has
+# several, and Radicale answers an unknown one itself.
+ROOTS = {
+    "PROPFIND": ("{DAV:}propfind", "DAV:propfind"),
+    "PROPPATCH": ("{DAV:}propertyupdate", "DAV:propertyupdate"),
+    "MKCOL": ("{DAV:}mkcol", "DAV:mkcol"),
+    "MKCALENDAR": ("{urn:ietf:params:xml:ns:caldav}mkcalendar", "CALDAV:mkcalendar"),
+}
+PROPFIND_KINDS = ("{DAV:}prop", "{DAV:}allprop", "{DAV:}propname")
+DAV_HREF = "{DAV:}href"
+DAV_RESOURCETYPE = "{DAV:}resourcetype"
 
 
 class Application(radicale.Application):
@@ -61,17 +77,17 @@ class Application(radicale.Application):
             if early is not None:
                 return self._plain(early.status, early.message)
             try:
-                status_text, headers, answers = super()._handle_request(environ)
+                status_text, headers, answers = self._in_one_transaction(environ, noted)
             except Exception as exc:
                 # Radicale lets exceptions of authentication and of the principal's discovery
-                # escape to its __call__, which answers 500.
+                # escape to its __call__, which answers 500; so would a failed commit.
                 if noted.unavailable or outcome.is_unavailable(exc):
                     log.warning(
                         "database unavailable: %s %s: %s", _method(environ), _path(environ), exc
                     )
                     return self._unavailable()
                 raise
-        status = int(status_text.split(" ", 1)[0])
+        status = _status(status_text)
         if status >= 500 and noted.unavailable:
             log.warning("database unavailable: %s %s", _method(environ), _path(environ))
             return self._unavailable()
@@ -79,8 +95,25 @@ class Application(radicale.Application):
             return self._plain(noted.refusal.status, noted.refusal.message)
         return status_text, headers, list(answers)
 
+    def _in_one_transaction(self, environ: types.WSGIEnviron, noted: outcome.Outcome) -> Response:
+        """Radicale's answer, with the request's transaction committed only when the answer
+        is a success: Radicale answers some errors after the storage has written (a PROPPATCH
+        it cannot answer), and a refused request must change nothing."""
+        try:
+            with ExitStack() as held:
+                noted.held = held
+                status_text, headers, answers = super()._handle_request(environ)
+                if _status(status_text) >= 400:
+                    raise _Undo((status_text, headers, list(answers)))
+        except _Undo as undo:
+            return undo.response
+        finally:
+            noted.held = None
+        return status_text, headers, list(answers)
+
     def _check_headers(self, environ: types.WSGIEnviron) -> outcome.Refused | None:
-        """The refusal of a body its headers already show to be unreadable, or None."""
+        """The refusal of a request whose headers Radicale would trip over (a body it could
+        not read, a Destination it could not parse), or None."""
         length = environ.get("CONTENT_LENGTH") or ""
         if length and not _DIGITS.fullmatch(length):
             return outcome.Refused("Content-Length must be a number of bytes.")
@@ -90,6 +123,9 @@ class Application(radicale.Application):
                 "(Content-Length).",
                 client.REQUEST_ENTITY_TOO_LARGE,
             )
+        destination = environ.get("HTTP_DESTINATION")
+        if destination is not None and not _is_url(destination):
+            return outcome.Refused(f"Destination is not a URL: {destination[:200]!r}.")
         content_type = environ.get("CONTENT_TYPE") or ""
         if "charset=" in content_type:
             charset = content_type.split("charset=")[1].split(";")[0].strip()
@@ -107,9 +143,9 @@ class Application(radicale.Application):
     ) -> ET.Element | None:
         """Radicale's reading of an XML body, after our checks of it.
 
-        Raises RuntimeError (Radicale answers 400, and we with our message) for a body with a
-        DTD or entity declarations, one that is not well-formed or nested too deep, or none
-        where the method needs one.
+        Raises RuntimeError (Radicale answers 400, and we with our message and status) for a
+        body with a DTD or entity declarations, one that is not well-formed, nested too deep
+        or of a shape the method does not take, or none where the method needs one.
         """
         raw = httputils.read_raw_request_body(self.configuration, environ)
         method = _method(environ)
@@ -135,6 +171,9 @@ class Application(radicale.Application):
             raise RuntimeError(
                 outcome.Refused(f"The request body nests more than {MAX_XML_DEPTH} elements.")
             )
+        wrong = _wrong_shape(method, root)
+        if wrong is not None:
+            raise RuntimeError(wrong)
         # Radicale types the environ as a Mapping; WSGI servers hand over a dict (PEP 3333).
         cast(dict[str, Any], environ)["wsgi.input"] = io.BytesIO(raw)
         return super()._read_xml_request_body(environ, request_info)
@@ -159,6 +198,28 @@ class Application(radicale.Application):
         )
 
 
+class _Undo(Exception):
+    """Leaves the request's transaction with Radicale's answer, rolling it back."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("rolled back")
+        self.response = response
+
+
+def _status(status_text: str) -> int:
+    return int(status_text.split(" ", 1)[0])
+
+
+def _is_url(value: str) -> bool:
+    """Whether a Destination header reads as a URL the way Radicale reads it (unquoted, then
+    parsed; an IPv6 host without its bracket or a port that is no number are not)."""
+    try:
+        _ = urlparse(unquote(value)).port
+    except ValueError:
+        return False
+    return True
+
+
 def _too_deep(root: ET.Element) -> bool:
     """Whether an element tree nests more than MAX_XML_DEPTH elements (walked without
     recursion, so the check itself cannot overflow)."""
@@ -169,6 +230,26 @@ def _too_deep(root: ET.Element) -> bool:
             return True
         stack.extend((child, depth + 1) for child in element)
     return False
+
+
+def _wrong_shape(method: str, root: ET.Element) -> outcome.Refused | None:
+    """The refusal of a DAV body whose shape Radicale would read blindly (its first child,
+    the text of every href, the properties it sets), or None."""
+    expected = ROOTS.get(method)
+    if expected is not None and root.tag != expected[0]:
+        return outcome.Refused(f"A {method} body is a {expected[1]} element.")
+    if method == "PROPFIND" and (len(root) == 0 or root[0].tag not in PROPFIND_KINDS):
+        return outcome.Refused(
+            "A PROPFIND body holds a DAV:prop, DAV:allprop or DAV:propname element."
+        )
+    if any(not (href.text or "").strip() for href in root.iter(DAV_HREF)):
+        return outcome.Refused("A DAV:href element of the request body is empty.")
+    if method == "PROPPATCH" and any(True for _ in root.iter(DAV_RESOURCETYPE)):
+        # RFC 4918 makes it protected; Radicale would store it and then fail to answer.
+        return outcome.Refused(
+            "DAV:resourcetype cannot be changed: a calendar stays a calendar.", 403
+        )
+    return None
 
 
 def _method(environ: types.WSGIEnviron) -> str:

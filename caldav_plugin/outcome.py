@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 import psycopg2
@@ -66,10 +66,13 @@ class Refused(ValueError):
 
 @dataclass
 class Outcome:
-    """What the storage noted during one request."""
+    """What the storage noted during one request, and the transaction it holds open."""
 
     refusal: Refused | None = None
     unavailable: bool = False
+    held: ExitStack | None = None
+    """Where the storage leaves the request's transaction open, for the application to end
+    once it knows the answer (None: the storage ends it when Radicale unlocks)."""
 
 
 def current() -> Outcome | None:

@@ -3,7 +3,8 @@
 Radicale brackets every request with ``storage.acquire_lock(mode, user)``; the storage opens one
 PostgreSQL transaction there (as the signed-in user, so row-level security applies) and every
 collection method of that request runs in it. A nested ``acquire_lock`` (Radicale takes one
-inside another in a few places) joins the transaction already open. The queries (the owner's
+inside another in a few places) joins the transaction already open, and so does a later one of
+the same request while ``caldav_plugin.app`` holds it open for the answer. The queries (the owner's
 lock and the writes' savepoints) are in ``session.sql`` beside this module.
 """
 
@@ -46,6 +47,8 @@ class Session:
     user: str
     writable: bool = False
     locked_owners: set[str] = field(default_factory=set)
+    depth: int = 0
+    """How many of Radicale's locks are open on it (0: held only for the answer)."""
 
 
 def current() -> Session | None:

@@ -1,8 +1,10 @@
 """A Radicale storage over PostgreSQL (``[storage] type = caldav_plugin.storage``).
 
 One request is one transaction: ``acquire_lock`` opens it as the signed-in user (row-level
-security applies), takes a per-user advisory lock for writes, and commits when Radicale leaves
-the lock. Several processes and hosts can serve the same database. Paths are
+security applies) and takes a per-user advisory lock for writes; ``caldav_plugin.app`` commits
+it once Radicale's answer is a success and rolls it back otherwise (under Radicale's own
+application it commits when Radicale leaves the lock). Several processes and hosts can serve
+the same database. Paths are
 ``/<user slug>/<collection>/<item>``; a principal sees only its own collections. The queries
 run here are in ``storage.sql`` beside this module.
 """
@@ -58,24 +60,66 @@ class Storage(storage.BaseStorage):
         """Opens the request's transaction (or joins the one already open in this thread).
 
         mode: "r" or "w"; a write takes the user's advisory lock before anything is read.
+        Under ``caldav_plugin.app.Application`` the transaction outlives the lock: the
+        application commits it once Radicale's answer is a success and rolls it back
+        otherwise, so a refused request never changes a row; a later lock of the same
+        request joins it, but a write after reads gets a transaction of its own. Elsewhere
+        (Radicale's own application) it commits when Radicale leaves the lock.
         """
         existing = session.current()
+        request = outcome.current()
+        held = request.held if request is not None else None
+        if existing is not None and held is not None and existing.depth == 0:
+            if mode == "w" and not existing.writable:
+                # A read held for the answer is ended before a write: the write takes the
+                # owner's lock first, in a transaction of its own, as every writer does.
+                held.close()
+                existing = None
         if existing is not None:
-            if mode == "w":
-                existing.writable = True
-                if existing.user:
-                    session.owner_lock(existing, existing.user)
-            yield
+            with _open(existing):
+                if mode == "w":
+                    existing.writable = True
+                    if existing.user:
+                        session.owner_lock(existing, existing.user)
+                yield
             return
         # An empty actor sees nothing: anonymous requests never run as the owner.
-        with _noting(self.db.transaction(user or "", now=self.options.clock)) as cur:
-            with session.bound(session.Session(cur, user, writable=mode == "w")) as current:
-                if user and mode == "w":
-                    session.owner_lock(current, user)
-                if user:
-                    cur.execute(Q.ensure_home)
-                    busy.refresh_due(cur, user, self.options.busy_instance_limit)
+        transaction = _noting(self.db.transaction(user or "", now=self.options.clock))
+        if held is not None:
+            cur = held.enter_context(transaction)
+            current = held.enter_context(session.bound(session.Session(cur, user)))
+            with _open(current):
+                self._begin(current, mode)
                 yield
+            return
+        with transaction as cur, session.bound(session.Session(cur, user)) as current:
+            with _open(current):
+                self._begin(current, mode)
+                yield
+
+    def _begin(self, current: session.Session, mode: str) -> None:
+        """What every request does first: a write takes the owner's lock; a signed-in user's
+        standard calendars are made if missing and their due busy time expanded again."""
+        user = current.user
+        current.writable = mode == "w"
+        if user and mode == "w":
+            session.owner_lock(current, user)
+        if user:
+            current.cur.execute(Q.ensure_home)
+            self._refresh_busy(current.cur, user)
+
+    def _refresh_busy(self, cur: Cursor, user: str) -> None:
+        """Expands again the user's recurring busy time that the booking horizon reached. An
+        event that cannot be expanded now (a zone Python does not know, more instances than
+        the limit) keeps its busy time as it was, and is logged: the request goes on, and
+        ``officehours caldav refresh-busy`` reports it too."""
+        try:
+            with session.savepoint(cur, "caldav_refresh"):
+                busy.refresh_due(cur, user, self.options.busy_instance_limit)
+        except ValueError as exc:
+            if isinstance(exc, Refused):
+                outcome.withdraw(exc)
+            log.error("recurring busy time of %s not extended: %s", user, exc)
 
     def cursor(self, owner: str) -> AbstractContextManager[Cursor]:
         """The request's cursor, or (when Radicale reads after unlocking) a short read-only
@@ -202,10 +246,21 @@ class Storage(storage.BaseStorage):
         existing = store.collection(cur, owner, name, for_update=True)
         if existing is not None and existing.kind != "stored":
             raise ReadOnlyCollection(f"{owner}/{name}")
+        if (props or {}).get("tag") != "VCALENDAR":
+            # An empty PUT on a calendar reads as an empty address book to Radicale: it would
+            # wipe the calendar and its busy time.
+            raise Refused(
+                "officehours keeps calendars only: make one with MKCALENDAR, or PUT a "
+                "VCALENDAR with at least one event.",
+                403,
+            )
         if existing is None:
             cur.execute(Q.insert_collection, (name, store_json(props or {}), owner))
         elif props is not None:
-            cur.execute(Q.replace_collection_props, (store_json(props), owner, name))
+            # The PUT's properties (name, description) replace those; the others, such as the
+            # blocking flag, which is a booking rule, stay.
+            merged = {**existing.props, **props}
+            cur.execute(Q.replace_collection_props, (store_json(merged), owner, name))
         replaced: dict[str, radicale_item.Item] = {}
         new_hrefs: list[str] = []
         row = store.collection(cur, owner, name)
@@ -273,6 +328,21 @@ def _href_for(uid: str, suffix: str) -> str:
     if uid and pathutils.is_safe_filesystem_path_component(name) and len(name) <= 255:
         return name
     return radicale_item.get_etag(uid).strip('"') + suffix
+
+
+@contextmanager
+def _open(current: session.Session) -> Iterator[None]:
+    """Counts a lock of Radicale's as open on the session while the block runs (locks taken
+    inside it join the transaction), and notes the failures that leave it (see
+    ``_noting``)."""
+    current.depth += 1
+    try:
+        yield
+    except Exception as exc:
+        outcome.note(exc)
+        raise
+    finally:
+        current.depth -= 1
 
 
 @contextmanager

@@ -19,7 +19,7 @@ WHERE slug = %s;
 
 -- name: replace_collection_props
 -- Replaces the properties of the collection /owner/name/ (properties as a JSON object,
--- owner, name), as a PUT of a whole calendar does.
+-- owner, name), with those a PUT of a whole calendar carries laid over the old ones.
 UPDATE caldav_collections SET props = %s::jsonb, modified_at = now()
 WHERE id = caldav_collection(%s, %s);
 

@@ -88,6 +88,10 @@ def items_in_range(
     """Items whose enclosing range meets (start, end) as Radicale's own prefilter does
     (``istart < end and iend > start``), with the GiST index doing the coarse work; of items
     whose instances are known, only those with an instance in the range, flagged exact."""
+    if end < start:
+        # A range that ends before it starts holds no time, so nothing meets it (as with
+        # Radicale's own storage); SQL would refuse to build it.
+        return []
     cur.execute(
         Q.items_in_range, (owner, name, component, component, start, end, end, start, start, end)
     )

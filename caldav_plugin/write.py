@@ -97,9 +97,15 @@ class CollectionPartWrite(CollectionPartRead):
 
     def set_meta(self, props: Mapping[str, str]) -> None:
         """Replaces the collection's properties; a change of the blocking flag adds or removes
-        the busy time of every event in it."""
+        the busy time of every event in it.
+
+        Raises Refused (403) for a change of the resource type (a calendar made an address
+        book, or no calendar at all).
+        """
         cur = self._writer()
         owner, name = self._owner_and_name
+        if props.get("tag") != self.get_meta("tag"):
+            raise Refused("A calendar stays a calendar: its resource type cannot change.", 403)
         with session.savepoint(cur, "caldav_set_meta"):
             cur.execute(Q.set_collection_props, (json.dumps(dict(props)), owner, name))
             updated = cur.fetchone()

@@ -40,7 +40,8 @@ def expand(calendar: Component, *, name: str, start: datetime, end: datetime) ->
     """Return the instances of ``name`` components between ``start`` and ``end``.
 
     Raises:
-        InvalidCalendar: if recurring-ical-events cannot read the recurrence.
+        InvalidCalendar: if recurring-ical-events cannot read the recurrence, or its times
+            run past the years Python can count (1 to 9999).
     """
     try:
         query = recurring_ical_events.of(calendar, components=[name])
@@ -49,6 +50,8 @@ def expand(calendar: Component, *, name: str, start: datetime, end: datetime) ->
         raise InvalidCalendar(f"cannot expand the recurrence: {exc}") from exc
     except (ValueError, TypeError) as exc:
         raise InvalidCalendar(f"cannot expand the recurrence: {exc}") from exc
+    except OverflowError as exc:
+        raise InvalidCalendar("its times reach beyond the years 1 to 9999") from exc
     return instances
 
 

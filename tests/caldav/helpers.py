@@ -1,5 +1,6 @@
-"""Bodies of CalDAV requests and small parsers of the answers, shared by the CalDAV tests,
-and the weekly busy event whose expansion the refresh tests follow."""
+"""Bodies of CalDAV requests, small parsers of the answers and a digest of the CalDAV tables,
+shared by the CalDAV tests, and the weekly busy event whose expansion the refresh tests
+follow."""
 
 from __future__ import annotations
 
@@ -152,3 +153,16 @@ def busy_until(db: Database, ref: str) -> datetime:
         cur.execute("SELECT max(upper(during)) FROM busy_intervals WHERE source_ref = %s", (ref,))
         last: datetime = one(cur)[0]
         return last
+
+
+def digest(db: Database) -> str:
+    """A digest of every CalDAV row and busy interval, read as the owner."""
+    with db.transaction() as cur:
+        cur.execute(
+            "SELECT md5(coalesce(string_agg(r, E'\\n' ORDER BY r), '')) FROM ("
+            " SELECT 'c' || c::text FROM caldav_collections c"
+            " UNION ALL SELECT 'i' || i::text FROM caldav_items i"
+            " UNION ALL SELECT 'h' || x::text FROM caldav_changes x"
+            " UNION ALL SELECT 'b' || b::text FROM busy_intervals b) AS t (r)"
+        )
+        return str(one(cur)[0])

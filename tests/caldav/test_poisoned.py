@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from psycopg2 import sql
 
+from caldav_plugin.service import make_app
 from officehours import booking
 from officehours.db import Database
 from tests.caldav import helpers as h
@@ -132,3 +133,18 @@ def test_a_zone_nothing_knows_serves_office_hours_as_last_built(
     assert again.status_code == 200 and again.data == hours.data
     assert dav("GET", f"/{me}/appointments/").status_code == 200
     assert "not rebuilt" in caplog.text
+
+
+def test_recurring_busy_time_that_cannot_be_extended_does_not_stop_the_coachs_requests(
+    db_url: str, dav: Dav, coach: Login, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    ref = h.put_weekly(dav, world.x)
+    before = h.busy_until(world.db, ref)
+    poison(world.db, world.x, "time_zone", "Nowhere/Atlantis")
+    # Ten weeks on, every request of the coach first extends their recurring busy time.
+    later = Dav(make_app(db_url, {"storage": {"clock": h.LATER.isoformat()}}), coach)
+    principal = later("PROPFIND", f"/{world.x}/", h.propfind("D:displayname"), Depth="1")
+    assert principal.status_code == 207
+    assert later("GET", ref).status_code == 200
+    assert h.busy_until(world.db, ref) == before
+    assert "not extended" in caplog.text

@@ -144,3 +144,108 @@ def test_a_recurrence_over_the_instance_limit_says_why(dav: Dav) -> None:
     r = dav("PUT", cal + "often.ics", minutely)
     assert r.status_code == 400 and "often" in _text(r) and "1000" in _text(r)
     assert _items(dav, cal) == [cal]
+
+
+# Found by the fuzz test (tests/caldav/test_fuzz.py), each a test of its own here.
+
+
+def test_an_empty_put_on_a_calendar_leaves_it_as_it_was(dav: Dav, world: Any) -> None:
+    cal = f"/{dav.login.slug}/busy/"
+    assert (
+        dav("PUT", cal + "a.ics", h.event("a", "20270105T170000Z", "20270105T180000Z")).status_code
+        == 201
+    )
+    # Radicale reads an empty body as an empty address book: it would wipe the calendar.
+    r = dav.client.open(cal, method="PUT", data=b"", headers=dav.login.header)
+    assert r.status_code == 403 and "calendars only" in _text(r)
+    assert _items(dav, cal) == [cal, cal + "a.ics"]
+    with world.db.transaction() as cur:
+        cur.execute("SELECT count(*) FROM busy_intervals")
+        assert cur.fetchone() == (1,)
+
+
+def test_a_whole_calendar_put_keeps_the_blocking_flag(dav: Dav) -> None:
+    me = dav.login.slug
+    assert dav("MKCALENDAR", f"/{me}/gym/", h.mkcalendar("Gym")).status_code == 201
+    assert dav("PROPPATCH", f"/{me}/gym/", h.set_blocking("true")).status_code == 207
+    whole = h.event("g", "20270105T170000Z", "20270105T180000Z").replace(
+        "VERSION:2.0", "VERSION:2.0\r\nX-WR-CALNAME:Gym again"
+    )
+    assert dav("PUT", f"/{me}/gym/", whole).status_code == 201
+    r = dav("PROPFIND", f"/{me}/gym/", h.propfind("D:displayname"), Depth="0")
+    assert h.prop(r.data, "D:displayname") == "Gym again"
+    assert b"true" in dav("PROPFIND", f"/{me}/gym/", Depth="0").data
+
+
+def test_the_resource_type_of_a_calendar_cannot_change(dav: Dav) -> None:
+    cal = f"/{dav.login.slug}/busy/"
+    body = """<?xml version="1.0" encoding="utf-8"?>
+<D:propertyupdate xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop>
+<D:resourcetype><D:collection/><C:calendar/></D:resourcetype></D:prop></D:set></D:propertyupdate>"""
+    before = dav("PROPFIND", cal, Depth="0").data
+    r = dav("PROPPATCH", cal, body)
+    assert r.status_code == 403 and "resourcetype" in _text(r)
+    assert dav("PROPFIND", cal, Depth="0").data == before
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('<C:calendar-query xmlns:C="urn:ietf:params:xml:ns:caldav"/>', "DAV:propfind"),
+        ('<D:propfind xmlns:D="DAV:"/>', "DAV:prop"),
+        (h.multiget(""), "href"),
+    ],
+    ids=["wrong-root", "no-child", "empty-href"],
+)
+def test_a_body_radicale_would_read_blindly_is_refused(dav: Dav, body: str, message: str) -> None:
+    method = "REPORT" if "multiget" in body else "PROPFIND"
+    r = dav(method, f"/{dav.login.slug}/busy/", body, Depth="1")
+    assert r.status_code == 400 and message in _text(r)
+
+
+@pytest.mark.parametrize("destination", ["http://[::1", "http://localhost:port/x"])
+def test_a_destination_that_is_not_a_url_is_refused(dav: Dav, destination: str) -> None:
+    cal = f"/{dav.login.slug}/busy/"
+    assert (
+        dav("PUT", cal + "a.ics", h.event("a", "20270105T170000Z", "20270105T180000Z")).status_code
+        == 201
+    )
+    r = dav("MOVE", cal + "a.ics", Destination=destination)
+    assert r.status_code == 400 and "Destination" in _text(r)
+    assert _items(dav, cal) == [cal, cal + "a.ics"]
+
+
+def test_a_time_range_that_ends_before_it_starts_matches_nothing(dav: Dav) -> None:
+    cal = f"/{dav.login.slug}/busy/"
+    dav("PUT", cal + "a.ics", h.event("a", "20270105T170000Z", "20270105T180000Z"))
+    r = dav("REPORT", cal, h.time_range_query("20270201T000000Z", "00010101T000000Z"), Depth="1")
+    assert r.status_code == 207 and h.hrefs(r.data) == []
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("00010101T000000Z", "20270105T180000Z"), ("20270105T170000Z", "99991231T235959Z")],
+    ids=["from-year-1", "to-year-9999"],
+)
+def test_busy_time_beyond_the_years_python_counts_is_refused(
+    dav: Dav, start: str, end: str
+) -> None:
+    cal = f"/{dav.login.slug}/busy/"
+    r = dav("PUT", cal + "far.ics", h.event("far", start, end))
+    assert r.status_code == 400 and "years 1 to 9999" in _text(r)
+    assert _items(dav, cal) == [cal]
+
+
+def test_a_refused_request_changes_no_row_even_of_what_the_storage_did_first(
+    dav: Dav, world: Any
+) -> None:
+    # The first request of a user makes their calendars and builds the generated ones: work
+    # of the storage, not of the request, but a refused request must leave no row changed.
+    before = h.digest(world.db)
+    missing = dav("GET", f"/{dav.login.slug}/appointments/missing.ics")
+    assert missing.status_code == 404
+    refused = dav("PUT", f"/{dav.login.slug}/busy/x.ics", "not iCalendar")
+    assert refused.status_code == 400
+    assert h.digest(world.db) == before
+    assert dav("GET", f"/{dav.login.slug}/appointments/").status_code == 200
+    assert h.digest(world.db) != before
