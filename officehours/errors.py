@@ -140,12 +140,16 @@ WrongCredentials = _error(
 TooManyAttempts = _error(
     "too_many_attempts",
     429,
-    "Too many failed sign-ins. Please wait 15 minutes and try again.",
+    "Too many failed sign-ins. Please wait a little and try again.",
     None,
     "email",
 )
 WeakPassword = _error(
-    "weak_password", 422, "A password needs at least 10 characters.", None, "new_password"
+    "weak_password",
+    422,
+    "A password needs 12 to 256 characters, not only spaces, and must not be easy to guess.",
+    None,
+    "new_password",
 )
 PasswordMismatch = _error(
     "password_mismatch", 422, "The two new passwords are not the same.", None, "confirm"
