@@ -86,12 +86,15 @@ def _wants_problem() -> bool:
     return request.blueprint == "api" or request.path.startswith("/api/")
 
 
-def _domain(exc: OfficeHoursError) -> Response | tuple[str, int]:
+def _domain(exc: OfficeHoursError) -> Response | tuple[str, int, dict[str, str]]:
+    headers = {} if exc.retry_after is None else {"Retry-After": str(exc.retry_after)}
     if _wants_problem():
-        return problem(
+        response = problem(
             exc.http_status, exc.code, exc.title, exc.message, field=exc.field, month=exc.month
         )
-    return render_template("error.html", error=exc, code=exc.code), exc.http_status
+        response.headers.update(headers)
+        return response
+    return render_template("error.html", error=exc, code=exc.code), exc.http_status, headers
 
 
 def _http(exc: HTTPException) -> ResponseReturnValue:

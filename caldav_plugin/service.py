@@ -9,7 +9,7 @@ from typing import Any
 import radicale
 from radicale import config
 
-from caldav_plugin import options
+from caldav_plugin import auth, options
 from caldav_plugin.refresh import BusyRefresher
 from officehours.db import Database
 from officehours.services import WsgiService
@@ -40,8 +40,8 @@ def configuration(
 def make_app(
     database_url: str, extra: dict[str, dict[str, str]] | None = None
 ) -> Callable[..., Any]:
-    """Radicale's WSGI application with the plugins."""
-    return utf8_paths(radicale.Application(configuration(database_url, extra)))
+    """Radicale's WSGI application with the plugins (and the auth plugin's guard)."""
+    return utf8_paths(auth.guard(radicale.Application(configuration(database_url, extra))))
 
 
 def utf8_paths(app: Callable[..., Any]) -> Callable[..., Any]:

@@ -12,6 +12,7 @@ import os
 import radicale
 from radicale import config, log
 
+from caldav_plugin import auth
 from caldav_plugin.service import utf8_paths
 
 _paths = os.environ.get("RADICALE_CONFIG", "config/radicale.conf").split(os.pathsep)
@@ -20,4 +21,4 @@ log.set_level(
     _configuration.get("logging", "level"), _configuration.get("logging", "backtrace_on_debug")
 )
 
-application = utf8_paths(radicale.Application(_configuration))
+application = utf8_paths(auth.guard(radicale.Application(_configuration)))

@@ -22,9 +22,17 @@ class OfficeHoursError(Exception):
     sqlstate: ClassVar[str | None] = None
     title: ClassVar[str] = "Something was wrong with the request."
 
-    def __init__(self, message: str | None = None, *, month: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        month: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
         self.message = message or self.title
         self.month = month
+        # Seconds after which the same request may succeed (sent as Retry-After), if known.
+        self.retry_after = retry_after
         super().__init__(self.message)
 
 
@@ -232,6 +240,13 @@ BY_CONSTRAINT: dict[str, type[OfficeHoursError]] = {
     # The website's sign-in and calendar feeds (0020).
     "feed_token_hash_unique": Conflict,
     "feed_token_one_active_per_user": Conflict,
+    # Website sessions and the limits on failed sign-ins (0031): only SQL functions write them.
+    "web_session_hash_unique": Conflict,
+    "web_session_seen_after_start": InvalidInput,
+    "sign_in_limit_attempts_sane": InvalidInput,
+    "sign_in_limit_delays_sane": InvalidInput,
+    "sign_in_counter_failures_sane": InvalidInput,
+    "sign_in_counter_key_sane": InvalidInput,
 }
 
 
