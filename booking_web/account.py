@@ -9,7 +9,7 @@ from booking_web import queries
 from booking_web.context import actor, db, login_required, rules_now, user
 from booking_web.errors import WrongCurrentPassword
 from booking_web.forms import field_errors
-from booking_web.security import start_session
+from booking_web.security import remote, start_session
 from officehours import accounts, errors, passwords, signin
 from officehours.errors import PasswordMismatch, WeakPassword
 
@@ -46,13 +46,15 @@ def page() -> ResponseReturnValue:
 
 
 def _change_password(current: str, new: str, confirm: str) -> None:
-    """Sets the signed-in user's new password. Raises WrongCurrentPassword, PasswordMismatch or
+    """Sets the signed-in user's new password. Raises WrongCurrentPassword, TooManyAttempts
+    (the current password is checked under the sign-in limits), PasswordMismatch or
     WeakPassword (with the policy's reason)."""
     me = user()
     assert me is not None
-    found = accounts.login_lookup(db(), me.email)
-    if found is None or not passwords.verify_password(found[1], current):
-        raise WrongCurrentPassword()
+    try:
+        signin.password_sign_in(db(), me.email, current, remote(), rules_now())
+    except errors.WrongCredentials as exc:
+        raise WrongCurrentPassword() from exc
     if new != confirm:
         raise PasswordMismatch()
     try:

@@ -295,3 +295,18 @@ def test_change_password(as_a: FlaskClient, world: World, csrf: Any, password: s
     assert response.status_code == 303
     found = accounts.login_lookup(world.db, "a@example.com")
     assert found is not None and passwords.verify_password(found[1], "a new secret!")
+
+
+def test_the_current_password_on_the_account_page_is_checked_under_the_same_limits(
+    as_a: FlaskClient, world: World, csrf: Any, password: str
+) -> None:
+    token = csrf(as_a.get("/account").text)
+    new = {"new_password": "a new secret!", "confirm": "a new secret!", "csrf_token": token}
+    for _ in range(5):
+        wrong = as_a.post("/account/password", data={**new, "current_password": "guess again"})
+        assert wrong.status_code == 401
+    limited = as_a.post("/account/password", data={**new, "current_password": password})
+    assert limited.status_code == 429
+    assert "Too many failed sign-ins" in limited.text
+    found = accounts.login_lookup(world.db, "a@example.com")
+    assert found is not None and passwords.verify_password(found[1], password)
