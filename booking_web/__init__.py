@@ -62,9 +62,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config_from_settings() if test_config is None else test_config)
     if "DATABASE" not in app.config or not app.config.get("SECRET_KEY"):
         raise RuntimeError("the booking website needs DATABASE and SECRET_KEY")
-    app.config.setdefault(
-        "SESSION_COOKIE_SECURE", str(app.config["BASE_URL"]).startswith("https://")
-    )
     app.url_map.converters["token"] = PublicToken
     security.init_app(app)
     forms.init_app(app)

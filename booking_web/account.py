@@ -1,16 +1,16 @@
-"""The account page: change password, and API tokens for the JSON API."""
+"""The account page: change password, sign out everywhere, and API tokens for the JSON API."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from booking_web import queries
-from booking_web.context import actor, db, login_required, user
+from booking_web.context import actor, db, login_required, rules_now, user
 from booking_web.errors import WrongCurrentPassword
 from booking_web.forms import field_errors
-from booking_web.security import keep_session
-from officehours import accounts, errors, passwords
+from booking_web.security import remote, start_session
+from officehours import accounts, errors, passwords, signin
 from officehours.errors import PasswordMismatch, WeakPassword
 
 bp = Blueprint("account", __name__)
@@ -46,20 +46,25 @@ def page() -> ResponseReturnValue:
 
 
 def _change_password(current: str, new: str, confirm: str) -> None:
+    """Sets the signed-in user's new password. Raises WrongCurrentPassword, TooManyAttempts
+    (the current password is checked under the sign-in limits), PasswordMismatch or
+    WeakPassword (with the policy's reason)."""
     me = user()
     assert me is not None
-    found = accounts.login_lookup(db(), me.email)
-    if found is None or not passwords.verify_password(found[1], current):
-        raise WrongCurrentPassword()
+    try:
+        signin.password_sign_in(db(), me.email, current, remote(), rules_now())
+    except errors.WrongCredentials as exc:
+        raise WrongCurrentPassword() from exc
     if new != confirm:
         raise PasswordMismatch()
     try:
-        new_hash = passwords.hash_password(new)
+        new_hash = passwords.hash_password(new, user_inputs=(me.email, me.name))
     except passwords.WeakPassword as exc:
-        raise WeakPassword() from exc
+        raise WeakPassword(str(exc)) from exc
+    # The database ends every session of the user, copies of this one's cookie included
+    # (users_end_sessions); this browser carries on in a new one.
     accounts.set_password_hash(db(), me.slug, me.slug, new_hash)
-    # Every other session of this user ends at its next request; this one carries on.
-    keep_session(me.slug, new_hash)
+    start_session(me.slug)
 
 
 @bp.post("/account/password")
@@ -76,6 +81,16 @@ def password() -> ResponseReturnValue:
         return _page(exc.http_status, password_errors=field_errors(exc, PASSWORD_FIELDS))
     flash("Your password is changed.")
     return redirect(url_for("account.page"), 303)
+
+
+@bp.post("/account/sessions/end")
+@login_required
+def end_sessions() -> ResponseReturnValue:
+    """Signs the user out everywhere: every session of theirs ends, this one too."""
+    signin.end_sessions(db(), actor(), actor(), rules_now())
+    session.clear()
+    flash("You are signed out everywhere.")
+    return redirect(url_for("auth.signin"), 303)
 
 
 @bp.post("/account/tokens")

@@ -55,9 +55,12 @@ def add_user() -> ResponseReturnValue:
         if values["role"] not in dict(ROLES):
             raise invalid_input("role", "Choose client, coach or admin.")
         try:
-            password_hash = passwords.hash_password(password) if password else None
+            inputs = (values["email"], values["name"])
+            password_hash = (
+                passwords.hash_password(password, user_inputs=inputs) if password else None
+            )
         except passwords.WeakPassword as exc:
-            raise WeakFirstPassword() from exc
+            raise WeakFirstPassword(str(exc)) from exc
         slug = accounts.add_user(
             db(), actor(), values["email"], values["name"], values["role"],
             values["time_zone"], password_hash,

@@ -2,40 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from booking_web import queries
-from booking_web.context import db
+from booking_web.context import db, rules_now
 from booking_web.forms import field_errors, safe_next
-from booking_web.security import start_session
-from officehours import accounts, passwords
-from officehours.errors import OfficeHoursError, TooManyAttempts, WrongCredentials
+from booking_web.security import end_session, remote, start_session
+from officehours.errors import OfficeHoursError
+from officehours.signin import password_sign_in, usable_email
 
 bp = Blueprint("auth", __name__)
 
 FIELDS = ("email", "password")
-
-
-def _remote() -> str:
-    return request.remote_addr or "unknown"
-
-
-def _check(email: str, password: str) -> tuple[str, str]:
-    """The slug and stored password hash of the user with this email and password. Raises
-    TooManyAttempts or WrongCredentials (after recording the failure)."""
-    if not queries.login_allowed(db(), email, _remote()):
-        raise TooManyAttempts()
-    found = accounts.login_lookup(db(), email) if email and len(email) <= 320 else None
-    slug, password_hash = found if found else ("", None)
-    if not passwords.verify_password(password_hash, password) or not slug or not password_hash:
-        queries.note_login(db(), email[:320], _remote(), ok=False)
-        raise WrongCredentials()
-    queries.note_login(db(), email, _remote(), ok=True)
-    if passwords.needs_rehash(password_hash):
-        password_hash = passwords.hash_password(password)
-        accounts.set_password_hash(db(), slug, slug, password_hash)
-    return slug, password_hash
 
 
 @bp.get("/signin")
@@ -48,23 +26,26 @@ def signin() -> ResponseReturnValue:
 
 @bp.post("/signin")
 def signin_post() -> ResponseReturnValue:
-    """Signs in and goes back to where the visitor was heading."""
+    """Signs in and goes back to where the visitor was heading. Refusals: 401 wrong_credentials,
+    or 429 too_many_attempts with Retry-After, next to the form."""
     email = request.form.get("email", "").strip()
     password = request.form.get("password", "")
     target = safe_next(request.form.get("next"), url_for("booking.home"))
     try:
-        slug, password_hash = _check(email, password)
+        slug = password_sign_in(db(), email, password, remote(), rules_now())
+        start_session(slug)
     except OfficeHoursError as exc:
+        shown = email if usable_email(email) else ""
         page = render_template(
-            "signin.html", errors=field_errors(exc, FIELDS), email=email, next=target
+            "signin.html", errors=field_errors(exc, FIELDS), email=shown, next=target
         )
-        return page, exc.http_status
-    start_session(slug, password_hash)
+        headers = {} if exc.retry_after is None else {"Retry-After": str(exc.retry_after)}
+        return page, exc.http_status, headers
     return redirect(target, 303)
 
 
 @bp.post("/signout")
 def signout() -> ResponseReturnValue:
-    """Signs out."""
-    session.clear()
+    """Signs out, for every copy of this session's cookie."""
+    end_session()
     return redirect(url_for("auth.signin"), 303)

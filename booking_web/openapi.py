@@ -33,6 +33,9 @@ COMMON_ERRORS = {
     "404": _problem("No such appointment, user or route."),
     "405": _problem("Method not allowed."),
     "406": _problem("Not acceptable."),
+    "429": _problem(
+        "Too many failed sign-ins from this address: wait Retry-After seconds (too_many_attempts)."
+    ),
 }
 WRITE_ERRORS = {
     **COMMON_ERRORS,

@@ -14,7 +14,6 @@ from typing import Any
 from ics.model import Appointment as IcsAppointment
 from ics.model import Person
 from officehours import errors, sqlfiles
-from officehours.accounts import User
 from officehours.booking import Slot
 from officehours.db import Database, one
 
@@ -229,33 +228,3 @@ def feed_owner(db: Database, secret: str) -> str | None:
         cur.execute(Q.user_for_feed_token, (secret,))
         row = cur.fetchone()
         return str(row[0]) if row and row[0] else None
-
-
-def signed_in(db: Database, slug: str) -> tuple[User, bytes | None]:
-    """The signed-in user and the database's stamp of their current password (see
-    booking_web.security.session_stamp), in one round trip. Raises unknown_user when the slug
-    names no active user any more."""
-    with db.transaction(slug) as cur:
-        # Row-level security shows the acting user their own row only while they are active.
-        cur.execute(Q.signed_in_user_with_stamp, (slug,))
-        row = cur.fetchone()
-        if row is None:
-            raise errors.UnknownUser("You are no longer signed in.")
-        stamp = row[-1]
-        return User(*row[:-1]), bytes(stamp) if stamp is not None else None
-
-
-def login_allowed(db: Database, email: str, remote: str) -> bool:
-    """False while sign-ins for this email or address are rate-limited."""
-    with db.transaction() as cur:
-        cur.execute(Q.login_allowed, {"email": email, "remote": remote})
-        return bool(one(cur)[0])
-
-
-def note_login(db: Database, email: str, remote: str, ok: bool) -> None:
-    """Records a failed sign-in, or clears the failures after a good one."""
-    with db.transaction() as cur:
-        if ok:
-            cur.execute(Q.forget_login_failures, (email,))
-        else:
-            cur.execute(Q.note_login_failure, {"email": email, "remote": remote})

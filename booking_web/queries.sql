@@ -1,6 +1,6 @@
 -- The queries of booking_web/queries.py. Most run as the signed-in user, and row-level
--- security decides which rows they return; the sign-in and feed-secret look-ups run before
--- anyone is signed in. Serial ids are used in joins and rule look-ups only, never selected. The three call queries return the same columns in the same order, the order
+-- security decides which rows they return; the feed-secret look-up runs before anyone is
+-- signed in. Serial ids are used in joins and rule look-ups only, never selected. The three call queries return the same columns in the same order, the order
 -- queries._call maps them in: token, coach (slug, name, email, zone), client (the same),
 -- start, end, status, revision, series.
 
@@ -122,24 +122,3 @@ SELECT revoke_feed_token();
 -- name: user_for_feed_token
 -- The slug of the user whose calendar-feed secret this is, NULL when it is no one's.
 SELECT user_for_feed_token(%s);
-
--- name: signed_in_user_with_stamp
--- The user with this slug (the columns of officehours.accounts.User, in its field order)
--- and password_stamp() of their current password, for checking a session on each request.
--- Row-level security shows the acting user their own row only while they are active, so
--- there is no row once they are deactivated.
-SELECT slug, email, display_name, time_zone, role::text, active, password_stamp()
-FROM users
-WHERE slug = %s;
-
--- name: login_allowed
--- False while sign-ins for this email or from this address are rate-limited.
-SELECT login_allowed(%(email)s, %(remote)s);
-
--- name: forget_login_failures
--- Clears the failed sign-ins recorded for this email, after a good sign-in.
-SELECT forget_login_failures(%s);
-
--- name: note_login_failure
--- Records a failed sign-in for this email from this address.
-SELECT note_login_failure(%(email)s, %(remote)s);

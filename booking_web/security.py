@@ -1,24 +1,28 @@
 """Security on every request: who is signed in, CSRF tokens on forms, and response headers.
 
-Sessions are signed cookies, so the server cannot delete one. Instead each session carries a
-stamp of the password it was made with (``session_stamp``), and every request that loads the
-signed-in user compares it with the current password's: changing a password (on the account
-page, by an admin, or with ``officehours user password``) ends every session made with the old
-one. The session that changed it is handed the new stamp and stays signed in.
+Sessions live in PostgreSQL (``officehours.signin``, ``web_sessions``): the cookie, signed by
+Flask, holds a random session secret (and the CSRF token), and every request asks the database
+whose live session that secret is. So signing out, a new password, deactivation and "sign out
+everywhere" end every copy of a cookie at once, and sessions also end when idle or old.
+
+Why a table of sessions rather than a per-user session generation: it ends one session when
+its browser signs out (a generation would sign out every device of the user), keeps the user's
+identity out of the cookie, and puts idle and absolute lifetimes on the server, where a copied
+cookie cannot extend them.
+
+The session cookie is Secure, and HSTS is sent, when the base URL is https://.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 
 from flask import Flask, Response, current_app, g, request, session
 
-from booking_web import queries
-from booking_web.context import db
-from officehours import accounts, errors
+from booking_web.context import db, rules_now
+from officehours import errors, signin
 from officehours.errors import CsrfFailed
 
 CSP = "; ".join(
@@ -42,7 +46,13 @@ HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
+# A year: long enough for browsers to keep it, as hstspreload.org asks at the least.
+HSTS = "max-age=31536000"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The key of the session secret in Flask's (signed) cookie; the keys of cookies from before
+# sessions lived in the database, dropped when seen.
+SESSION_KEY = "sid"
+OLD_KEYS = ("user", "stamp")
 
 
 def csrf_token() -> str:
@@ -54,38 +64,33 @@ def csrf_token() -> str:
     return token
 
 
-def password_stamp(password_hash: str | None) -> bytes:
-    """What the SQL function password_stamp() returns for a user with this stored hash."""
-    return hashlib.sha256((password_hash or "").encode()).digest()
+def remote() -> str:
+    """The client's IP address, as the limits on failed sign-ins key it."""
+    return request.remote_addr or "unknown"
 
 
-def session_stamp(slug: str, stamp: bytes) -> str:
-    """What a session of ``slug`` keeps to show which password it was made with: a truncated HMAC,
-    under the app's secret key, of the database's password stamp. It reveals nothing of the
-    hash, and no one without the secret key can make one for another password."""
-    key = current_app.secret_key
-    key_bytes = key.encode() if isinstance(key, str) else bytes(key or b"")
-    message = b"officehours session\0" + slug.encode() + b"\0" + stamp
-    digest = hmac.new(key_bytes, message, hashlib.sha256).digest()[:16]
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def start_session(slug: str, password_hash: str | None) -> None:
-    """Signs ``slug`` in from a fresh session (and CSRF token): no session fixation."""
+def start_session(slug: str) -> None:
+    """Signs ``slug`` in (their password was just checked) in a fresh session, with a fresh
+    CSRF token: no session fixation. Raises NotSignedIn when the user is not active."""
+    secret = signin.open_session(db(), slug, rules_now())
     session.clear()
-    session["user"] = slug
-    session["stamp"] = session_stamp(slug, password_stamp(password_hash))
+    session[SESSION_KEY] = secret
     session.permanent = True
 
 
-def keep_session(slug: str, password_hash: str) -> None:
-    """Keeps this session signed in after its user's password became ``password_hash``."""
-    session["stamp"] = session_stamp(slug, password_stamp(password_hash))
+def end_session() -> None:
+    """Signs out: ends this session in the database, so every copy of the cookie stops working."""
+    secret = session.get(SESSION_KEY)
+    if isinstance(secret, str):
+        signin.end_session(db(), secret, rules_now())
+    session.clear()
 
 
-def _end_session() -> None:
-    session.pop("user", None)
-    session.pop("stamp", None)
+def _forget_session() -> None:
+    """Drops a session the database no longer knows (the CSRF token stays, so a form posted
+    with it is answered "sign in again" rather than "form expired")."""
+    for key in (SESSION_KEY, *OLD_KEYS):
+        session.pop(key, None)
 
 
 def _is_api() -> bool:
@@ -96,40 +101,23 @@ def _load_user() -> None:
     """Sets g.user from the session, or (JSON API only) from a bearer token."""
     g.user = None
     g.via_token = False
-    slug: str | None = None
     header = request.headers.get("Authorization", "")
     if _is_api() and header:
         scheme, _, secret = header.partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
+        if scheme.lower() != "bearer":
             raise errors.NotSignedIn("Use Authorization: Bearer <token>.")
-        slug = accounts.user_for_api_token(db(), secret.strip())
-        if slug is None:
+        found = signin.api_token_user(db(), secret.strip(), remote(), rules_now())
+        if found is None:
             raise errors.NotSignedIn("That API token is not valid.")
+        g.user = found
         g.via_token = True
-    else:
-        stored = session.get("user")
-        slug = stored if isinstance(stored, str) else None
-    if slug is None:
         return
-    try:
-        found, stamp = queries.signed_in(db(), slug)
-    except (errors.DatabaseUnavailable, errors.Busy):
-        raise  # the database is away or busy: that ends no session (the visitor gets a 503)
-    except errors.OfficeHoursError:
-        # Deactivated or removed since signing in: the session no longer names a user.
-        _end_session()
+    kept = session.get(SESSION_KEY)
+    found = signin.session_user(db(), kept, rules_now()) if isinstance(kept, str) else None
+    if found is None:
+        if any(key in session for key in (SESSION_KEY, *OLD_KEYS)):
+            _forget_session()
         return
-    if not g.via_token:
-        # A bearer token is a credential of its own; a session lasts only as long as the
-        # password it was made with (and a session without a stamp is older than that rule).
-        kept = session.get("stamp")
-        if (
-            stamp is None
-            or not isinstance(kept, str)
-            or not hmac.compare_digest(kept.encode(), session_stamp(slug, stamp).encode())
-        ):
-            _end_session()
-            return
     g.user = found
 
 
@@ -147,6 +135,8 @@ def _check_csrf() -> None:
 def _headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     if g.get("user") is not None or _is_api():
         response.headers.setdefault("Cache-Control", "no-store")
     response.vary.add("Cookie")
@@ -154,7 +144,11 @@ def _headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Installs the request hooks and the csrf_token template global."""
+    """Installs the request hooks and the csrf_token template global, and makes the session
+    cookie Secure under an https:// base URL (the server ends sessions after 30 days anyway;
+    the cookie lasts as long)."""
+    app.config["SESSION_COOKIE_SECURE"] = str(app.config["BASE_URL"]).startswith("https://")
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=30)
     app.before_request(_load_user)
     app.before_request(_check_csrf)
     app.after_request(_headers)

@@ -10,7 +10,7 @@ from typing import Any
 from radicale import config
 from radicale import log as radicale_log
 
-from caldav_plugin import options
+from caldav_plugin import auth, options
 from caldav_plugin.app import Application
 from caldav_plugin.refresh import BusyRefresher
 from officehours.db import Database, service_errors
@@ -47,9 +47,9 @@ def configuration(
 def make_app(
     database_url: str, extra: dict[str, dict[str, str]] | None = None
 ) -> Callable[..., Any]:
-    """Radicale's WSGI application with the plugins (and our answers at its edge, see
-    ``caldav_plugin.app``)."""
-    return serving(Application(configuration(database_url, extra)))
+    """Radicale's WSGI application with the plugins, our answers at its edge
+    (``caldav_plugin.app``) and the sign-in guard (``caldav_plugin.auth.guard``)."""
+    return serving(auth.guard(Application(configuration(database_url, extra))))
 
 
 def serving(app: Callable[..., Any]) -> Callable[..., Any]:

@@ -12,6 +12,7 @@ import os
 
 from radicale import config, log
 
+from caldav_plugin import auth
 from caldav_plugin.app import Application
 from caldav_plugin.service import serving
 
@@ -21,4 +22,4 @@ log.set_level(
     _configuration.get("logging", "level"), _configuration.get("logging", "backtrace_on_debug")
 )
 
-application = serving(Application(_configuration))
+application = serving(auth.guard(Application(_configuration)))

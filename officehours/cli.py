@@ -56,7 +56,9 @@ def _instant(db: Database, value: datetime, zone: str) -> datetime:
 
 
 def _user_add(args: argparse.Namespace, db: Database) -> int:
-    password_hash = hash_password(args.password) if args.password else None
+    password_hash = None
+    if args.password is not None:
+        password_hash = hash_password(args.password, user_inputs=(args.email, args.name))
     print(accounts.add_user(db, None, args.email, args.name, args.role, args.tz, password_hash))
     return 0
 
@@ -79,7 +81,9 @@ def _user_active(active: bool) -> Handler:
 
 
 def _user_password(args: argparse.Namespace, db: Database) -> int:
-    accounts.set_password_hash(db, None, args.email, hash_password(args.password))
+    who = accounts.get_user(db, None, args.email)
+    password_hash = hash_password(args.password, user_inputs=(who.email, who.name))
+    accounts.set_password_hash(db, None, who.slug, password_hash)
     return 0
 
 
@@ -212,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--name", required=True)
     u.add_argument("--role", required=True, choices=("client", "coach", "admin"))
     u.add_argument("--tz", required=True, help="IANA time zone, e.g. Europe/London")
-    u.add_argument("--password", help="website password (at least 10 characters)")
+    u.add_argument("--password", help="website password (12 to 256 characters, not easy to guess)")
     u.set_defaults(run=_user_add)
     u = user.add_parser("list", help="list users")
     u.add_argument("--role", choices=("client", "coach", "admin"))
@@ -221,7 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
         u = user.add_parser(verb, help=f"{verb} a user")
         u.add_argument("email")
         u.set_defaults(run=_user_active(active))
-    u = user.add_parser("password", help="set a user's website password")
+    u = user.add_parser(
+        "password", help="set a user's website password (ending their website sessions)"
+    )
     u.add_argument("email")
     u.add_argument("password")
     u.set_defaults(run=_user_password)

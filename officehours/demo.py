@@ -12,7 +12,7 @@ from officehours.passwords import hash_password
 
 Q: sqlfiles.Queries = sqlfiles.load(__name__)
 
-PASSWORD = "officehours-demo"  # noqa: S105 - the demo's published password
+PASSWORD = "maple lantern harbor"  # noqa: S105 - the demo's published password
 
 PEOPLE = (
     ("maya@example.com", "Maya Okafor", "coach", "America/New_York"),

@@ -21,12 +21,21 @@ class OfficeHoursError(Exception):
     field: ClassVar[str | None] = None
     sqlstate: ClassVar[str | None] = None
     title: ClassVar[str] = "Something was wrong with the request."
-    retry_after: ClassVar[int | None] = None
-    """Seconds after which trying again may succeed (the Retry-After of the answer)."""
+    retry_after: int | None = None
+    """Seconds after which trying again may succeed (the Retry-After of the answer): the
+    class's default, or what the raiser knows (a sign-in limit's wait)."""
 
-    def __init__(self, message: str | None = None, *, month: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        month: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
         self.message = message or self.title
         self.month = month
+        if retry_after is not None:
+            self.retry_after = retry_after
         super().__init__(self.message)
 
 
@@ -149,12 +158,16 @@ WrongCredentials = _error(
 TooManyAttempts = _error(
     "too_many_attempts",
     429,
-    "Too many failed sign-ins. Please wait 15 minutes and try again.",
+    "Too many failed sign-ins. Please wait a little and try again.",
     None,
     "email",
 )
 WeakPassword = _error(
-    "weak_password", 422, "A password needs at least 10 characters.", None, "new_password"
+    "weak_password",
+    422,
+    "A password needs 12 to 256 characters, not only spaces, and must not be easy to guess.",
+    None,
+    "new_password",
 )
 PasswordMismatch = _error(
     "password_mismatch", 422, "The two new passwords are not the same.", None, "confirm"
@@ -272,6 +285,13 @@ BY_CONSTRAINT: dict[str, type[OfficeHoursError]] = {
     # The website's sign-in and calendar feeds (0020).
     "feed_token_hash_unique": Conflict,
     "feed_token_one_active_per_user": Conflict,
+    # Website sessions and the limits on failed sign-ins (0031): only SQL functions write them.
+    "web_session_hash_unique": Conflict,
+    "web_session_seen_after_start": InvalidInput,
+    "sign_in_limit_attempts_sane": InvalidInput,
+    "sign_in_limit_delays_sane": InvalidInput,
+    "sign_in_counter_failures_sane": InvalidInput,
+    "sign_in_counter_key_sane": InvalidInput,
 }
 
 

@@ -176,6 +176,72 @@ END $$;
 COMMENT ON FUNCTION public.add_user(p_email text, p_name text, p_role public.user_role, p_time_zone text, p_password_hash text) IS 'Creates a user and returns their slug. Raises invalid_time_zone, or the constraint errors of users (email_taken, ...).';
 
 --
+-- Name: api_token_sign_in(text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.api_token_sign_in(p_secret text, p_remote text) RETURNS TABLE(slug text, email text, display_name text, time_zone text, role text, active boolean, retry_after integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    keys text[] := ARRAY[sign_in_place(p_remote)];
+    wait integer := sign_in_wait(ARRAY['api-token-remote'], keys);
+    found text;
+BEGIN
+    IF wait > 0 THEN
+        RETURN QUERY SELECT NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean, wait;
+        RETURN;
+    END IF;
+    found := user_for_api_token(p_secret);
+    IF found IS NULL THEN
+        PERFORM sign_in_failed(ARRAY['api-token-remote'], keys);
+    END IF;
+    RETURN QUERY SELECT u.slug, u.email, u.display_name, u.time_zone, u.role::text, u.active, 0
+                 FROM users u WHERE u.slug = found;
+END $$;
+
+--
+-- Name: FUNCTION api_token_sign_in(p_secret text, p_remote text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.api_token_sign_in(p_secret text, p_remote text) IS 'JSON API sign-in: the active user owning this unrevoked bearer token (no row when none, or a NULL secret), or only the seconds to wait when the remote place failed too often. Checked and counted in one transaction.';
+
+--
+-- Name: app_password_sign_in(text, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.app_password_sign_in(p_email text, p_secret text, p_remote text) RETURNS TABLE(slug text, retry_after integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    address text := sign_in_address(p_email);
+    place text := sign_in_place(p_remote);
+    scopes text[] := ARRAY['app-password', 'app-password-remote'];
+    keys text[] := ARRAY[address || ' ' || place, place];
+    wait integer := sign_in_wait(scopes, keys);
+    found text;
+BEGIN
+    IF wait > 0 THEN
+        RETURN QUERY SELECT NULL::text, wait;
+        RETURN;
+    END IF;
+    found := user_for_app_password(p_email, p_secret);
+    IF found IS NULL THEN
+        PERFORM sign_in_failed(scopes, keys);
+    ELSE
+        DELETE FROM sign_in_counters c WHERE c.scope = 'app-password' AND c.key = keys[1];
+    END IF;
+    RETURN QUERY SELECT found, 0;
+END $$;
+
+--
+-- Name: FUNCTION app_password_sign_in(p_email text, p_secret text, p_remote text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.app_password_sign_in(p_email text, p_secret text, p_remote text) IS 'CalDAV sign-in: the slug of the active user with this email and app password (NULL when none, or a NULL secret), or the seconds to wait when that email from that place, or that place, failed too often. Checked and counted in one transaction.';
+
+--
 -- Name: is_time_zone(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -378,6 +444,36 @@ END $$;
 --
 
 COMMENT ON FUNCTION public.assign_coach(p_client text, p_coach text) IS 'Makes p_coach the client''s coach from now on, ending the previous relationship (kept as history; its future calls are cancelled, see coaching_after_end). Raises unknown_user, wrong_role or inactive_user.';
+
+--
+-- Name: begin_password_sign_in(text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.begin_password_sign_in(p_email text, p_remote text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    address text := sign_in_address(p_email);
+    place text := sign_in_place(p_remote);
+    scopes text[] := ARRAY['password', 'password-address', 'password-remote'];
+    keys text[] := ARRAY[address || ' ' || place, address, place];
+    wait integer := sign_in_wait(scopes, keys);
+BEGIN
+    IF wait = 0 THEN
+        -- Counted as a failure until password_sign_in_succeeded says otherwise: the website
+        -- checks the password (slowly) after this transaction, and a guess made meanwhile
+        -- must already count this one.
+        PERFORM sign_in_failed(scopes, keys);
+    END IF;
+    RETURN wait;
+END $$;
+
+--
+-- Name: FUNCTION begin_password_sign_in(p_email text, p_remote text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.begin_password_sign_in(p_email text, p_remote text) IS 'Before the website checks a password for an email from a remote address: the seconds to wait (the password must then not be checked: too_many_attempts), or 0, and the attempt is counted as failed until password_sign_in_succeeded.';
 
 --
 -- Name: book(text, timestamp with time zone, timestamp with time zone, text); Type: FUNCTION; Schema: public; Owner: -
@@ -959,6 +1055,55 @@ CREATE FUNCTION public.describe_interval(i interval) RETURNS text
 COMMENT ON FUNCTION public.describe_interval(i interval) IS 'An interval in words, for messages and for the rules'' values as the admin page and the CLI show them (which set_rule reads back as they are): 90 days, 24 hours, 45 minutes, 0 minutes.';
 
 --
+-- Name: end_web_session(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.end_web_session(p_secret text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    DELETE FROM web_sessions WHERE secret_hash = secret_hash(p_secret);
+    RETURN FOUND;
+END $$;
+
+--
+-- Name: FUNCTION end_web_session(p_secret text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.end_web_session(p_secret text) IS 'Signing out: ends the session with this secret, for every copy of its cookie; true when there was one.';
+
+--
+-- Name: end_web_sessions(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.end_web_sessions(p_user text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    actor users := require_actor();
+    target bigint;
+    ended integer;
+BEGIN
+    SELECT id INTO target FROM users WHERE slug = p_user OR lower(email) = lower(p_user);
+    IF actor.role = 'admin' AND target IS NULL THEN
+        RAISE EXCEPTION 'There is no user "%".', p_user USING ERRCODE = 'OH002';
+    ELSIF target IS DISTINCT FROM actor.id AND actor.role <> 'admin' THEN
+        RAISE EXCEPTION 'You can only sign yourself out everywhere.' USING ERRCODE = 'OH007';
+    END IF;
+    DELETE FROM web_sessions WHERE user_id = target;
+    GET DIAGNOSTICS ended = ROW_COUNT;
+    RETURN ended;
+END $$;
+
+--
+-- Name: FUNCTION end_web_sessions(p_user text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.end_web_sessions(p_user text) IS '"Sign out everywhere": ends every website session of a user (slug or email): the acting user''s own, or anyone''s for an admin. Returns how many ended. Raises forbidden, or unknown_user for an admin.';
+
+--
 -- Name: find_appointment(text, public.users); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1042,41 +1187,6 @@ END $$;
 COMMENT ON FUNCTION public.find_user(p_user text) IS 'A user by slug or email (as far as the caller may see), without the password hash; raises unknown_user (OH002).';
 
 --
--- Name: login_failures; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.login_failures (
-    id bigint NOT NULL,
-    email text NOT NULL,
-    remote text NOT NULL,
-    at timestamp with time zone DEFAULT now() NOT NULL
-);
-
---
--- Name: TABLE login_failures; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.login_failures IS 'Failed website sign-ins, by email and remote address, for rate limiting. Rows older than an hour are useless and are pruned by note_login_failure.';
-
---
--- Name: forget_login_failures(text); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.forget_login_failures(p_email text) RETURNS void
-    LANGUAGE sql SECURITY DEFINER
-    SET search_path TO 'public', 'pg_temp'
-    BEGIN ATOMIC
- DELETE FROM public.login_failures
-   WHERE (lower(login_failures.email) = lower(forget_login_failures.p_email));
-END;
-
---
--- Name: FUNCTION forget_login_failures(p_email text); Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON FUNCTION public.forget_login_failures(p_email text) IS 'Clears an email''s failed sign-ins after a successful one.';
-
---
 -- Name: free_slots(text, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1092,13 +1202,19 @@ DECLARE
     latest timestamptz;
     blocked tstzmultirange;
 BEGIN
-    coach := find_coach(p_coach);
-    IF NOT coach.active THEN
-        RAISE EXCEPTION 'The coach "%" is not active.', p_coach USING ERRCODE = 'OH003';
-    ELSIF actor.id <> coach.id AND actor.role <> 'admin' AND NOT EXISTS (
+    -- Whom the actor may ask about is decided before anything is said about the user asked
+    -- for: anyone but an admin, the user themself or one of their current clients gets the
+    -- one answer below, whether that user exists, is a coach, or is active (no enumeration).
+    -- A current coaching relationship implies an active coach (coaching_check_parties).
+    SELECT * INTO coach FROM users WHERE slug = p_coach OR lower(email) = lower(p_coach);
+    IF actor.role <> 'admin' AND coach.id IS DISTINCT FROM actor.id AND NOT EXISTS (
             SELECT 1 FROM coaching c WHERE c.coach_id = coach.id AND c.client_id = actor.id
             AND upper_inf(c.during)) THEN
         RAISE EXCEPTION 'You can only see the free time of your own coach.' USING ERRCODE = 'OH007';
+    END IF;
+    coach := find_coach(p_coach);
+    IF NOT coach.active THEN
+        RAISE EXCEPTION 'The coach "%" is not active.', p_coach USING ERRCODE = 'OH003';
     ELSIF p_from IS NULL OR p_to IS NULL OR p_to <= p_from THEN
         RAISE EXCEPTION 'The end of the range must come after its start.' USING ERRCODE = 'OH010';
     ELSIF p_to - p_from > INTERVAL '400 days' THEN
@@ -1132,7 +1248,7 @@ END $$;
 -- Name: FUNCTION free_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.free_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone) IS 'The bookable slots of a coach (slug or email) between two instants: on the grid inside office hours and exceptions, minus booked calls, busy time, minimum notice, and the horizon. The actor must be the coach, one of their clients, or an admin.';
+COMMENT ON FUNCTION public.free_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone) IS 'The bookable slots of a coach (slug or email) between two instants: on the grid inside office hours and exceptions, minus booked calls, busy time, minimum notice, and the horizon. The actor must be the coach, one of their current clients, or an admin; anyone else gets forbidden whatever the user asked for is (unknown, no coach, inactive), so nothing about them is told.';
 
 --
 -- Name: feed_tokens; Type: TABLE; Schema: public; Owner: -
@@ -1284,21 +1400,6 @@ END $$;
 --
 
 COMMENT ON FUNCTION public.locked_client_and_coach(p_client text, OUT client public.users, OUT coach public.users) IS 'client_and_coach with the coach''s lock held: the answer stays true until the transaction ends. Raises as client_and_coach does.';
-
---
--- Name: login_allowed(text, text); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.login_allowed(p_email text, p_remote text) RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'public', 'pg_temp'
-    RETURN ((SELECT (count(*) < 5) FROM public.login_failures WHERE ((lower(login_failures.email) = lower(login_allowed.p_email)) AND (login_failures.at > (public.clock() - '00:15:00'::interval)))) AND (SELECT (count(*) < 50) FROM public.login_failures WHERE ((login_failures.remote = login_allowed.p_remote) AND (login_failures.at > (public.clock() - '00:15:00'::interval)))));
-
---
--- Name: FUNCTION login_allowed(p_email text, p_remote text); Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON FUNCTION public.login_allowed(p_email text, p_remote text) IS 'False while an email has 5 or more failed sign-ins in the last 15 minutes, or a remote address 50 or more: the website then refuses to check passwords (too_many_attempts).';
 
 --
 -- Name: login_lookup(text); Type: FUNCTION; Schema: public; Owner: -
@@ -1553,26 +1654,6 @@ END $$;
 COMMENT ON FUNCTION public.move(p_token text, p_start timestamp with time zone, p_end timestamp with time zone) IS 'Moves a booked call to a new slot atomically, under the same checks as book. Raises as book does, plus unknown_appointment, not_your_appointment, already_cancelled, inside_cutoff, same_slot, and no_coaching_relationship when the client has another coach now.';
 
 --
--- Name: note_login_failure(text, text); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.note_login_failure(p_email text, p_remote text) RETURNS void
-    LANGUAGE sql SECURITY DEFINER
-    SET search_path TO 'public', 'pg_temp'
-    BEGIN ATOMIC
- DELETE FROM public.login_failures
-   WHERE (login_failures.at < (public.clock() - '01:00:00'::interval));
- INSERT INTO public.login_failures (email, remote, at)
-   VALUES ("left"(note_login_failure.p_email, 320), "left"(note_login_failure.p_remote, 100), public.clock());
-END;
-
---
--- Name: FUNCTION note_login_failure(p_email text, p_remote text); Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON FUNCTION public.note_login_failure(p_email text, p_remote text) IS 'Records a failed sign-in, and forgets those older than an hour.';
-
---
 -- Name: office_windows(bigint, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1608,19 +1689,60 @@ $$;
 COMMENT ON FUNCTION public.office_windows(p_coach bigint, p_from timestamp with time zone, p_to timestamp with time zone) IS 'A coach''s office hours between two instants: weekly rules and dated exceptions turned into instants in the coach''s zone.';
 
 --
--- Name: password_stamp(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: open_web_session(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.password_stamp() RETURNS bytea
-    LANGUAGE sql STABLE SECURITY DEFINER
+CREATE FUNCTION public.open_web_session(p_user text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
-    RETURN (SELECT sha256(convert_to(COALESCE(users.password_hash, ''::text), 'UTF8'::name)) AS sha256 FROM public.users WHERE (users.id = public.current_actor_id()));
+    AS $$
+DECLARE
+    who bigint;
+    secret text := new_token(32);
+BEGIN
+    SELECT id INTO who FROM users WHERE slug = p_user AND active;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'You need to be signed in as an active user.' USING ERRCODE = 'OH001';
+    END IF;
+    DELETE FROM web_sessions WHERE last_seen_at < clock() - INTERVAL '7 days';
+    INSERT INTO web_sessions (user_id, secret_hash, created_at, last_seen_at)
+    VALUES (who, secret_hash(secret), clock(), clock());
+    RETURN secret;
+END $$;
 
 --
--- Name: FUNCTION password_stamp(); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION open_web_session(p_user text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.password_stamp() IS 'SHA-256 of the acting user''s stored password hash (of the empty string when they have none), NULL without an active actor. It changes whenever the password does: the website keeps a keyed digest of it in each session and ends the sessions whose digest no longer matches.';
+COMMENT ON FUNCTION public.open_web_session(p_user text) IS 'Starts a website session for the active user with this slug (after the website checked their password) and returns its secret, for the cookie, this once; only its hash is kept. Raises not_signed_in for an inactive or unknown user.';
+
+--
+-- Name: password_sign_in_succeeded(text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.password_sign_in_succeeded(p_email text, p_remote text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    address text := sign_in_address(p_email);
+    place text := sign_in_place(p_remote);
+BEGIN
+    PERFORM sign_in_wait(ARRAY['password', 'password-address', 'password-remote'],
+                         ARRAY[address || ' ' || place, address, place]);
+    -- The right password from this place forgets its failures there; elsewhere, only this
+    -- attempt is taken back.
+    DELETE FROM sign_in_counters WHERE scope = 'password' AND key = address || ' ' || place;
+    UPDATE sign_in_counters SET failures = failures - 1
+    WHERE failures > 0
+      AND ((scope = 'password-address' AND key = address) OR (scope = 'password-remote' AND key = place));
+END $$;
+
+--
+-- Name: FUNCTION password_sign_in_succeeded(p_email text, p_remote text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.password_sign_in_succeeded(p_email text, p_remote text) IS 'After the right password: forgets the failures of that email from that place, and takes back the failure begin_password_sign_in counted for the email and for the place.';
 
 --
 -- Name: prune(integer); Type: FUNCTION; Schema: public; Owner: -
@@ -1988,6 +2110,153 @@ END $$;
 COMMENT ON FUNCTION public.set_user_active(p_user text, p_active boolean) IS 'Activates or deactivates a user, under the lock of the coaches concerned. Deactivating ends their coaching relationships, cancels their future calls and revokes their API tokens, app passwords and feed URLs (see users_after_deactivate); activating brings none of those back.';
 
 --
+-- Name: sign_in_address(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.sign_in_address(p_email text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN COALESCE(NULLIF(lower("left"(btrim(p_email), 320)), ''::text), '-'::text);
+
+--
+-- Name: FUNCTION sign_in_address(p_email text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.sign_in_address(p_email text) IS 'An email address as a limit key: trimmed, in lower case.';
+
+--
+-- Name: sign_in_counters; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sign_in_counters (
+    scope text NOT NULL,
+    key text NOT NULL,
+    failures integer NOT NULL,
+    last_failure_at timestamp with time zone NOT NULL,
+    CONSTRAINT sign_in_counter_failures_sane CHECK ((failures >= 0)),
+    CONSTRAINT sign_in_counter_key_sane CHECK (((length(key) >= 1) AND (length(key) <= 500)))
+);
+
+--
+-- Name: TABLE sign_in_counters; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.sign_in_counters IS 'Recent failed sign-ins per key (an email address and IP, an address, an IP or IPv6 /64), counted under sign_in_limits. Rows are forgotten once stale.';
+
+--
+-- Name: sign_in_limits; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sign_in_limits (
+    scope text NOT NULL,
+    attempts integer NOT NULL,
+    first_delay interval NOT NULL,
+    max_delay interval NOT NULL,
+    forget_after interval NOT NULL,
+    description text NOT NULL,
+    CONSTRAINT sign_in_limit_attempts_sane CHECK (((attempts >= 1) AND (attempts <= 1000))),
+    CONSTRAINT sign_in_limit_delays_sane CHECK (((first_delay > '00:00:00'::interval) AND (max_delay >= first_delay) AND (max_delay <= forget_after) AND (forget_after <= '1 day'::interval)))
+);
+
+--
+-- Name: TABLE sign_in_limits; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.sign_in_limits IS 'How many failed sign-ins each kind of key allows before the next attempt must wait: first_delay, doubled with each further failure up to max_delay. Failures are forgotten forget_after the last one.';
+
+--
+-- Name: sign_in_failed(text[], text[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.sign_in_failed(p_scopes text[], p_keys text[]) RETURNS void
+    LANGUAGE sql
+    BEGIN ATOMIC
+ INSERT INTO public.sign_in_counters AS c (scope, key, failures, last_failure_at)  SELECT k.scope,
+             k.key,
+             1,
+             public.clock() AS clock
+            FROM UNNEST(sign_in_failed.p_scopes, sign_in_failed.p_keys) k(scope, key) ON CONFLICT(scope, key) DO UPDATE SET failures =
+         CASE
+             WHEN (c.last_failure_at <= (public.clock() - ( SELECT l.forget_after
+                FROM public.sign_in_limits l
+               WHERE (l.scope = c.scope)))) THEN 1
+             ELSE (c.failures + 1)
+         END, last_failure_at = public.clock();
+ DELETE FROM public.sign_in_counters c
+    USING public.sign_in_limits l
+   WHERE ((l.scope = c.scope) AND (c.last_failure_at <= (public.clock() - l.forget_after)) AND (c.last_failure_at <= (public.clock() - ( SELECT min(sign_in_limits.forget_after) AS min
+            FROM public.sign_in_limits))));
+END;
+
+--
+-- Name: FUNCTION sign_in_failed(p_scopes text[], p_keys text[]); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.sign_in_failed(p_scopes text[], p_keys text[]) IS 'Counts a failed sign-in for each key (scope and key, in pairs; the caller holds their locks, see sign_in_wait), starting again after forget_after, and forgets the counters that went stale.';
+
+--
+-- Name: sign_in_place(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.sign_in_place(p_remote text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    AS $$
+DECLARE
+    address inet;
+BEGIN
+    BEGIN
+        address := p_remote::inet;
+    EXCEPTION WHEN invalid_text_representation THEN
+        RETURN coalesce(nullif(left(p_remote, 100), ''), 'unknown');
+    END;
+    -- One IPv6 host gets a whole /64, so that is what one place is; IPv4 (also mapped into
+    -- IPv6) is one address.
+    IF family(address) = 6 AND NOT address << '::ffff:0:0/96'::inet THEN
+        RETURN network(set_masklen(address, 64))::text;
+    END IF;
+    RETURN host(address);
+END $$;
+
+--
+-- Name: FUNCTION sign_in_place(p_remote text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.sign_in_place(p_remote text) IS 'The place a sign-in comes from, as a limit key: the IPv4 address, the IPv6 /64, or the text given when it is no IP address.';
+
+--
+-- Name: sign_in_wait(text[], text[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.sign_in_wait(p_scopes text[], p_keys text[]) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    lock_key text;
+    wait integer;
+BEGIN
+    -- In one order (scope, then key), so two sign-ins that share keys never deadlock.
+    FOR lock_key IN SELECT k.scope || ' ' || k.key FROM unnest(p_scopes, p_keys) AS k(scope, key)
+                    ORDER BY k.scope, k.key LOOP
+        PERFORM pg_advisory_xact_lock(hashtextextended('officehours.sign_in ' || lock_key, 0));
+    END LOOP;
+    SELECT coalesce(max(greatest(0, ceil(extract(epoch FROM
+               c.last_failure_at
+               + least(l.max_delay, l.first_delay * power(2, least(c.failures - l.attempts, 20)))
+               - clock())))), 0)::integer
+    INTO wait
+    FROM unnest(p_scopes, p_keys) AS k(scope, key)
+    JOIN sign_in_counters c ON c.scope = k.scope AND c.key = k.key
+    JOIN sign_in_limits l ON l.scope = c.scope
+    WHERE c.failures >= l.attempts AND c.last_failure_at > clock() - l.forget_after;
+    RETURN wait;
+END $$;
+
+--
+-- Name: FUNCTION sign_in_wait(p_scopes text[], p_keys text[]); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.sign_in_wait(p_scopes text[], p_keys text[]) IS 'Takes the lock of each key (scope and key, in pairs) until the transaction ends, and returns how many seconds the next attempt must wait: 0 while every key is under its limit, else first_delay doubled for each failure past it, up to max_delay, from the last failure.';
+
+--
 -- Name: slugify(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2107,6 +2376,25 @@ END $$;
 COMMENT ON FUNCTION public.users_after_deactivate() IS 'A coaching relationship needs an active coach and client: deactivation ends it, cancels future calls (mail goes to both sides) and revokes the user''s API tokens, app passwords and calendar-feed URLs.';
 
 --
+-- Name: users_end_sessions(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.users_end_sessions() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    DELETE FROM web_sessions WHERE user_id = NEW.id;
+    RETURN NULL;
+END $$;
+
+--
+-- Name: FUNCTION users_end_sessions(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.users_end_sessions() IS 'A new password or deactivation ends every website session of the user, however it was made (account page, admin, command line); activating the account again brings none back.';
+
+--
 -- Name: users_fill_slug(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2125,6 +2413,70 @@ END $$;
 --
 
 COMMENT ON FUNCTION public.users_fill_slug() IS 'Gives a new user a slug from their name and four random characters unless one was given.';
+
+--
+-- Name: web_sessions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.web_sessions (
+    id bigint NOT NULL,
+    user_id bigint NOT NULL,
+    secret_hash bytea NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    last_seen_at timestamp with time zone NOT NULL,
+    CONSTRAINT web_session_seen_after_start CHECK ((last_seen_at >= created_at))
+);
+
+--
+-- Name: TABLE web_sessions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.web_sessions IS 'Signed-in sessions of the website. The cookie holds a random secret; only its SHA-256 is kept here. A session ends when its row goes: on signing out, a new password, deactivation, "sign out everywhere", or when it has been idle or alive too long (see web_session_user).';
+
+--
+-- Name: web_session_expired(public.web_sessions); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.web_session_expired(s public.web_sessions) RETURNS boolean
+    LANGUAGE sql STABLE
+    RETURN (((s).last_seen_at < (public.clock() - '7 days'::interval)) OR ((s).created_at < (public.clock() - '30 days'::interval)));
+
+--
+-- Name: FUNCTION web_session_expired(s public.web_sessions); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.web_session_expired(s public.web_sessions) IS 'True when a session was idle for more than 7 days or began more than 30 days ago.';
+
+--
+-- Name: web_session_user(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.web_session_user(p_secret text) RETURNS TABLE(slug text, email text, display_name text, time_zone text, role text, active boolean)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    s web_sessions;
+BEGIN
+    SELECT * INTO s FROM web_sessions WHERE secret_hash = secret_hash(p_secret);
+    IF NOT FOUND THEN
+        RETURN;
+    ELSIF web_session_expired(s) THEN
+        DELETE FROM web_sessions WHERE id = s.id;
+        RETURN;
+    ELSIF s.last_seen_at < clock() - INTERVAL '5 minutes' THEN
+        -- Not on every request: a write per page would cost more than the idle limit needs.
+        UPDATE web_sessions SET last_seen_at = clock() WHERE id = s.id;
+    END IF;
+    RETURN QUERY SELECT u.slug, u.email, u.display_name, u.time_zone, u.role::text, u.active
+                 FROM users u WHERE u.id = s.user_id AND u.active;
+END $$;
+
+--
+-- Name: FUNCTION web_session_user(p_secret text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.web_session_user(p_secret text) IS 'The active user whose live session has this secret (no row when it ended, expired or is unknown), noting that the session is in use.';
 
 --
 -- Name: appointment_history; Type: TABLE; Schema: public; Owner: -
@@ -2478,19 +2830,6 @@ ALTER TABLE public.feed_tokens ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY 
 );
 
 --
--- Name: login_failures_id_seq; Type: SEQUENCE; Schema: public; Owner: -
---
-
-ALTER TABLE public.login_failures ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME public.login_failures_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1
-);
-
---
 -- Name: mail_outbox_id_seq; Type: SEQUENCE; Schema: public; Owner: -
 --
 
@@ -2608,6 +2947,19 @@ COMMENT ON TABLE public.schema_migrations IS 'The numbered migrations (sql/migra
 
 ALTER TABLE public.users ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.users_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: web_sessions_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.web_sessions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.web_sessions_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -2770,13 +3122,6 @@ ALTER TABLE ONLY public.feed_tokens
     ADD CONSTRAINT feed_tokens_pkey PRIMARY KEY (id);
 
 --
--- Name: login_failures login_failures_pkey; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.login_failures
-    ADD CONSTRAINT login_failures_pkey PRIMARY KEY (id);
-
---
 -- Name: mail_outbox mail_outbox_one_per_change; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2847,6 +3192,20 @@ ALTER TABLE ONLY public.schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
 
 --
+-- Name: sign_in_counters sign_in_counters_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sign_in_counters
+    ADD CONSTRAINT sign_in_counters_pkey PRIMARY KEY (scope, key);
+
+--
+-- Name: sign_in_limits sign_in_limits_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sign_in_limits
+    ADD CONSTRAINT sign_in_limits_pkey PRIMARY KEY (scope);
+
+--
 -- Name: users user_slug_unique; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2859,6 +3218,20 @@ ALTER TABLE ONLY public.users
 
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+
+--
+-- Name: web_sessions web_session_hash_unique; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.web_sessions
+    ADD CONSTRAINT web_session_hash_unique UNIQUE (secret_hash);
+
+--
+-- Name: web_sessions web_sessions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.web_sessions
+    ADD CONSTRAINT web_sessions_pkey PRIMARY KEY (id);
 
 --
 -- Name: appointments_client_start; Type: INDEX; Schema: public; Owner: -
@@ -2927,18 +3300,6 @@ CREATE INDEX credentials_user ON public.credentials USING btree (user_id, kind);
 CREATE UNIQUE INDEX feed_token_one_active_per_user ON public.feed_tokens USING btree (user_id) WHERE (revoked_at IS NULL);
 
 --
--- Name: login_failures_email_at; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX login_failures_email_at ON public.login_failures USING btree (lower(email), at);
-
---
--- Name: login_failures_remote_at; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX login_failures_remote_at ON public.login_failures USING btree (remote, at);
-
---
 -- Name: mail_outbox_due; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2951,10 +3312,28 @@ CREATE INDEX mail_outbox_due ON public.mail_outbox USING btree (next_attempt_at,
 CREATE INDEX mail_outbox_pending_by_appointment ON public.mail_outbox USING btree (appointment_id, revision) WHERE (state = 'pending'::public.mail_state);
 
 --
+-- Name: sign_in_counters_last_failure; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sign_in_counters_last_failure ON public.sign_in_counters USING btree (last_failure_at);
+
+--
 -- Name: user_email_unique; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE UNIQUE INDEX user_email_unique ON public.users USING btree (lower(email));
+
+--
+-- Name: web_sessions_last_seen; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX web_sessions_last_seen ON public.web_sessions USING btree (last_seen_at);
+
+--
+-- Name: web_sessions_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX web_sessions_user ON public.web_sessions USING btree (user_id);
 
 --
 -- Name: appointment_history appointment_history_mail; Type: TRIGGER; Schema: public; Owner: -
@@ -3027,6 +3406,12 @@ CREATE TRIGGER coaching_check_parties BEFORE INSERT OR UPDATE ON public.coaching
 --
 
 CREATE TRIGGER users_after_deactivate AFTER UPDATE OF active ON public.users FOR EACH ROW WHEN ((old.active AND (NOT new.active))) EXECUTE FUNCTION public.users_after_deactivate();
+
+--
+-- Name: users users_end_sessions; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER users_end_sessions AFTER UPDATE OF active, password_hash ON public.users FOR EACH ROW WHEN (((old.active AND (NOT new.active)) OR (old.password_hash IS DISTINCT FROM new.password_hash))) EXECUTE FUNCTION public.users_end_sessions();
 
 --
 -- Name: users users_fill_slug; Type: TRIGGER; Schema: public; Owner: -
@@ -3166,6 +3551,20 @@ ALTER TABLE ONLY public.office_hours
 
 ALTER TABLE ONLY public.office_hours_exceptions
     ADD CONSTRAINT office_hours_exceptions_coach_id_fkey FOREIGN KEY (coach_id) REFERENCES public.users(id);
+
+--
+-- Name: sign_in_counters sign_in_counters_scope_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sign_in_counters
+    ADD CONSTRAINT sign_in_counters_scope_fkey FOREIGN KEY (scope) REFERENCES public.sign_in_limits(scope);
+
+--
+-- Name: web_sessions web_sessions_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.web_sessions
+    ADD CONSTRAINT web_sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
 
 --
 -- Name: appointment_history; Type: ROW SECURITY; Schema: public; Owner: -
@@ -3522,6 +3921,18 @@ COMMENT ON POLICY users_update_self ON public.users IS 'Everyone may change thei
 GRANT USAGE ON SCHEMA public TO officehours_app;
 
 --
+-- Name: FUNCTION api_token_sign_in(p_secret text, p_remote text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.api_token_sign_in(p_secret text, p_remote text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION app_password_sign_in(p_email text, p_secret text, p_remote text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.app_password_sign_in(p_email text, p_secret text, p_remote text) FROM PUBLIC;
+
+--
 -- Name: TABLE appointments; Type: ACL; Schema: public; Owner: -
 --
 
@@ -3586,6 +3997,12 @@ GRANT INSERT(password_hash),UPDATE(password_hash) ON TABLE public.users TO offic
 --
 
 GRANT SELECT(created_at) ON TABLE public.users TO officehours_app;
+
+--
+-- Name: FUNCTION begin_password_sign_in(p_email text, p_remote text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.begin_password_sign_in(p_email text, p_remote text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION book(p_client text, p_start timestamp with time zone, p_end timestamp with time zone, p_series text); Type: ACL; Schema: public; Owner: -
@@ -3672,10 +4089,17 @@ REVOKE ALL ON FUNCTION public.current_actor_is_admin() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.current_actor_is_admin() TO officehours_app;
 
 --
--- Name: FUNCTION forget_login_failures(p_email text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION end_web_session(p_secret text); Type: ACL; Schema: public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.forget_login_failures(p_email text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.end_web_session(p_secret text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION end_web_sessions(p_user text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.end_web_sessions(p_user text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.end_web_sessions(p_user text) TO officehours_app;
 
 --
 -- Name: FUNCTION free_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone); Type: ACL; Schema: public; Owner: -
@@ -3690,12 +4114,6 @@ GRANT ALL ON FUNCTION public.free_slots(p_coach text, p_from timestamp with time
 
 REVOKE ALL ON FUNCTION public.has_feed_token() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.has_feed_token() TO officehours_app;
-
---
--- Name: FUNCTION login_allowed(p_email text, p_remote text); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.login_allowed(p_email text, p_remote text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION login_lookup(p_email text); Type: ACL; Schema: public; Owner: -
@@ -3736,17 +4154,16 @@ REVOKE ALL ON FUNCTION public.move(p_token text, p_start timestamp with time zon
 GRANT ALL ON FUNCTION public.move(p_token text, p_start timestamp with time zone, p_end timestamp with time zone) TO officehours_app;
 
 --
--- Name: FUNCTION note_login_failure(p_email text, p_remote text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION open_web_session(p_user text); Type: ACL; Schema: public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.note_login_failure(p_email text, p_remote text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.open_web_session(p_user text) FROM PUBLIC;
 
 --
--- Name: FUNCTION password_stamp(); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION password_sign_in_succeeded(p_email text, p_remote text); Type: ACL; Schema: public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.password_stamp() FROM PUBLIC;
-GRANT ALL ON FUNCTION public.password_stamp() TO officehours_app;
+REVOKE ALL ON FUNCTION public.password_sign_in_succeeded(p_email text, p_remote text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION prune(p_batch integer, OUT mail bigint, OUT calls bigint); Type: ACL; Schema: public; Owner: -
@@ -3792,6 +4209,18 @@ REVOKE ALL ON FUNCTION public.user_for_feed_token(p_secret text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION public.users_after_deactivate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION users_end_sessions(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.users_end_sessions() FROM PUBLIC;
+
+--
+-- Name: FUNCTION web_session_user(p_secret text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.web_session_user(p_secret text) FROM PUBLIC;
 
 --
 -- Name: TABLE appointment_history; Type: ACL; Schema: public; Owner: -

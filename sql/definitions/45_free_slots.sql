@@ -11,13 +11,19 @@ DECLARE
     latest timestamptz;
     blocked tstzmultirange;
 BEGIN
-    coach := find_coach(p_coach);
-    IF NOT coach.active THEN
-        RAISE EXCEPTION 'The coach "%" is not active.', p_coach USING ERRCODE = 'OH003';
-    ELSIF actor.id <> coach.id AND actor.role <> 'admin' AND NOT EXISTS (
+    -- Whom the actor may ask about is decided before anything is said about the user asked
+    -- for: anyone but an admin, the user themself or one of their current clients gets the
+    -- one answer below, whether that user exists, is a coach, or is active (no enumeration).
+    -- A current coaching relationship implies an active coach (coaching_check_parties).
+    SELECT * INTO coach FROM users WHERE slug = p_coach OR lower(email) = lower(p_coach);
+    IF actor.role <> 'admin' AND coach.id IS DISTINCT FROM actor.id AND NOT EXISTS (
             SELECT 1 FROM coaching c WHERE c.coach_id = coach.id AND c.client_id = actor.id
             AND upper_inf(c.during)) THEN
         RAISE EXCEPTION 'You can only see the free time of your own coach.' USING ERRCODE = 'OH007';
+    END IF;
+    coach := find_coach(p_coach);
+    IF NOT coach.active THEN
+        RAISE EXCEPTION 'The coach "%" is not active.', p_coach USING ERRCODE = 'OH003';
     ELSIF p_from IS NULL OR p_to IS NULL OR p_to <= p_from THEN
         RAISE EXCEPTION 'The end of the range must come after its start.' USING ERRCODE = 'OH010';
     ELSIF p_to - p_from > INTERVAL '400 days' THEN
@@ -46,7 +52,7 @@ BEGIN
           AND NOT tstzrange(s, s + slot_length) && blocked
         ORDER BY s;
 END $$;
-COMMENT ON FUNCTION free_slots(text, timestamptz, timestamptz) IS 'The bookable slots of a coach (slug or email) between two instants: on the grid inside office hours and exceptions, minus booked calls, busy time, minimum notice, and the horizon. The actor must be the coach, one of their clients, or an admin.';
+COMMENT ON FUNCTION free_slots(text, timestamptz, timestamptz) IS 'The bookable slots of a coach (slug or email) between two instants: on the grid inside office hours and exceptions, minus booked calls, busy time, minimum notice, and the horizon. The actor must be the coach, one of their current clients, or an admin; anyone else gets forbidden whatever the user asked for is (unknown, no coach, inactive), so nothing about them is told.';
 
 -- What a coach's own busy time collides with.
 

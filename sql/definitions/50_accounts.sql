@@ -1,4 +1,4 @@
--- officehours rules: users, coaching relationships and signing in.
+-- officehours rules: users and coaching relationships (signing in is in 52_sign_in.sql).
 -- The functions without SECURITY DEFINER run with the caller's rights: row-level security
 -- (90_security.sql) decides what the web app's role may do with them; an operator connected as
 -- the owner may do everything.
@@ -146,50 +146,3 @@ COMMENT ON FUNCTION coaching_after_end() IS 'A coaching relationship that ends t
 CREATE OR REPLACE TRIGGER coaching_after_end AFTER UPDATE OF during ON coaching
     FOR EACH ROW WHEN (upper_inf(OLD.during) AND NOT upper_inf(NEW.during))
     EXECUTE FUNCTION coaching_after_end();
-
-CREATE OR REPLACE FUNCTION login_lookup(p_email text) RETURNS TABLE (slug text, password_hash text)
-    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-    SELECT slug, password_hash FROM users WHERE lower(email) = lower(p_email) AND active
-$$;
-COMMENT ON FUNCTION login_lookup(text) IS 'The slug and password hash of an active user by email, for signing in.';
-
-CREATE OR REPLACE FUNCTION login_allowed(p_email text, p_remote text) RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
-    RETURN (SELECT count(*) < 5 FROM login_failures
-            WHERE lower(email) = lower(p_email) AND at > clock() - INTERVAL '15 minutes')
-       AND (SELECT count(*) < 50 FROM login_failures
-            WHERE remote = p_remote AND at > clock() - INTERVAL '15 minutes');
-COMMENT ON FUNCTION login_allowed(text, text) IS 'False while an email has 5 or more failed sign-ins in the last 15 minutes, or a remote address 50 or more: the website then refuses to check passwords (too_many_attempts).';
-
-CREATE OR REPLACE FUNCTION note_login_failure(p_email text, p_remote text) RETURNS void
-    LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp
-    BEGIN ATOMIC
-        DELETE FROM login_failures WHERE at < clock() - INTERVAL '1 hour';
-        INSERT INTO login_failures (email, remote, at) VALUES (left(p_email, 320), left(p_remote, 100), clock());
-    END;
-COMMENT ON FUNCTION note_login_failure(text, text) IS 'Records a failed sign-in, and forgets those older than an hour.';
-
-CREATE OR REPLACE FUNCTION forget_login_failures(p_email text) RETURNS void
-    LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp
-    BEGIN ATOMIC
-        DELETE FROM login_failures WHERE lower(email) = lower(p_email);
-    END;
-COMMENT ON FUNCTION forget_login_failures(text) IS 'Clears an email''s failed sign-ins after a successful one.';
-
--- A stamp of the acting user's password, so the website can end every other
--- session of a user whose password changes (its sessions are signed cookies that keep no state
--- on the server; each carries the stamp it was made with, and the website compares it with this
--- one whenever it loads the signed-in user).
---
--- SECURITY DEFINER because the column grants (90_security.sql) keep users.password_hash from the web role,
--- and that should stay so. What the function gives away is nothing: it answers only for the
--- acting user (current_actor_id(): the session's own, active user) and never for anyone else; it
--- returns a SHA-256 of the stored argon2 string, which is no password and no hash any sign-in
--- accepts, and from which neither the salt nor the argon2 hash can be recovered, so it is no
--- help in guessing the password either. It changes exactly when the stored hash changes.
-
-CREATE OR REPLACE FUNCTION password_stamp() RETURNS bytea
-    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
-    RETURN (SELECT sha256(convert_to(coalesce(password_hash, ''), 'UTF8'))
-            FROM users WHERE id = current_actor_id());
-COMMENT ON FUNCTION password_stamp() IS 'SHA-256 of the acting user''s stored password hash (of the empty string when they have none), NULL without an active actor. It changes whenever the password does: the website keeps a keyed digest of it in each session and ends the sessions whose digest no longer matches.';

@@ -27,9 +27,7 @@ REVOKE EXECUTE ON FUNCTION
     user_for_api_token(text), user_for_app_password(text, text), login_lookup(text),
     current_actor_id(), current_actor_is_admin(), users_after_deactivate(), coaching_check_parties(),
     coaching_after_end(),
-    login_allowed(text, text), note_login_failure(text, text), forget_login_failures(text),
     create_feed_token(), revoke_feed_token(), has_feed_token(), user_for_feed_token(text),
-    password_stamp(),
     mail_enqueue(), mail_claim(), mail_sent(text), mail_attempt_failed(text, text, interval, boolean),
     caldav_mark_stale(bigint[], text), caldav_appointments_changed(),
     caldav_office_hours_changed(), caldav_user_changed(), prune(integer)
@@ -39,12 +37,22 @@ GRANT EXECUTE ON FUNCTION
     book_series(text, timestamptz, integer), free_slots(text, timestamptz, timestamptz),
     user_for_api_token(text), user_for_app_password(text, text), login_lookup(text),
     current_actor_id(), current_actor_is_admin(),
-    create_feed_token(), revoke_feed_token(), has_feed_token(), password_stamp()
+    create_feed_token(), revoke_feed_token(), has_feed_token()
 TO officehours_app;
 
+-- Signing in (52_sign_in.sql): sessions and the limits on failed sign-ins are the owner's
+-- connection's business, before anyone is signed in; the acting user may only end sessions.
+REVOKE EXECUTE ON FUNCTION
+    begin_password_sign_in(text, text), password_sign_in_succeeded(text, text),
+    app_password_sign_in(text, text, text), api_token_sign_in(text, text),
+    open_web_session(text), web_session_user(text), end_web_session(text),
+    end_web_sessions(text), users_end_sessions()
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION end_web_sessions(text) TO officehours_app;
+
 -- Users: no role sees password hashes through the table; login_lookup gives them to sign-in.
--- Failed sign-ins (login_failures) and feed secrets (feed_tokens) are not granted at all: only the
--- SECURITY DEFINER functions above reach them.
+-- Sessions (web_sessions), failed sign-ins (sign_in_limits, sign_in_counters) and feed secrets
+-- (feed_tokens) are not granted at all: only the SECURITY DEFINER functions above reach them.
 GRANT SELECT (id, slug, email, display_name, time_zone, role, active, deactivated_at, created_at)
     ON users TO officehours_app;
 

@@ -129,7 +129,7 @@ def test_bad_arguments_get_clear_errors_and_change_nothing(run: Run) -> None:
         "--password",
         "short",
     )
-    assert status == 2 and "at least 10 characters" in err
+    assert status == 2 and "at least 12 characters" in err
     status, _, err = run("hours", "set", "nobody@example.com", "mon-fri 9-5")
     assert status == 2 and "not a time like 09:00" in err
     status, _, err = run("hours", "set", "nobody@example.com", "funday 09:00-17:00")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,8 +12,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from booking_web import create_app, queries, security
-from officehours import accounts, passwords
+from booking_web import create_app, security
+from officehours import accounts, passwords, signin
 from officehours.errors import OfficeHoursError
 from tests.lib.support import NOW, World
 
@@ -60,20 +61,16 @@ def client(app: Flask) -> Iterator[FlaskClient]:
 
 
 def sign_in_as(client: FlaskClient, slug: str) -> str:
-    """Puts a signed-in session for ``slug`` (stamped with the user's current password) into
-    the client's cookie; returns its CSRF token."""
+    """Puts a session of ``slug``, started in the database as signing in does, into the
+    client's cookie; returns its CSRF token."""
     app = client.application
-    with app.app_context():
-        try:
-            _, found = queries.signed_in(app.config["DATABASE"], slug)
-        except OfficeHoursError:
-            found = None  # no such active user: the session will not sign anyone in
-        stamp = security.session_stamp(slug, found) if found is not None else None
+    try:
+        secret = signin.open_session(app.config["DATABASE"], slug, app.config.get("NOW"))
+    except OfficeHoursError:
+        secret = secrets.token_urlsafe(32)  # no such active user: it signs no one in
     with client.session_transaction() as session:
-        session["user"] = slug
+        session[security.SESSION_KEY] = secret
         session["csrf"] = f"csrf-{slug}"
-        if stamp is not None:
-            session["stamp"] = stamp
     return f"csrf-{slug}"
 
 

@@ -1,8 +1,11 @@
-"""A new password ends the user's other sessions: on the account page, by an admin, or by the
-command line. The session that changed it stays signed in; API tokens are not sessions."""
+"""Sessions live in PostgreSQL, so they end for every copy of the cookie at once: on signing out,
+on a new password (on the account page, by an admin, or by the command line), on deactivation,
+on "sign out everywhere", and after their idle and absolute lifetimes. The session cookie is
+Secure, and HSTS is sent, when the site's base URL is https://."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,28 +14,33 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from booking_web import queries
-from officehours import accounts, passwords
+from officehours import accounts, errors, passwords, signin
 from officehours.cli import main
-from tests.lib.support import World
+from tests.lib.support import NOW, World
 
 NEW_PASSWORD = "a brand new passphrase"
+COOKIE = "officehours_session"
 
 
-def signed_in(app: Flask, csrf: Any, email: str, password: str) -> FlaskClient:
+def signed_in(
+    app: Flask, csrf: Any, email: str, password: str, base_url: str = "http://localhost"
+) -> FlaskClient:
     """A new browser, signed in through the sign-in form."""
     browser = app.test_client()
-    form = browser.get("/signin")
+    form = browser.get("/signin", base_url=base_url)
     response = browser.post(
-        "/signin", data={"email": email, "password": password, "csrf_token": csrf(form.text)}
+        "/signin",
+        data={"email": email, "password": password, "csrf_token": csrf(form.text)},
+        base_url=base_url,
     )
     assert response.status_code == 303, response.text
-    assert_signed_in(browser)
+    assert_signed_in(browser, base_url)
     return browser
 
 
-def assert_signed_in(browser: FlaskClient) -> None:
-    assert browser.get("/account").status_code == 200
-    assert browser.get("/api/v1/me").status_code == 200
+def assert_signed_in(browser: FlaskClient, base_url: str = "http://localhost") -> None:
+    assert browser.get("/account", base_url=base_url).status_code == 200
+    assert browser.get("/api/v1/me", base_url=base_url).status_code == 200
 
 
 def assert_signed_out(browser: FlaskClient) -> None:
@@ -43,6 +51,15 @@ def assert_signed_out(browser: FlaskClient) -> None:
     assert api.status_code == 401
     assert api.mimetype == "application/problem+json"
     assert api.json is not None and api.json["code"] == "not_signed_in"
+
+
+def copy_of(app: Flask, browser: FlaskClient) -> FlaskClient:
+    """Another browser holding a copy of this one's session cookie (a stolen cookie)."""
+    cookie = browser.get_cookie(COOKIE)
+    assert cookie is not None
+    thief = app.test_client()
+    thief.set_cookie(COOKIE, cookie.value)
+    return thief
 
 
 def change_password(browser: FlaskClient, csrf: Any, current: str, new: str) -> None:
@@ -59,28 +76,99 @@ def change_password(browser: FlaskClient, csrf: Any, current: str, new: str) -> 
     assert response.status_code == 303, response.text
 
 
+def live_sessions(world: World, slug: str) -> int:
+    """How many sessions of this user the database holds."""
+    with world.db.transaction() as cur:
+        cur.execute(
+            "SELECT count(*) FROM web_sessions s JOIN users u ON u.id = s.user_id"
+            " WHERE u.slug = %s",
+            (slug,),
+        )
+        row = cur.fetchone()
+        assert row is not None
+        return int(row[0])
+
+
+def test_a_cookie_copied_before_sign_out_no_longer_works_after_it(
+    app: Flask, world: World, csrf: Any, password: str
+) -> None:
+    browser = signed_in(app, csrf, "a@example.com", password)
+    thief = copy_of(app, browser)
+    assert_signed_in(thief)
+    other = signed_in(app, csrf, "a@example.com", password)  # the same user on a phone
+
+    out = browser.post("/signout", data={"csrf_token": csrf(browser.get("/account").text)})
+    assert out.status_code == 303
+
+    assert_signed_out(browser)
+    assert_signed_out(thief)
+    # Signing out ends this session only: the phone stays signed in.
+    assert_signed_in(other)
+    assert live_sessions(world, world.a) == 1
+
+
+def test_sign_out_everywhere_ends_every_session_of_the_user(
+    app: Flask, world: World, csrf: Any, password: str
+) -> None:
+    laptop = signed_in(app, csrf, "a@example.com", password)
+    phone = signed_in(app, csrf, "a@example.com", password)
+    thief = copy_of(app, phone)
+    coach = signed_in(app, csrf, "x@example.com", password)
+
+    # Without the form's token nothing happens.
+    refused = laptop.post("/account/sessions/end", data={})
+    assert refused.status_code == 400
+    assert_signed_in(phone)
+
+    token = csrf(laptop.get("/account").text)
+    out = laptop.post("/account/sessions/end", data={"csrf_token": token})
+    assert out.status_code == 303 and out.headers["Location"] == "/signin"
+
+    for browser in (laptop, phone, thief):
+        assert_signed_out(browser)
+    assert_signed_in(coach)
+    assert live_sessions(world, world.a) == 0
+
+
+def test_deactivation_ends_every_session_and_reactivation_brings_none_back(
+    app: Flask, world: World, csrf: Any, password: str
+) -> None:
+    browser = signed_in(app, csrf, "b@example.com", password)
+    thief = copy_of(app, browser)
+
+    accounts.set_active(world.db, None, world.b, False)
+    assert live_sessions(world, world.b) == 0
+    accounts.set_active(world.db, None, world.b, True)
+
+    assert_signed_out(browser)
+    assert_signed_out(thief)
+    signed_in(app, csrf, "b@example.com", password)
+
+
 def test_changing_the_password_ends_the_other_sessions(
     app: Flask, world: World, csrf: Any, password: str
 ) -> None:
     laptop = signed_in(app, csrf, "a@example.com", password)
     phone = signed_in(app, csrf, "a@example.com", password)
+    laptop_copy = copy_of(app, laptop)
     coach = signed_in(app, csrf, "x@example.com", password)
     phone_csrf = csrf(phone.get("/account").text)
 
     change_password(laptop, csrf, password, NEW_PASSWORD)
 
-    # The session that changed it carries on, forms included.
+    # The browser that changed it carries on (in a new session), forms included.
     assert "Your password is changed." in laptop.get("/account").text
     assert_signed_in(laptop)
     token = csrf(laptop.get("/account").text)
     made = laptop.post("/account/tokens", data={"label": "Laptop", "csrf_token": token})
     assert made.status_code == 201
+    # A copy of its cookie taken before the change does not.
+    assert_signed_out(laptop_copy)
     # The other one is signed out, forms included: nothing it posts is done.
     assert_signed_out(phone)
     refused = phone.post("/account/tokens", data={"label": "Phone", "csrf_token": phone_csrf})
     assert refused.status_code == 302 and refused.headers["Location"].startswith("/signin")
     assert [t.label for t in queries.credentials(world.db, world.a, "api_token")] == ["Laptop"]
-    # And it stays signed out: the stale cookie is emptied, not just refused once.
     assert_signed_out(phone)
     # Other users' sessions are not touched.
     assert_signed_in(coach)
@@ -136,30 +224,54 @@ def test_a_reset_on_the_command_line_ends_every_session(
     assert_signed_in(other)
 
 
-def test_a_session_without_a_valid_stamp_is_signed_out(
+def test_a_session_id_that_the_database_does_not_hold_signs_no_one_in(
     app: Flask, world: World, csrf: Any, password: str
 ) -> None:
     browser = signed_in(app, csrf, "a@example.com", password)
     with browser.session_transaction() as session:
-        stamp = session["stamp"]
-        assert isinstance(stamp, str) and len(stamp) == 22
-        del session["stamp"]  # a cookie from before sessions were stamped
+        sid = session["sid"]
+        assert isinstance(sid, str) and len(sid) >= 43
+        # The cookie names no user: only the database knows whose session it is.
+        assert "user" not in session and world.a not in str(dict(session))
+        session["sid"] = sid[:-1] + ("A" if sid[-1] != "A" else "B")
     assert_signed_out(browser)
+    # A cookie of the old kind (a slug and no session id) signs no one in either.
+    old = app.test_client()
+    with old.session_transaction() as session:
+        session["user"] = world.a
+        session["stamp"] = "x" * 22
+    assert_signed_out(old)
+    # The database keeps only a hash of the id.
+    with world.db.transaction() as cur:
+        cur.execute(
+            "SELECT count(*) FROM web_sessions WHERE secret_hash = sha256(%s::bytea)",
+            (sid.encode(),),
+        )
+        row = cur.fetchone()
+        assert row is not None and row[0] == 1
 
-    # Another user's stamp does not fit this user, nor does a forged one.
-    other = signed_in(app, csrf, "b@example.com", password)
-    with other.session_transaction() as session:
-        session["user"] = world.a
-    assert_signed_out(other)
-    forged = app.test_client()
-    with forged.session_transaction() as session:
-        session["user"] = world.a
-        session["stamp"] = stamp[:-1] + ("A" if stamp[-1] != "A" else "B")
-    assert_signed_out(forged)
-    with forged.session_transaction() as session:
-        session["user"] = world.a
-        session["stamp"] = stamp
-    assert_signed_in(forged)
+
+def test_sessions_end_after_a_week_idle_and_after_thirty_days_in_any_case(
+    app_with: Any, world: World, csrf: Any, password: str
+) -> None:
+    app = app_with()
+    idle = signed_in(app, csrf, "a@example.com", password)
+    busy = signed_in(app, csrf, "b@example.com", password)
+    cookies = {"idle": idle.get_cookie(COOKIE), "busy": busy.get_cookie(COOKIE)}
+
+    def later(days: float, who: str) -> FlaskClient:
+        browser = app_with(NOW=NOW + timedelta(days=days)).test_client()
+        cookie = cookies[who]
+        assert cookie is not None
+        browser.set_cookie(COOKIE, cookie.value)
+        return browser
+
+    # Used every six days, a session lives on; left alone for seven, it ends.
+    for day in (6, 12, 18, 24, 29.9):
+        assert_signed_in(later(day, "busy"))
+    assert_signed_out(later(30.1, "busy"))
+    assert_signed_in(later(6.9, "idle"))
+    assert_signed_out(later(6.9 + 7.1, "idle"))
 
 
 def test_a_rehash_at_sign_in_keeps_that_session(
@@ -171,3 +283,55 @@ def test_a_rehash_at_sign_in_keeps_that_session(
     found = accounts.login_lookup(world.db, "a@example.com")
     assert found is not None and found[1] != weak
     assert_signed_in(browser)
+
+
+def test_the_session_cookie_is_secure_and_hsts_is_sent_under_https(
+    app_with: Any, world: World, csrf: Any, password: str
+) -> None:
+    app = app_with(BASE_URL="https://officehours.test")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    browser = app.test_client()
+    page = browser.get("/signin", base_url="https://officehours.test")
+    assert page.headers["Strict-Transport-Security"] == "max-age=31536000"
+    response = browser.post(
+        "/signin",
+        data={"email": "a@example.com", "password": password, "csrf_token": csrf(page.text)},
+        base_url="https://officehours.test",
+    )
+    assert response.status_code == 303
+    cookie = response.headers["Set-Cookie"]
+    assert "; Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+    api = browser.get("/api/v1/me", base_url="https://officehours.test")
+    assert api.status_code == 200
+    assert api.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_no_secure_cookie_and_no_hsts_under_http(app: Flask, csrf: Any, password: str) -> None:
+    assert app.config["BASE_URL"].startswith("http://")
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+    browser = app.test_client()
+    page = browser.get("/signin")
+    assert "Strict-Transport-Security" not in page.headers
+    response = browser.post(
+        "/signin",
+        data={"email": "a@example.com", "password": password, "csrf_token": csrf(page.text)},
+    )
+    assert response.status_code == 303
+    assert "Secure" not in response.headers["Set-Cookie"]
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_only_the_user_or_an_admin_may_sign_a_user_out_everywhere(
+    app: Flask, world: World, csrf: Any, password: str
+) -> None:
+    victim = signed_in(app, csrf, "a@example.com", password)
+    with pytest.raises(errors.Forbidden):
+        signin.end_sessions(world.db, world.b, world.a, NOW)
+    with pytest.raises(errors.Forbidden):
+        signin.end_sessions(world.db, world.x, "nobody@example.com", NOW)
+    assert_signed_in(victim)
+    with pytest.raises(errors.UnknownUser):
+        signin.end_sessions(world.db, world.admin, "nobody@example.com", NOW)
+    assert signin.end_sessions(world.db, world.admin, "a@example.com", NOW) == 1
+    assert_signed_out(victim)
