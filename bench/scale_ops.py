@@ -24,7 +24,7 @@ from booking_web import create_app, queries, security
 from caldav_plugin import generated, options
 from caldav_plugin.service import make_app as make_dav_app
 from mailer import outbox
-from officehours import accounts, booking, sqlfiles
+from officehours import accounts, booking, signin, sqlfiles
 from officehours.db import Database
 from officehours.settings import Settings
 
@@ -116,6 +116,7 @@ class Bench:
     dav: Client | None = None
     booked: str | None = None
     sync_token: str = ""
+    sessions: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def open(cls, db: Database, subjects: Subjects, repeat: int) -> Bench:
@@ -136,13 +137,11 @@ class Bench:
             ("client", subjects.client),
         ):
             client = app.test_client()
-            with app.app_context():
-                _, stamp = queries.signed_in(db, slug)
-                signed = security.session_stamp(slug, stamp or b"")
+            secret = signin.open_session(db, slug, NOW)
+            bench.sessions[role] = secret
             with client.session_transaction() as session:
-                session["user"] = slug
+                session[security.SESSION_KEY] = secret
                 session["csrf"] = f"csrf-{slug}"
-                session["stamp"] = signed
             bench.web[role] = client
         bench.web["anonymous"] = app.test_client()
         # Radicale finds its pool by URL: this one, so plans of its statements are caught too.
@@ -288,7 +287,7 @@ OPERATIONS: list[Operation] = [
     Operation(
         "signed-in user lookup",
         "every page",
-        lambda b, _: queries.signed_in(b.db, b.subjects.client),
+        lambda b, _: signin.session_user(b.db, b.sessions["client"], NOW),
     ),
     Operation(
         "upcoming calls as a client",
