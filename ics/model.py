@@ -14,6 +14,8 @@ from datetime import date, datetime, time
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .addresses import email_problem, name_problem
+
 __all__ = [
     "Appointment",
     "AppointmentStatus",
@@ -25,9 +27,6 @@ __all__ = [
 
 AppointmentStatus = Literal["booked", "cancelled"]
 
-# A calendar user address is written as mailto:<email>; characters that would need quoting
-# in a URI or that separate iCalendar values have no place in it.
-_EMAIL = re.compile(r"[^\s@:;,<>\"']+@[^\s@:;,<>\"']+\.[^\s@:;,<>\"']+")
 # Tokens end up in UIDs, file names and URLs, so only RFC 3986 "unreserved" characters.
 _TOKEN = re.compile(r"[A-Za-z0-9._~-]{16,}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -63,18 +62,22 @@ def _check_local_time(value: object, field: str) -> None:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Person:
-    """A coach or a client as a calendar user: display name and email address."""
+    """A coach or a client as a calendar user: display name and email address, as the
+    database stores them (see :mod:`ics.addresses`)."""
 
     name: str
     email: str
 
     def __post_init__(self) -> None:
+        # The rules the database checks (ics.addresses): whatever it stores, a Person can carry.
         if not isinstance(self.name, str) or not self.name.strip():
             raise ValueError("name must be a non-empty string")
-        if _CONTROL.search(self.name):
-            raise ValueError(f"name must not contain control characters: {self.name!r}")
-        if not isinstance(self.email, str) or not _EMAIL.fullmatch(self.email):
-            raise ValueError(f"email must be a plain address like a@example.org: {self.email!r}")
+        problem = name_problem(self.name)
+        if problem is not None:
+            raise ValueError(f"name {problem}: {self.name!r}")
+        problem = email_problem(self.email)
+        if problem is not None:
+            raise ValueError(f"email {problem}: {self.email!r}")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -86,7 +86,8 @@ class MailLoop:
     def run(self) -> None:
         """Sends due mail and waits for more, until stopped.
 
-        Database outages are logged and retried at the poll interval; they never end the loop.
+        Database outages, and any other error of a round, are logged and retried at the poll
+        interval; they never end the loop.
         """
         self._listen()  # before the first drain, so no NOTIFY falls between the two
         try:
@@ -96,6 +97,10 @@ class MailLoop:
                 except (psycopg2.Error, errors.DatabaseUnavailable, errors.Busy) as exc:
                     # The database is down or too busy: wait a poll interval and try again.
                     log.warning("outbox unavailable, retrying in %ss: %s", self.poll_seconds, exc)
+                except Exception:
+                    # Each mail's own errors are settled in its row (Mailer.deliver_one); this is
+                    # for a bug around them, which must not end all mail for everyone.
+                    log.exception("a round of mail failed, trying again in %ss", self.poll_seconds)
                 if not self.stopping:
                     self._wait()
         finally:

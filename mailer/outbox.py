@@ -98,8 +98,11 @@ class Mailer:
     def deliver_one(self) -> Outcome | None:
         """Claims, sends and settles the next due mail; None when nothing is due.
 
-        Send failures are recorded in the outbox (retry, give up) and returned, not raised.
-        None too, without claiming anything, while :attr:`paused`.
+        Whatever goes wrong with this one mail is recorded in its row and returned, not raised:
+        an error while making the message (a stored value it cannot carry, a bug) fails the row
+        at once, since trying again would fail the same way, so it never blocks the mail behind
+        it; a sending error is retried with backoff unless the server refused the message for
+        good. None too, without claiming anything, while :attr:`paused`.
 
         Raises:
             psycopg2.Error: when the database cannot be reached (nothing was sent then, or the
@@ -113,35 +116,20 @@ class Mailer:
             row = cur.fetchone()
             if row is None:
                 return None
-            job = Job.from_row(dict(row))
-            error: str | None = None
-            give_up = False
-            try:
-                msg = self.composer.compose(job, now=now or datetime.now(UTC))
-                self.transport.send(msg, sender=self.composer.sender, recipient=job.to.email)
-            except (ValueError, PermanentError) as exc:
-                error, give_up = f"{type(exc).__name__}: {exc}", True
-            except ServerUnavailable as exc:
-                error = f"{type(exc).__name__}: {exc}"
-                self._server_failures += 1
-                pause = self.backoff.after(self._server_failures)
-                self._paused_until = time.monotonic() + pause.total_seconds()
-                log.error("cannot open a session with the mail server (pausing %s): %s", pause, exc)
-            except smtplib.SMTPDataError as exc:
-                # 5xx after DATA: the server refuses this very message, and always will.
-                error, give_up = f"{type(exc).__name__}: {exc}", exc.smtp_code >= 500
-            except (OSError, smtplib.SMTPException) as exc:
-                error = f"{type(exc).__name__}: {exc}"
+            columns = dict(row)
+            public_id = str(columns["public_id"])
+            kind, recipient = str(columns["kind"]), str(columns["recipient"])
+            error, give_up = self._attempt(columns, now or datetime.now(UTC))
             if error is None:
                 self._server_failures = 0
-                cur.execute(Q.mark_mail_sent, (job.public_id,))
-                log.info("sent %s mail %s to the %s", job.kind, job.public_id, job.recipient)
-                return Outcome(job.public_id, job.kind, job.recipient, "sent")
-            retry_in = self.backoff.after(job.attempts + 1)
+                cur.execute(Q.mark_mail_sent, (public_id,))
+                log.info("sent %s mail %s to the %s", kind, public_id, recipient)
+                return Outcome(public_id, kind, recipient, "sent")
+            retry_in = self.backoff.after(int(columns["attempts"]) + 1)
             cur.execute(
                 Q.record_failed_attempt,
                 {
-                    "public_id": job.public_id,
+                    "public_id": public_id,
                     "error": error,
                     "retry_in": retry_in,
                     "give_up": give_up,
@@ -151,14 +139,48 @@ class Mailer:
             state = str(settled["state"])
         log.warning(
             "%s mail %s to the %s: %s (now %s%s)",
-            job.kind,
-            job.public_id,
-            job.recipient,
+            kind,
+            public_id,
+            recipient,
             error,
             state,
             f", next try in {retry_in}" if state == "pending" else "",
         )
-        return Outcome(job.public_id, job.kind, job.recipient, state, error)
+        return Outcome(public_id, kind, recipient, state, error)
+
+    def _attempt(self, columns: dict[str, Any], now: datetime) -> tuple[str | None, bool]:
+        """Makes and sends the message of one claimed row; returns (error, give up): (None,
+        False) when the server accepted it. Raises nothing but what ends the process."""
+        try:
+            job = Job.from_row(columns)
+            msg = self.composer.compose(job, now=now)
+        except Exception as exc:
+            # Any error while making one message is that message's alone (a stored value it
+            # cannot carry, a bug): it is recorded and given up, and the mailer moves on.
+            log.exception("cannot compose %s mail %s", columns.get("kind"), columns["public_id"])
+            return describe(exc), True
+        try:
+            self.transport.send(msg, sender=self.composer.sender, recipient=job.to.email)
+        except PermanentError as exc:
+            return describe(exc), True
+        except ServerUnavailable as exc:
+            self._server_failures += 1
+            pause = self.backoff.after(self._server_failures)
+            self._paused_until = time.monotonic() + pause.total_seconds()
+            log.error("cannot open a session with the mail server (pausing %s): %s", pause, exc)
+            return describe(exc), False
+        except smtplib.SMTPDataError as exc:
+            # 5xx after DATA: the server refuses this very message, and always will.
+            return describe(exc), exc.smtp_code >= 500
+        except (OSError, smtplib.SMTPException) as exc:
+            return describe(exc), False
+        except Exception as exc:
+            # Unforeseen, while talking to the server: it may pass, so it is retried (and
+            # given up after max_attempts like any other failure), never fatal to the mailer.
+            log.exception("unexpected error sending mail %s", columns["public_id"])
+            self.transport.close()
+            return describe(exc), False
+        return None, False
 
     def deliver_due(
         self, limit: int = 1000, *, stop: Callable[[], bool] | None = None
@@ -182,3 +204,13 @@ class Mailer:
         finally:
             self.transport.close()
         return outcomes
+
+
+def describe(exc: BaseException) -> str:
+    """An exception as the outbox's last_error keeps it: its type and message, with NUL bytes
+    written out (PostgreSQL text cannot hold them), whatever its __str__ does."""
+    try:
+        text = f"{type(exc).__name__}: {exc}"
+    except Exception:  # an exception whose message cannot be made: its type says enough
+        text = type(exc).__name__
+    return text.replace("\x00", "\\x00")

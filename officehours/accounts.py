@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from officehours import sqlfiles
+from ics import addresses
+from officehours import errors, sqlfiles
 from officehours.db import Database, one
 
 Q: sqlfiles.Queries = sqlfiles.load(__name__)
@@ -60,7 +61,23 @@ def add_user(
     time_zone: str,
     password_hash: str | None = None,
 ) -> str:
-    """Creates a user and returns the new slug."""
+    """Creates a user and returns the new slug. The email is stored in the form
+    ``ics.addresses.email_address`` gives (domain in lower-case ASCII); the database checks
+    both again.
+
+    Raises:
+        InvalidEmail, InvalidName: saying what is wrong with the address or the name.
+        OfficeHoursError: for any other rule the new user breaks (email_taken, ...).
+    """
+    # Spaces around either are trimmed, as the database's add_user has always done.
+    try:
+        email = addresses.email_address(email.strip(" "))
+    except addresses.AddressError as exc:
+        raise errors.InvalidEmail(f"That is not an email address: {exc}") from exc
+    try:
+        name = addresses.display_name(name.strip(" "))
+    except addresses.AddressError as exc:
+        raise errors.InvalidName(str(exc)) from exc
     with db.transaction(actor) as cur:
         cur.execute(
             Q.add_user,

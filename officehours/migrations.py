@@ -30,6 +30,8 @@ Q = sqlfiles.load(__name__)
 
 # Any number will do, as long as nothing else uses it: it keeps two starting servers apart.
 MIGRATION_LOCK = 0x0FF1CE
+# The migration that brought the address rules, which may find rows from before it.
+ADDRESS_RULES = "0030"
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,10 @@ def migrate(url: str) -> list[str]:
             cur.execute(Q.applied_definitions)
             in_force = dict(cur.fetchall())
             current = definitions()
+            address_rules = any(m.version == ADDRESS_RULES for m in shipped)
             if not pending and in_force == {d.file: d.checksum for d in current}:
+                if address_rules:
+                    _check_stored_addresses(cur)
                 return []
             cur.execute(Q.drop_definitions)
             for m in pending:
@@ -119,9 +124,31 @@ def migrate(url: str) -> list[str]:
                 cur.execute(d.sql)
                 cur.execute(Q.record_definitions, {"file": d.file, "checksum": d.checksum})
             log.info("laid the definitions again: %s", ", ".join(d.file for d in current))
+            if address_rules:
+                _check_stored_addresses(cur)
             return [f"{m.version}_{m.name}.sql" for m in pending]
     finally:
         conn.close()
+
+
+def _check_stored_addresses(cur: psycopg2.extensions.cursor) -> None:
+    """Warns about each user whose stored email or display name breaks the address rules of
+    migration 0030 (kept, since it added them NOT VALID); validates each CHECK once no row
+    breaks it.
+    """
+    cur.execute(Q.users_breaking_address_rules)
+    breaking = cur.fetchall()
+    for slug, column in breaking:
+        log.warning(
+            "user %s: the stored %s breaks the address rules (sql/migrations/0030_addresses.sql);"
+            " the row is kept, but mail, invites and calendars cannot carry it: correct it"
+            " (UPDATE users SET %s = ... WHERE slug = '%s')",
+            slug,
+            column,
+            column,
+            slug,
+        )
+    cur.execute(Q.validate_address_rules)
 
 
 def _pending(shipped: list[Migration], applied: dict[str, str]) -> list[Migration]:

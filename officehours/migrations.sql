@@ -84,3 +84,27 @@ BEGIN
     END IF;
 END
 $drop$
+
+-- name: users_breaking_address_rules
+-- Users whose stored email or display name breaks the rules of migration 0030 (which added them
+-- NOT VALID, so such rows were kept): slug and column, for `officehours migrate` to report.
+SELECT slug, 'email' AS breaks FROM users WHERE NOT is_email_address(email)
+UNION ALL
+SELECT slug, 'display_name' FROM users WHERE NOT is_display_name(display_name)
+ORDER BY 1, 2
+
+-- name: validate_address_rules
+-- Validates each address CHECK of 0030 still NOT VALID once no row breaks it: from then on the
+-- database itself vouches for every row. Does nothing when they are valid already.
+DO $validate$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'user_email_format' AND NOT convalidated)
+       AND NOT EXISTS (SELECT 1 FROM users WHERE NOT is_email_address(email)) THEN
+        ALTER TABLE users VALIDATE CONSTRAINT user_email_format;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'user_display_name_sane' AND NOT convalidated)
+       AND NOT EXISTS (SELECT 1 FROM users WHERE NOT is_display_name(display_name)) THEN
+        ALTER TABLE users VALIDATE CONSTRAINT user_display_name_sane;
+    END IF;
+END
+$validate$

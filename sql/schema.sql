@@ -242,6 +242,34 @@ END $$;
 COMMENT ON FUNCTION public.app_password_sign_in(p_email text, p_secret text, p_remote text) IS 'CalDAV sign-in: the slug of the active user with this email and app password (NULL when none, or a NULL secret), or the seconds to wait when that email from that place, or that place, failed too often. Checked and counted in one transaction.';
 
 --
+-- Name: is_display_name(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.is_display_name(name text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN (((length(name) >= 1) AND (length(name) <= 200)) AND (name !~ '^[ \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]|[ \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]$'::text) AND (name !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb]'::text));
+
+--
+-- Name: FUNCTION is_display_name(name text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.is_display_name(name text) IS 'True when the text is an acceptable display name: 1 to 200 characters, no white space at either end, no control characters, line or paragraph separators (U+2028, U+2029), text-direction marks, byte order mark or interlinear annotations (they break mail headers and calendar lines, or make a name show as another). The twin of ics.addresses.name_problem.';
+
+--
+-- Name: is_email_address(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.is_email_address(address text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN ((address ~ '^[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$'::text) AND (length(split_part(address, '@'::text, 1)) <= 64) AND (length(split_part(address, '@'::text, 2)) <= 253) AND (length(address) <= 254) AND (address ~ '[A-Za-z]$'::text) AND (split_part(address, '@'::text, 2) !~* '(^|\.)(?!xn)[^.]{2}--'::text) AND (split_part(address, '@'::text, 2) !~* '(^|\.)(arpa|invalid|local|localhost|onion|test)$'::text));
+
+--
+-- Name: FUNCTION is_email_address(address text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.is_email_address(address text) IS 'True when the text is an email address in the form officehours stores: an ASCII dot-atom before the @ (at most 64 characters), a host name with a dot and a top-level domain ending in a letter after it (IDN as A-labels), 254 characters in all, no special-use domain. The twin of ics.addresses.is_email_address; input goes through ics.addresses.email_address (email-validator) first.';
+
+--
 -- Name: is_time_zone(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -323,8 +351,8 @@ CREATE TABLE public.users (
     password_hash text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT user_deactivated_at_matches_active CHECK ((active = (deactivated_at IS NULL))),
-    CONSTRAINT user_display_name_sane CHECK ((((length(display_name) >= 1) AND (length(display_name) <= 200)) AND (display_name = btrim(display_name)) AND (display_name !~ '[[:cntrl:]]'::text))),
-    CONSTRAINT user_email_format CHECK (((email ~ '^[^@\s]{1,64}@[^@\s]{1,255}$'::text) AND (length(email) <= 320))),
+    CONSTRAINT user_display_name_sane CHECK (public.is_display_name(display_name)),
+    CONSTRAINT user_email_format CHECK (public.is_email_address(email)),
     CONSTRAINT user_slug_format CHECK ((slug ~ '^[a-z0-9][a-z0-9-]{0,62}$'::text)),
     CONSTRAINT user_time_zone_valid CHECK (public.is_time_zone(time_zone))
 );

@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -32,9 +32,10 @@ from psycopg2 import sql
 from officehours import accounts
 from officehours.db import Database
 from officehours.migrations import migrate
-from tests.lib.support import NOW, World, admin_execute, fresh_database, weekdays, with_database
+from tests.lib.support import World, admin_execute, fresh_database, weekdays, with_database
 
 TEMPLATE = "officehours_test_template"
+COACHING_SINCE = datetime(2020, 1, 6, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
@@ -91,9 +92,9 @@ def world(db: Database) -> World:
         b=add(db, None, "b@example.com", "Bo Client", "client", "America/New_York"),
         c=add(db, None, "c@example.com", "Cy Client", "client", "Europe/London"),
     )
-    # Coaching starts at the rules' clock, not the wall clock, like everything the tests do: a
-    # week before NOW, so a test may end it at NOW.
-    with db.transaction(now=NOW - timedelta(days=7)) as cur:
+    # Coaching began long before any clock a test runs on (NOW wherever it is moved, or the wall
+    # clock of a reassignment or deactivation), so that either may end it.
+    with db.transaction(now=COACHING_SINCE) as cur:
         for client, coach in ((w.a, w.x), (w.b, w.x), (w.c, w.y)):
             cur.execute("SELECT assign_coach(%s, %s)", (client, coach))
     accounts.set_office_hours(db, None, w.x, weekdays("09:00", "17:00"))

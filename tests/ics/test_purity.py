@@ -1,4 +1,5 @@
-"""ics is pure: it imports the standard library and its three iCalendar libraries only."""
+"""ics is pure: it imports the standard library, its three iCalendar libraries and email-validator
+(the address rules of ics.addresses) only."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import ics
 
-ALLOWED = {"icalendar", "recurring_ical_events", "dateutil"}
+ALLOWED = {"icalendar", "recurring_ical_events", "dateutil", "email_validator"}
 PACKAGE = Path(ics.__file__).parent
 
 

@@ -284,7 +284,7 @@ def test_the_database_refuses_overlaps_whatever_path_writes(world: World) -> Non
 
 def test_deactivating_a_client_ends_coaching_and_cancels_future_calls(world: World) -> None:
     a = booking.book(world.db, world.a, world.a, la(5, 9), now=NOW)
-    # An hour later on the rules' clock ("future" is after it; coaching began at NOW).
+    # An hour later on the rules' clock: "future" is after it, whatever the wall clock says.
     with world.db.transaction(now=NOW + timedelta(hours=1)) as cur:
         cur.execute("SELECT set_user_active(%s, false)", (world.a,))
     with world.db.transaction() as cur:
