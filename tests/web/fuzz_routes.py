@@ -84,6 +84,7 @@ ROUTES: dict[str, Route] = {
     ),
     "calendar.feed": Route("GET", "/feed/{feed}.ics", ANYONE),
     "account.page": Route("GET", "/account", SIGNED_IN),
+    "account.end_sessions": Route("POST", "/account/sessions/end", SIGNED_IN),
     "account.password": Route(
         "POST",
         "/account/password",

@@ -70,8 +70,13 @@ BODIES: tuple[bytes, ...] = (
     b'{"start": "2027-01-06T17:00:00Z", "end": "2027-01-06T18:00:00Z"}',
     b'{"start": "' + b"9" * 70000 + b'"}',
 )
-# Tables a refused request may change, and why: a failed sign-in is recorded to limit guessing.
-MAY_CHANGE_ON_REFUSAL = {"auth.signin_post": {"login_failures"}}
+# Tables a refused request may change, and why: a failed sign-in is recorded to limit guessing;
+# any signed-in request, refused or not, keeps its session alive (its last-seen time).
+MAY_CHANGE_ON_REFUSAL = {
+    "auth.signin_post": {"sign_in_counters"},
+    "account.password": {"sign_in_counters"},  # the current password is checked as a sign-in
+}
+EVERY_REQUEST_MAY_CHANGE = {"web_sessions"}
 TOO_LARGE = "y" * 70_000  # beyond MAX_FORM_MEMORY_SIZE: 413
 
 
@@ -286,6 +291,7 @@ def test_hostile_input_gets_a_4xx_and_changes_nothing(scene: Scene) -> None:
                         wrong.append(f"{status}: {probe}")
                     elif status >= 400:
                         allowed = MAY_CHANGE_ON_REFUSAL.get(endpoint, set())
+                        allowed = allowed | EVERY_REQUEST_MAY_CHANGE
                         changed = {t for t in after if after[t] != before.get(t)} - allowed
                         if changed:
                             wrong.append(f"{status} but changed {sorted(changed)}: {probe}")
