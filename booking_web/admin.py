@@ -1,4 +1,4 @@
-"""The admin's pages: users (create, deactivate), coaching assignments, business rules."""
+"""The admin's pages: users (create, deactivate), coaching assignments, business rules, mail."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from booking_web import queries
 from booking_web.context import actor, db, role_required, rules_now
 from booking_web.errors import WeakFirstPassword, invalid_input
 from booking_web.forms import field_errors
-from officehours import accounts, errors, inputs, passwords
+from officehours import accounts, errors, inputs, passwords, sqlfiles
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+Q: sqlfiles.Queries = sqlfiles.load(__name__)
 
 ROLES = [("client", "Client"), ("coach", "Coach"), ("admin", "Admin")]
 USER_FIELDS = ("email", "name", "role", "time_zone", "password")
@@ -171,3 +172,15 @@ def unset_rule() -> ResponseReturnValue:
     accounts.unset_rule(db(), actor(), name, coach)
     flash(f"{name} follows the global value again.")
     return redirect(url_for("admin.rules", coach=coach), 303)
+
+
+@bp.get("/mail")
+@role_required("admin")
+def mail() -> ResponseReturnValue:
+    """The outbox: how many mails are in each state, and the last that failed or wait."""
+    with db().transaction(actor(), dict_rows=True) as cur:
+        cur.execute(Q.mail_counts)
+        counts = cur.fetchall()
+        cur.execute(Q.mail_errors, {"limit": 20})
+        failures = cur.fetchall()
+    return render_template("admin_mail.html", counts=counts, failures=failures)

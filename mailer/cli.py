@@ -2,6 +2,8 @@
 
 Production runs one or more of these (on one host or several) beside the web servers; they
 share the outbox safely. SIGTERM or SIGINT lets the mail in hand finish, then exits 0.
+``officehours mailer status`` shows the outbox: how many mails are in each state, and the last
+errors.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from collections.abc import Sequence
 from types import FrameType
 
 from mailer.service import build_loop
+from officehours import sqlfiles
 from officehours.db import Database
 from officehours.settings import Settings
+
+Q: sqlfiles.Queries = sqlfiles.load(__name__)
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +54,60 @@ def run(settings: Settings, db: Database, *, once: bool = False, poll_seconds: f
     return 0
 
 
+def status(db: Database, *, errors: int = 10) -> str:
+    """The state of the outbox as ``officehours mailer status`` prints it: the count of mail in
+    each state, then the last ``errors`` mails that failed or wait for a retry, with their error.
+
+    Raises:
+        psycopg2.Error: when the database cannot be reached.
+    """
+    with db.transaction() as cur:
+        cur.execute(Q.mail_counts)
+        counts = cur.fetchall()
+        cur.execute(Q.mail_errors, {"limit": errors})
+        failures = cur.fetchall()
+    lines = ["mail by state: " + ", ".join(f"{state} {count}" for state, count in counts)]
+    if not failures:
+        lines.append("no mail failed or waits for a retry")
+    else:
+        lines.append(f"last errors (newest first, at most {errors}):")
+    for public_id, kind, recipient, slug, state, attempts, error, finished, retry in failures:
+        when = (
+            f"failed {finished:%Y-%m-%d %H:%M %Z}"
+            if state == "failed"
+            else (f"pending, next try {retry:%Y-%m-%d %H:%M %Z}")
+        )
+        tries = f"{attempts} attempt{'' if attempts == 1 else 's'}"
+        lines.append(f"  {public_id}  {kind} mail to the {recipient} {slug}: {when}, {tries}")
+        lines.append(f"    {error}")
+    return "\n".join(lines)
+
+
+def _status_count(value: str) -> int:
+    count = int(value)
+    if not 0 <= count <= 100:
+        raise argparse.ArgumentTypeError("give 0 to 100")
+    return count
+
+
 def _add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--once", action="store_true", help="send what is due, then exit")
     parser.add_argument(
         "--poll", type=float, default=5.0, metavar="SECONDS", help="look for due mail this often"
+    )
+    verbs = parser.add_subparsers(dest="mailer_verb", metavar="VERB")
+    shown = verbs.add_parser(
+        "status",
+        help="how many mails are in each state, and the last errors",
+        description="Show how many mails the outbox holds in each state (pending, sent, failed, "
+        "superseded), and the last mails that failed or wait for a retry, with their error.",
+    )
+    shown.add_argument(
+        "--errors",
+        type=_status_count,
+        default=10,
+        metavar="N",
+        help="how many of the last errors to show (0 to 100, default 10)",
     )
 
 
@@ -67,6 +122,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     _add_options(parser)
 
     def handler(args: argparse.Namespace, db: Database) -> int:
+        if args.mailer_verb == "status":
+            print(status(db, errors=args.errors))
+            return 0
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         return run(args.settings, db, once=args.once, poll_seconds=args.poll)
 
@@ -82,7 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     _add_options(parser)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.mailer_verb is None:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
         settings = Settings.from_env()
     except ValueError as exc:
@@ -91,6 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("set DATABASE_URL (`officehours mailer` can also use the embedded server)")
     db = Database(settings.database_url, max_connections=2)
     try:
+        if args.mailer_verb == "status":
+            print(status(db, errors=args.errors))
+            return 0
         return run(settings, db, once=args.once, poll_seconds=args.poll)
     except ValueError as exc:
         print(f"officehours mailer: {exc}", file=sys.stderr)

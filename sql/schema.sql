@@ -1520,6 +1520,29 @@ $$;
 COMMENT ON FUNCTION public.mail_claim() IS 'Locks the next due mail no other mailer holds (FOR UPDATE SKIP LOCKED) until the transaction ends, and returns what it takes to render it: the change (revision, times, when) and both parties as they are now. No row when nothing is due.';
 
 --
+-- Name: mail_counts(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.mail_counts() RETURNS TABLE(state public.mail_state, mails bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM mail_require_reader();
+    RETURN QUERY
+        SELECT s.state, count(o.id)
+        FROM unnest(enum_range(NULL::mail_state)) AS s (state)
+        LEFT JOIN mail_outbox o ON o.state = s.state
+        GROUP BY s.state ORDER BY s.state;
+END $$;
+
+--
+-- Name: FUNCTION mail_counts(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.mail_counts() IS 'How many mails the outbox holds in each state (every state, zero included), for an admin or the owner; raises forbidden (OH007) for anyone else.';
+
+--
 -- Name: mail_enqueue(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1566,6 +1589,55 @@ END $$;
 --
 
 COMMENT ON FUNCTION public.mail_enqueue() IS 'Writes the mail about one change (client and coach), schedules or drops the reminders, supersedes out-of-date pending mail of the call, and wakes the mailers (NOTIFY officehours_mail on commit).';
+
+--
+-- Name: mail_errors(integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.mail_errors(p_limit integer DEFAULT 10) RETURNS TABLE(public_id text, kind public.mail_kind, recipient public.mail_recipient, recipient_slug text, state public.mail_state, attempts integer, last_error text, finished_at timestamp with time zone, next_attempt_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM mail_require_reader();
+    RETURN QUERY
+        SELECT o.public_id, o.kind, o.recipient, u.slug, o.state, o.attempts, o.last_error,
+               o.finished_at, CASE WHEN o.state = 'pending' THEN o.next_attempt_at END
+        FROM mail_outbox o JOIN users u ON u.id = o.recipient_id
+        WHERE o.last_error IS NOT NULL AND o.state IN ('failed', 'pending')
+        ORDER BY coalesce(o.finished_at, o.next_attempt_at) DESC, o.id DESC
+        LIMIT least(greatest(coalesce(p_limit, 10), 0), 100);
+END $$;
+
+--
+-- Name: FUNCTION mail_errors(p_limit integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.mail_errors(p_limit integer) IS 'The latest mails that failed for good or wait for a retry, with their last error, newest first (at most 100), for an admin or the owner; raises forbidden (OH007) for anyone else.';
+
+--
+-- Name: mail_require_reader(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.mail_require_reader() RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    -- The role that called: inside the SECURITY DEFINER functions below current_user is the
+    -- owner, but the caller's SET ROLE (officehours_app for the website) still shows.
+    IF NOT (current_actor_is_admin()
+            OR has_table_privilege(CASE current_setting('role') WHEN 'none' THEN session_user::text
+                                   ELSE current_setting('role') END, 'mail_outbox', 'SELECT')) THEN
+        RAISE EXCEPTION 'Only an admin may see the mail outbox.' USING ERRCODE = 'OH007';
+    END IF;
+END $$;
+
+--
+-- Name: FUNCTION mail_require_reader(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.mail_require_reader() IS 'Raises forbidden (OH007) unless the acting user is an admin or the calling role may read mail_outbox itself (the owner: the command line, operators).';
 
 --
 -- Name: mail_outbox; Type: TABLE; Schema: public; Owner: -
@@ -4163,10 +4235,30 @@ REVOKE ALL ON FUNCTION public.mail_attempt_failed(p_public_id text, p_error text
 REVOKE ALL ON FUNCTION public.mail_claim() FROM PUBLIC;
 
 --
+-- Name: FUNCTION mail_counts(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.mail_counts() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.mail_counts() TO officehours_app;
+
+--
 -- Name: FUNCTION mail_enqueue(); Type: ACL; Schema: public; Owner: -
 --
 
 REVOKE ALL ON FUNCTION public.mail_enqueue() FROM PUBLIC;
+
+--
+-- Name: FUNCTION mail_errors(p_limit integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.mail_errors(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.mail_errors(p_limit integer) TO officehours_app;
+
+--
+-- Name: FUNCTION mail_require_reader(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.mail_require_reader() FROM PUBLIC;
 
 --
 -- Name: FUNCTION mail_sent(p_public_id text); Type: ACL; Schema: public; Owner: -

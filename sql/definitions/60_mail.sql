@@ -114,3 +114,48 @@ BEGIN
     RETURN 'pending';
 END $$;
 COMMENT ON FUNCTION mail_attempt_failed(text, text, interval, boolean) IS 'Records a failed attempt of a claimed mail: retried after p_retry_in, given up (failed) after max_attempts or at once with p_give_up (a permanent error), or superseded when the call changed meanwhile. Returns the new state.';
+
+-- What operators and admins see of the outbox: `officehours mailer status` (as the owner) and the
+-- admin page /admin/mail (as officehours_app, which may not read mail_outbox itself, for an admin).
+CREATE OR REPLACE FUNCTION mail_require_reader() RETURNS void
+    LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
+BEGIN
+    -- The role that called: inside the SECURITY DEFINER functions below current_user is the
+    -- owner, but the caller's SET ROLE (officehours_app for the website) still shows.
+    IF NOT (current_actor_is_admin()
+            OR has_table_privilege(CASE current_setting('role') WHEN 'none' THEN session_user::text
+                                   ELSE current_setting('role') END, 'mail_outbox', 'SELECT')) THEN
+        RAISE EXCEPTION 'Only an admin may see the mail outbox.' USING ERRCODE = 'OH007';
+    END IF;
+END $$;
+COMMENT ON FUNCTION mail_require_reader() IS 'Raises forbidden (OH007) unless the acting user is an admin or the calling role may read mail_outbox itself (the owner: the command line, operators).';
+
+CREATE OR REPLACE FUNCTION mail_counts()
+    RETURNS TABLE (state mail_state, mails bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    PERFORM mail_require_reader();
+    RETURN QUERY
+        SELECT s.state, count(o.id)
+        FROM unnest(enum_range(NULL::mail_state)) AS s (state)
+        LEFT JOIN mail_outbox o ON o.state = s.state
+        GROUP BY s.state ORDER BY s.state;
+END $$;
+COMMENT ON FUNCTION mail_counts() IS 'How many mails the outbox holds in each state (every state, zero included), for an admin or the owner; raises forbidden (OH007) for anyone else.';
+
+CREATE OR REPLACE FUNCTION mail_errors(p_limit integer DEFAULT 10)
+    RETURNS TABLE (public_id text, kind mail_kind, recipient mail_recipient, recipient_slug text,
+                   state mail_state, attempts integer, last_error text,
+                   finished_at timestamptz, next_attempt_at timestamptz)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    PERFORM mail_require_reader();
+    RETURN QUERY
+        SELECT o.public_id, o.kind, o.recipient, u.slug, o.state, o.attempts, o.last_error,
+               o.finished_at, CASE WHEN o.state = 'pending' THEN o.next_attempt_at END
+        FROM mail_outbox o JOIN users u ON u.id = o.recipient_id
+        WHERE o.last_error IS NOT NULL AND o.state IN ('failed', 'pending')
+        ORDER BY coalesce(o.finished_at, o.next_attempt_at) DESC, o.id DESC
+        LIMIT least(greatest(coalesce(p_limit, 10), 0), 100);
+END $$;
+COMMENT ON FUNCTION mail_errors(integer) IS 'The latest mails that failed for good or wait for a retry, with their last error, newest first (at most 100), for an admin or the owner; raises forbidden (OH007) for anyone else.';

@@ -29,6 +29,7 @@ REVOKE EXECUTE ON FUNCTION
     coaching_after_end(),
     create_feed_token(), revoke_feed_token(), has_feed_token(), user_for_feed_token(text),
     mail_enqueue(), mail_claim(), mail_sent(text), mail_attempt_failed(text, text, interval, boolean),
+    mail_require_reader(), mail_counts(), mail_errors(integer),
     caldav_mark_stale(bigint[], text), caldav_appointments_changed(),
     caldav_office_hours_changed(), caldav_user_changed(), prune(integer)
 FROM PUBLIC;
@@ -37,7 +38,8 @@ GRANT EXECUTE ON FUNCTION
     book_series(text, timestamptz, integer), free_slots(text, timestamptz, timestamptz),
     user_for_api_token(text), user_for_app_password(text, text), login_lookup(text),
     current_actor_id(), current_actor_is_admin(),
-    create_feed_token(), revoke_feed_token(), has_feed_token()
+    create_feed_token(), revoke_feed_token(), has_feed_token(),
+    mail_counts(), mail_errors(integer)
 TO officehours_app;
 
 -- Signing in (52_sign_in.sql): sessions and the limits on failed sign-ins are the owner's

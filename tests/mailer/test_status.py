@@ -1,0 +1,94 @@
+"""What failed mail looks like to an operator: `officehours mailer status` and the SQL behind it
+(the admin page, tests/web/test_admin_mail.py, shows the same)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from officehours import booking, errors
+from officehours.cli import main
+from officehours.db import Database
+from tests.lib.support import NOW, World
+from tests.mailer.helpers import MakeMailer, local
+from tests.mailer.sink import SmtpSink
+
+WED_9_LA = local(2, "09:00", "America/Los_Angeles")
+WED_10_LA = local(2, "10:00", "America/Los_Angeles")
+
+
+def one_failed_one_retried_two_sent(
+    db: Database, world: World, sink: SmtpSink, make: MakeMailer
+) -> tuple[str, str]:
+    """A's booking mail to A is refused for good, B's to B waits for a retry, the coach's two
+    are sent. Returns the public ids of the failed and the retried mail."""
+    booking.book(db, world.a, world.a, WED_9_LA, now=NOW)
+    booking.book(db, world.b, world.b, WED_10_LA, now=NOW)
+    sink.refuse("554 5.7.1 no such user here", "250 OK", "451 4.3.0 try again later")
+    mailer = make()
+    outcomes = mailer.deliver_due() + mailer.deliver_due()
+    by_state = {o.state: o.public_id for o in outcomes}
+    assert sorted(o.state for o in outcomes) == ["failed", "pending", "sent", "sent"], outcomes
+    return by_state["failed"], by_state["pending"]
+
+
+def test_mailer_status_counts_by_state_and_shows_the_last_errors(
+    db_url: str,
+    db: Database,
+    world: World,
+    smtp_sink: SmtpSink,
+    make_mailer: MakeMailer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    failed, retried = one_failed_one_retried_two_sent(db, world, smtp_sink, make_mailer)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    assert main(["mailer", "status"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    # Two sent, and four reminders still to come with the two pending mails.
+    assert lines[0] == "mail by state: pending 5, sent 2, failed 1, superseded 0"
+    assert lines[1] == "last errors (newest first, at most 10):"
+    assert f"  {failed}  booked mail to the client {world.a}: failed " in out
+    assert "    SMTPDataError: (554, b'5.7.1 no such user here')" in out
+    assert f"  {retried}  booked mail to the client {world.b}: pending, next try " in out
+    assert "1 attempt\n" in out and "451" in out
+
+    assert main(["mailer", "status", "--errors", "0"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == ["no mail failed or waits for a retry"]
+    with pytest.raises(SystemExit):
+        main(["mailer", "status", "--errors", "1000"])
+
+
+def test_python_m_mailer_status_on_an_empty_outbox(db_url: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mailer", "status"],
+        env={**os.environ, "DATABASE_URL": db_url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "mail by state: pending 0, sent 0, failed 0, superseded 0",
+        "no mail failed or waits for a retry",
+    ]
+
+
+def test_only_an_admin_or_the_owner_sees_the_outbox(
+    db: Database, world: World, smtp_sink: SmtpSink, make_mailer: MakeMailer
+) -> None:
+    failed, _ = one_failed_one_retried_two_sent(db, world, smtp_sink, make_mailer)
+    with db.transaction(world.admin) as cur:
+        cur.execute("SELECT public_id, state::text FROM mail_errors(10) WHERE state = 'failed'")
+        assert cur.fetchall() == [(failed, "failed")]
+    for who in (world.x, world.a, "nobody-at-all"):
+        for query in ("SELECT * FROM mail_counts()", "SELECT * FROM mail_errors(10)"):
+            with pytest.raises(errors.Forbidden), db.transaction(who) as cur:
+                cur.execute(query)
+    with db.transaction() as cur:  # the owner: the command line, operators
+        cur.execute("SELECT sum(mails)::int FROM mail_counts()")
+        assert cur.fetchone() == (8,)
