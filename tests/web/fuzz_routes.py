@@ -111,6 +111,7 @@ ROUTES: dict[str, Route] = {
     "coach.clear_exception": Route(
         "POST", "/coach/exceptions/clear", COACH, form={"on_date": "2027-02-01"}
     ),
+    "admin.mail": Route("GET", "/admin/mail", ADMIN),
     "admin.users": Route("GET", "/admin/users", ADMIN),
     "admin.add_user": Route(
         "POST",
