@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import psycopg2
@@ -21,7 +21,10 @@ from officehours.db import Database, one
 from tests.lib.support import NOW, World
 
 LA = ZoneInfo("America/Los_Angeles")
-TUESDAY_9 = datetime(2027, 1, 5, 9, tzinfo=LA)
+# The Tuesday after NOW (a Monday), 09:00 in Los Angeles: inside x's office hours.
+TUESDAY_9 = datetime.combine(NOW.date() + timedelta(days=1), datetime.min.time(), LA) + timedelta(
+    hours=9
+)
 
 
 def broken_calls(db: Database) -> list[tuple[str, str]]:

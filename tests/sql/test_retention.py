@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import psycopg2
@@ -13,7 +13,8 @@ from officehours.db import Database, one
 from tests.lib.support import NOW, World
 
 LA = ZoneInfo("America/Los_Angeles")
-TUESDAY_9 = datetime(2027, 1, 5, 9, tzinfo=LA)
+# The Tuesday after NOW (a Monday), 09:00 in Los Angeles: inside x's office hours.
+TUESDAY_9 = datetime.combine(NOW.date() + timedelta(days=1), time(9), LA)
 
 
 def prune(db: Database, now: datetime, batch: int = 10000) -> tuple[int, int]:
