@@ -102,7 +102,15 @@ class MailLoop:
                     # for a bug around them, which must not end all mail for everyone.
                     log.exception("a round of mail failed, trying again in %ss", self.poll_seconds)
                 if not self.stopping:
-                    self._wait()
+                    try:
+                        self._wait()
+                    except Exception:
+                        # Waiting failed (the LISTEN connection went bad in a way psycopg2 did
+                        # not report): start it again, and sleep instead of spinning.
+                        log.exception("waiting for mail failed, polling instead")
+                        if self._listener is not None:
+                            self._listener.close()
+                        self._stopping.wait(self.poll_seconds)
         finally:
             if self._listener is not None:
                 self._listener.close()
