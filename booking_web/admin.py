@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from booking_web import queries
 from booking_web.context import actor, db, role_required, rules_now
 from booking_web.errors import WeakFirstPassword, invalid_input
 from booking_web.forms import field_errors
-from officehours import accounts, errors, inputs, passwords, sqlfiles
+from officehours import accounts, errors, inputs, passwords, signin, sqlfiles
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 Q: sqlfiles.Queries = sqlfiles.load(__name__)
@@ -81,6 +81,18 @@ def set_active(slug: str) -> ResponseReturnValue:
         raise errors.Forbidden("You cannot deactivate your own account.")
     accounts.set_active(db(), actor(), slug, active, now=rules_now())
     flash("The account is active again." if active else "The account is deactivated.")
+    return redirect(url_for("admin.users"), 303)
+
+
+@bp.post("/users/<token:slug>/sessions/end")
+@role_required("admin")
+def end_sessions(slug: str) -> ResponseReturnValue:
+    """Signs a user out everywhere: every session of theirs ends at once (a lost laptop)."""
+    ended = signin.end_sessions(db(), actor(), slug, rules_now())
+    if slug == actor():
+        session.clear()
+        return redirect(url_for("auth.signin"), 303)
+    flash(f"Signed out everywhere ({ended} session{'' if ended == 1 else 's'} ended).")
     return redirect(url_for("admin.users"), 303)
 
 

@@ -127,6 +127,7 @@ ROUTES: dict[str, Route] = {
         slow=("password",),
     ),
     "admin.set_active": Route("POST", "/admin/users/{y}/active", ADMIN, form={"active": "1"}),
+    "admin.end_sessions": Route("POST", "/admin/users/{y}/sessions/end", ADMIN),
     "admin.assignments": Route("GET", "/admin/assignments", ADMIN),
     "admin.assign": Route(
         "POST", "/admin/assignments", ADMIN, form={"client": "{a}", "coach": "{x}"}

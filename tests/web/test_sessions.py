@@ -130,6 +130,32 @@ def test_sign_out_everywhere_ends_every_session_of_the_user(
     assert live_sessions(world, world.a) == 0
 
 
+def test_an_admin_signs_a_user_out_everywhere_from_the_users_page(
+    app: Flask, world: World, csrf: Any, password: str
+) -> None:
+    laptop = signed_in(app, csrf, "a@example.com", password)
+    thief = copy_of(app, laptop)
+    other = signed_in(app, csrf, "b@example.com", password)
+    admin = signed_in(app, csrf, "admin@example.com", password)
+
+    page = admin.get("/admin/users")
+    assert f'action="/admin/users/{world.a}/sessions/end"' in page.text
+    out = admin.post(f"/admin/users/{world.a}/sessions/end", data={"csrf_token": csrf(page.text)})
+    assert out.status_code == 303 and out.headers["Location"] == "/admin/users"
+    assert "1 session ended" in admin.get("/admin/users").text
+
+    for browser in (laptop, thief):
+        assert_signed_out(browser)
+    assert_signed_in(other)
+    assert_signed_in(admin)
+    assert live_sessions(world, world.a) == 0
+    # Only an admin may do it for someone else.
+    token = csrf(other.get("/account").text)
+    refused = other.post(f"/admin/users/{world.b}/sessions/end", data={"csrf_token": token})
+    assert refused.status_code == 403
+    assert_signed_in(other)
+
+
 def test_deactivation_ends_every_session_and_reactivation_brings_none_back(
     app: Flask, world: World, csrf: Any, password: str
 ) -> None:
