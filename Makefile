@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.run-stamp
 STAMP := $(VENV)/.test-stamp
 
-.PHONY: run test lint typecheck pytest bench bench-scale deps clean schema
+.PHONY: run test lint typecheck pytest bench bench-scale deps clean schema screenshots
 
 run: $(RUN_STAMP)
 	$(BIN)/officehours serve --demo-if-empty
@@ -40,6 +40,11 @@ pytest: deps $(if $(wildcard package.json),node_modules/.installed)
 schema: $(STAMP)
 	$(BIN)/python -m officehours.schema > sql/schema.sql.new
 	mv sql/schema.sql.new sql/schema.sql
+
+# docs/screenshots: the README's pictures, taken by the browser tests (tests/e2e/test_*browser.py)
+# when OFFICEHOURS_SCREENSHOTS names a folder; an ordinary test run never rewrites them.
+screenshots: deps $(if $(wildcard package.json),node_modules/.installed)
+	OFFICEHOURS_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -q $(wildcard tests/e2e/test_*browser.py)
 
 # bench/scale*.py are the full-size benchmark (bench-scale) and its modules, not one of these.
 bench: $(STAMP)
