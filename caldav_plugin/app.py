@@ -34,7 +34,7 @@ import defusedxml.ElementTree as DefusedET
 import radicale
 from radicale import config, httputils, types
 
-from caldav_plugin import outcome
+from caldav_plugin import listings, outcome
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,8 @@ ROOTS = {
 PROPFIND_KINDS = ("{DAV:}prop", "{DAV:}allprop", "{DAV:}propname")
 DAV_HREF = "{DAV:}href"
 DAV_RESOURCETYPE = "{DAV:}resourcetype"
+FREE_BUSY_QUERY = "{urn:ietf:params:xml:ns:caldav}free-busy-query"
+TIME_RANGE = "{urn:ietf:params:xml:ns:caldav}time-range"
 
 
 class Application(radicale.Application):
@@ -110,6 +112,40 @@ class Application(radicale.Application):
         finally:
             noted.held = None
         return status_text, headers, list(answers)
+
+    def do_PROPFIND(
+        self,
+        environ: types.WSGIEnviron,
+        base_prefix: str,
+        path: str,
+        user: str,
+        user_groups: set[str],
+        request_info: dict[str, Any],
+    ) -> types.WSGIResponse:
+        """Radicale's PROPFIND, with a calendar's depth-1 listing answered from the item
+        columns (``caldav_plugin.listings``)."""
+        answer = listings.propfind(
+            self, environ, base_prefix, path, user, user_groups, request_info
+        )
+        if answer is not None:
+            return answer
+        return super().do_PROPFIND(environ, base_prefix, path, user, user_groups, request_info)
+
+    def do_REPORT(
+        self,
+        environ: types.WSGIEnviron,
+        base_prefix: str,
+        path: str,
+        user: str,
+        user_groups: set[str],
+        request_info: dict[str, Any],
+    ) -> types.WSGIResponse:
+        """Radicale's REPORT, with free-busy answered from the stored instances
+        (``caldav_plugin.listings``)."""
+        answer = listings.free_busy(self, environ, path, user, user_groups, request_info)
+        if answer is not None:
+            return answer
+        return super().do_REPORT(environ, base_prefix, path, user, user_groups, request_info)
 
     def _check_headers(self, environ: types.WSGIEnviron) -> outcome.Refused | None:
         """The refusal of a request whose headers Radicale would trip over (a body it could
@@ -244,6 +280,9 @@ def _wrong_shape(method: str, root: ET.Element) -> outcome.Refused | None:
         )
     if any(not (href.text or "").strip() for href in root.iter(DAV_HREF)):
         return outcome.Refused("A DAV:href element of the request body is empty.")
+    if root.tag == FREE_BUSY_QUERY and root.find(TIME_RANGE) is None:
+        # RFC 4791 9.11: the time range is required; Radicale would fail on its absence.
+        return outcome.Refused("A CALDAV:free-busy-query holds a CALDAV:time-range element.")
     if method == "PROPPATCH" and any(True for _ in root.iter(DAV_RESOURCETYPE)):
         # RFC 4918 makes it protected; Radicale would store it and then fail to answer.
         return outcome.Refused(

@@ -177,12 +177,21 @@ class CollectionPartRead(storage.BaseCollection):
         As Radicale's own storage does, the flag says whether the simplified filter is the
         whole filter, so Radicale can skip parsing those items.
         """
+        return self.filtered(filters)
+
+    def filtered(
+        self, filters: Iterable[ET.Element], *, unknown_busy_only: bool = False
+    ) -> list[tuple[radicale_item.Item, bool]]:
+        """``get_filtered``; with ``unknown_busy_only``, only the items whose free-busy time
+        ``busy_periods`` cannot tell."""
         if not self.tag or self._row is None:
             return []
         tag, start, end, simple = radicale_filter.simplify_prefilters(filters, self.tag)
         owner, name = self._owner_and_name
         with self._cursor() as cur:
-            rows = store.items_in_range(cur, owner, name, tag, start, end)
+            rows = store.items_in_range(
+                cur, owner, name, tag, start, end, unknown_busy_only=unknown_busy_only
+            )
         return [
             (
                 self._make_item(row),
@@ -191,6 +200,24 @@ class CollectionPartRead(storage.BaseCollection):
             )
             for row in rows
         ]
+
+    def listing(self) -> list[store.ListedItem]:
+        """Every item as a depth-1 PROPFIND lists it, without reading its text."""
+        if self._row is None:
+            return []
+        owner, name = self._owner_and_name
+        with self._cursor() as cur:
+            return store.listing(cur, owner, name)
+
+    def busy_periods(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime, str]]:
+        """The free-busy time within (start, end) of the events whose instances and free-busy
+        type are stored, merged per FBTYPE; the others are in ``filtered(...,
+        unknown_busy_only=True)``."""
+        if self._row is None:
+            return []
+        owner, name = self._owner_and_name
+        with self._cursor() as cur:
+            return store.busy_periods(cur, owner, name, start.timestamp(), end.timestamp())
 
     def has_uid(self, uid: str) -> bool:
         if self._row is None:

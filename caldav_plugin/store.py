@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from radicale import item as radicale_item
+from radicale.app.report import _fbtype_for_component
 from radicale.item import filter as radicale_filter
 
 from caldav_plugin.outcome import Refused
@@ -35,6 +36,19 @@ class ItemRow:
     end: int
     modified_at: datetime
     exact: bool = False
+
+
+@dataclass(frozen=True)
+class ListedItem:
+    """What a depth-1 PROPFIND tells of an item, read without its text: href, etag, last
+    change, object and component name, and its length in UTF-8 bytes."""
+
+    href: str
+    etag: str
+    modified_at: datetime
+    name: str
+    component: str
+    length: int
 
 
 @dataclass(frozen=True)
@@ -83,17 +97,26 @@ def items(cur: Cursor, owner: str, name: str, hrefs: list[str] | None = None) ->
 
 
 def items_in_range(
-    cur: Cursor, owner: str, name: str, component: str | None, start: int, end: int
+    cur: Cursor,
+    owner: str,
+    name: str,
+    component: str | None,
+    start: int,
+    end: int,
+    *,
+    unknown_busy_only: bool = False,
 ) -> list[ItemRow]:
     """Items whose enclosing range meets (start, end) as Radicale's own prefilter does
     (``istart < end and iend > start``), with the GiST index doing the coarse work; of items
-    whose instances are known, only those with an instance in the range, flagged exact."""
+    whose instances are known, only those with an instance in the range, flagged exact. With
+    ``unknown_busy_only``, only those ``busy_periods`` cannot answer for."""
     if end < start:
         # A range that ends before it starts holds no time, so nothing meets it (as with
         # Radicale's own storage); SQL would refuse to build it.
         return []
     cur.execute(
-        Q.items_in_range, (owner, name, component, component, start, end, end, start, start, end)
+        Q.items_in_range,
+        (owner, name, component, component, start, end, end, start, start, end, unknown_busy_only),
     )
     return [_item(row) for row in cur.fetchall()]
 
@@ -167,6 +190,7 @@ def put_items(
             *it.time_range,
             key,
             instances(it),
+            free_busy_type(it),
         )
         for href, it, key in entries
     ]
@@ -181,7 +205,7 @@ def put_items(
 
 # The keys of the JSON objects upsert_items reads (its jsonb_to_recordset columns), in the
 # order of the tuples put_items builds.
-_FIELDS = ("href", "uid", "name", "component", "etag", "body", "lo", "hi", "key", "inst")
+_FIELDS = ("href", "uid", "name", "component", "etag", "body", "lo", "hi", "key", "inst", "fb")
 # Items with more instances than this are left to Radicale's own filter.
 MAX_INSTANCES = 1000
 
@@ -214,6 +238,39 @@ def instances(item: radicale_item.Item) -> list[tuple[float, float]] | None:
     if endless or len(found) > MAX_INSTANCES or not found or any(e < s for s, e in found):
         return None
     return found
+
+
+def free_busy_type(item: radicale_item.Item) -> str | None:
+    """The FBTYPE a free-busy report gives every instance of ``item`` ('TRANSPARENT' for
+    none), found by Radicale's own reading of TRANSP and STATUS so the answer is the same;
+    None for what is no event, or whose components (a recurrence and its overrides) differ:
+    such an item is parsed when a report needs it."""
+    if item.component_name != "VEVENT":
+        return None
+    try:
+        kinds = {
+            _fbtype_for_component(component) or "TRANSPARENT"
+            for component in item.vobject_item.components()
+            if component.name == "VEVENT"
+        }
+    except (ValueError, TypeError, AttributeError):
+        return None
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def listing(cur: Cursor, owner: str, name: str) -> list[ListedItem]:
+    """Every item of a collection as a PROPFIND lists it, by href, without its text."""
+    cur.execute(Q.listing, (owner, name))
+    return [ListedItem(*row) for row in cur.fetchall()]
+
+
+def busy_periods(
+    cur: Cursor, owner: str, name: str, start: float, end: float
+) -> list[tuple[datetime, datetime, str]]:
+    """(start, end, FBTYPE) of the events whose instances and free-busy type are columns,
+    clipped to (start, end) and merged per type: a free-busy report without parsing them."""
+    cur.execute(Q.busy_periods, (start, end, owner, name, start, end, start, end))
+    return [(lo, hi, fbtype) for fbtype, lo, hi in cur.fetchall()]
 
 
 def delete_items(cur: Cursor, owner: str, name: str, hrefs: list[str], revision: int) -> list[str]:

@@ -50,7 +50,8 @@ ORDER BY href;
 -- the coarse work. Of items whose instances are known, only those with an instance in the
 -- range, flagged exact by the last column.
 -- Parameters: owner, name, component, component, start, end, end, start, start, end (the
--- times as epoch seconds).
+-- times as epoch seconds), and whether to keep only the items whose free-busy time the query
+-- busy_periods cannot tell (their instances or their free-busy type unknown).
 SELECT href, uid, name, component, etag, body,
        extract(epoch FROM lower(during))::bigint, extract(epoch FROM upper(during))::bigint,
        modified_at,
@@ -62,7 +63,35 @@ WHERE collection_id = caldav_collection(%s, %s)
   AND lower(during) < to_timestamp(%s) AND upper(during) > to_timestamp(%s)
   AND (instances IS NULL
        OR instances && tstzrange(to_timestamp(%s), to_timestamp(%s), '[)'))
+  AND (NOT %s OR instances IS NULL OR fbtype IS NULL)
 ORDER BY href;
+
+-- name: listing
+-- Every item of the collection /owner/name/ (owner, name) as a depth-1 PROPFIND lists it, by
+-- href, as store.ListedItem takes its columns: href, etag, last change, object and component
+-- name, and the length of its text in UTF-8 bytes (what Radicale's getcontentlength counts),
+-- without reading the text out.
+SELECT href, etag, modified_at, name, component, octet_length(convert_to(body, 'UTF8'))
+FROM caldav_items
+WHERE collection_id = caldav_collection(%s, %s)
+ORDER BY href;
+
+-- name: busy_periods
+-- The free-busy time of the events of the collection /owner/name/ whose instances and
+-- free-busy type are known, within a time range: per FBTYPE, the instances clipped to the range
+-- and merged. Parameters: start, end, owner, name, start, end, start, end (epoch seconds).
+SELECT fbtype, lower(r), upper(r)
+FROM (SELECT fbtype,
+             unnest(range_agg(instances * tstzmultirange(
+                 tstzrange(to_timestamp(%s), to_timestamp(%s), '[)')))) AS r
+      FROM caldav_items
+      WHERE collection_id = caldav_collection(%s, %s)
+        AND component = 'VEVENT' AND fbtype IS NOT NULL AND fbtype <> 'TRANSPARENT'
+        AND during && tstzrange(to_timestamp(%s), to_timestamp(%s), '[]')
+        AND instances && tstzrange(to_timestamp(%s), to_timestamp(%s), '[)')
+      GROUP BY fbtype) AS clipped
+WHERE NOT isempty(r)
+ORDER BY 2, 1;
 
 -- name: has_uid
 -- Whether an item of the collection /owner/name/ has this UID (owner, name, uid): a lookup in
@@ -108,25 +137,26 @@ DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted;
 -- name: upsert_items
 -- Inserts or replaces items of the collection /owner/name/. Parameters: a JSON array of
 -- objects (href, uid, name, component, etag, body, lo and hi: the enclosing range in epoch
--- seconds, key: the source key or null, inst: an array of [start, end] epoch pairs or null),
--- owner, name. The instances become one multirange, so a time-range query can test them
--- with the range operators.
+-- seconds, key: the source key or null, inst: an array of [start, end] epoch pairs or null,
+-- fb: the free-busy type or null), owner, name. The instances become one multirange, so a
+-- time-range query can test them with the range operators.
 INSERT INTO caldav_items (collection_id, owner_id, href, uid, name, component, etag,
-                          body, during, source_key, instances)
+                          body, during, source_key, instances, fbtype)
 SELECT c.id, c.owner_id, r.href, r.uid, r.name, r.component, r.etag, r.body,
        tstzrange(to_timestamp(r.lo), to_timestamp(r.hi), '[]'), r.key,
        (SELECT range_agg(tstzrange(to_timestamp((i ->> 0)::float8),
                                    to_timestamp((i ->> 1)::float8), '[)'))
-        FROM jsonb_array_elements(r.inst) AS i)
+        FROM jsonb_array_elements(r.inst) AS i),
+       r.fb
 FROM caldav_collections c,
      jsonb_to_recordset(%s::jsonb) AS r (href text, uid text, name text, component text,
                                          etag text, body text, lo bigint, hi bigint, key text,
-                                         inst jsonb)
+                                         inst jsonb, fb text)
 WHERE c.id = caldav_collection(%s, %s)
 ON CONFLICT (collection_id, href) DO UPDATE SET uid = excluded.uid,
     name = excluded.name, component = excluded.component, etag = excluded.etag,
     body = excluded.body, during = excluded.during, source_key = excluded.source_key,
-    instances = excluded.instances,
+    instances = excluded.instances, fbtype = excluded.fbtype,
     modified_at = now();
 
 -- name: delete_items

@@ -2728,6 +2728,8 @@ CREATE TABLE public.caldav_items (
     modified_at timestamp with time zone DEFAULT now() NOT NULL,
     busy_until timestamp with time zone,
     instances tstzmultirange,
+    fbtype text,
+    CONSTRAINT caldav_item_fbtype_known CHECK ((fbtype = ANY (ARRAY['BUSY'::text, 'FREE'::text, 'BUSY-TENTATIVE'::text, 'TRANSPARENT'::text]))),
     CONSTRAINT caldav_item_href_sane CHECK ((((length(href) >= 1) AND (length(href) <= 255)) AND (href !~ '[/[:cntrl:]]'::text) AND (href <> ALL (ARRAY['.'::text, '..'::text]))))
 );
 
@@ -2766,6 +2768,12 @@ COMMENT ON COLUMN public.caldav_items.busy_until IS 'For a recurring event in a 
 --
 
 COMMENT ON COLUMN public.caldav_items.instances IS 'The time ranges Radicale''s time-range filter tests (RFC 4791 9.9), one per instance, as Radicale computes them; NULL when unknown (an endless recurrence, or more than the storage expands), and then Radicale tests the item itself.';
+
+--
+-- Name: COLUMN caldav_items.fbtype; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.caldav_items.fbtype IS 'FBTYPE of the item''s VEVENT (from TRANSP and STATUS, as RFC 4791 free-busy reports them; TRANSPARENT for none), or NULL when unknown: the item is then parsed.';
 
 --
 -- Name: caldav_items_id_seq; Type: SEQUENCE; Schema: public; Owner: -
