@@ -44,13 +44,17 @@ def refresh(cur: Cursor, owner: str, name: str, uid_domain: str) -> store.Collec
     if row is None or not row.stale:
         return row
     failed: set[str] = set()
+    cur.execute(Q.item_source_keys, (owner, name))
+    have: dict[str, str] = dict(cur.fetchall())
     if row.kind == "appointments":
-        wanted = _appointments(cur, owner, name, uid_domain, failed)
+        wanted = _appointments(cur, owner, name, uid_domain, failed, have)
     else:
         wanted = _office_hours(cur, owner, uid_domain)
-    cur.execute(Q.item_source_keys, (owner, name))
-    have = dict(cur.fetchall())
-    changed = [(href, text, key) for href, (text, key) in wanted.items() if have.get(href) != key]
+    changed = [
+        (href, text, key)
+        for href, (text, key) in wanted.items()
+        if text is not None and have.get(href) != key
+    ]
     # An item that could not be built keeps its last version, if it has one.
     removed = [href for href in have if href not in wanted and href not in failed]
     if changed or removed:
@@ -72,19 +76,24 @@ def refresh(cur: Cursor, owner: str, name: str, uid_domain: str) -> store.Collec
 
 
 def _appointments(
-    cur: Cursor, owner: str, name: str, uid_domain: str, failed: set[str]
-) -> dict[str, tuple[str, str]]:
-    """href -> (text, source key) of every booked call ``owner`` may see.
+    cur: Cursor, owner: str, name: str, uid_domain: str, failed: set[str], have: dict[str, str]
+) -> dict[str, tuple[str | None, str]]:
+    """href -> (text, source key) of every booked call ``owner`` may see; the text is None
+    for a call whose key is the one its stored item has (``have``: href -> key), which is not
+    built again: the key covers everything the text is made from.
 
     A call whose item ``ics`` refuses to build (a stored name or address it does not take) is
     logged with its token and left out, its href added to ``failed``: the other calls are
     still served.
     """
     cur.execute(Q.booked_calls_of_user, {"owner": owner, "domain": uid_domain})
-    result: dict[str, tuple[str, str]] = {}
+    result: dict[str, tuple[str | None, str]] = {}
     for row in cur.fetchall():
         token, key = row[0], row[-1]
         href = item_key(appointment_uid(token, uid_domain=uid_domain))
+        if have.get(href) == key:
+            result[href] = (None, key)
+            continue
         try:
             result[href] = (_appointment_text(row, uid_domain), key)
         except ValueError as exc:
@@ -113,7 +122,7 @@ def _appointment_text(row: tuple[Any, ...], uid_domain: str) -> str:
     return appointment_item(appointment, uid_domain=uid_domain, tz=tz, now=updated_at).decode()
 
 
-def _office_hours(cur: Cursor, owner: str, uid_domain: str) -> dict[str, tuple[str, str]]:
+def _office_hours(cur: Cursor, owner: str, uid_domain: str) -> dict[str, tuple[str | None, str]]:
     """href -> (text, source key) of a coach's office hours, from today (their zone) on."""
     cur.execute(Q.zone_today_and_clock, (owner,))
     found = cur.fetchone()
@@ -134,7 +143,10 @@ def _office_hours(cur: Cursor, owner: str, uid_domain: str) -> dict[str, tuple[s
         uid_domain=uid_domain,
         now=now if isinstance(now, datetime) else None,
     )
-    return {item.key: (item.ics.decode(), key) for item in items}
+    built: dict[str, tuple[str | None, str]] = {
+        item.key: (item.ics.decode(), key) for item in items
+    }
+    return built
 
 
 def _fingerprint(*parts: Any) -> str:

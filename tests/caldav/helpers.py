@@ -112,6 +112,17 @@ def hrefs(body: bytes) -> list[str]:
     return sorted(found)
 
 
+def etags(body: bytes) -> dict[str, str]:
+    """href -> getetag of each response with one (a PROPFIND answer)."""
+    root = ET.fromstring(body)
+    found = {}
+    for response in root.findall("D:response", NS):
+        etag = response.findtext(".//D:getetag", namespaces=NS)
+        if etag:
+            found[response.findtext("D:href", namespaces=NS) or ""] = etag
+    return found
+
+
 def gone(body: bytes) -> list[str]:
     """The hrefs reported as 404 (deleted, in a sync-collection answer)."""
     root = ET.fromstring(body)
