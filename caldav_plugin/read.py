@@ -110,6 +110,10 @@ class CollectionPartRead(storage.BaseCollection):
             raise ValueError(f"sync token of another collection: {token!r}")
         if int(revision) > self._row.revision:
             raise ValueError(f"sync token from the future: {token!r}")
+        if int(revision) < self._row.sync_floor:
+            # Deletions it would need were pruned (caldav_changes_kept): Radicale answers
+            # DAV:valid-sync-token and the client syncs again from empty (RFC 6578 3.2).
+            raise ValueError(f"sync token older than the changes kept: {token!r}")
         return int(revision)
 
     def sync(self, old_token: str = "") -> tuple[str, Iterable[str]]:

@@ -64,6 +64,7 @@ class CollectionRow:
     stale: bool
     modified_at: datetime
     blocking: bool
+    sync_floor: int = 0
 
 
 def _item(row: tuple[Any, ...]) -> ItemRow:

@@ -1,7 +1,9 @@
 -- name: collection
 -- The collection /owner/name/ (owner slug, name), as store.CollectionRow takes its columns
--- after the owner: name, kind, props, sync_key, revision, stale, modified_at, blocking.
-SELECT c.name, c.kind, c.props, c.sync_key, c.revision, c.stale, c.modified_at, c.blocking
+-- after the owner: name, kind, props, sync_key, revision, stale, modified_at, blocking,
+-- sync_floor.
+SELECT c.name, c.kind, c.props, c.sync_key, c.revision, c.stale, c.modified_at, c.blocking,
+       c.sync_floor
 FROM caldav_collections c
 WHERE c.id = caldav_collection(%s, %s);
 
@@ -9,14 +11,16 @@ WHERE c.id = caldav_collection(%s, %s);
 -- The collection /owner/name/ (owner slug, name), as the query collection, its row locked
 -- until the transaction ends: rebuilding a generated collection and creating a stored one
 -- hold it so that two processes never do either at once.
-SELECT c.name, c.kind, c.props, c.sync_key, c.revision, c.stale, c.modified_at, c.blocking
+SELECT c.name, c.kind, c.props, c.sync_key, c.revision, c.stale, c.modified_at, c.blocking,
+       c.sync_floor
 FROM caldav_collections c
 WHERE c.id = caldav_collection(%s, %s)
 FOR UPDATE;
 
 -- name: collections_of_owner
 -- Every collection of one owner (slug), by name, with the columns of the query collection.
-SELECT c.name, c.kind, c.props, c.sync_key, c.revision, c.stale, c.modified_at, c.blocking
+SELECT c.name, c.kind, c.props, c.sync_key, c.revision, c.stale, c.modified_at, c.blocking,
+       c.sync_floor
 FROM caldav_collections c
 JOIN users u ON u.id = c.owner_id
 WHERE u.slug = %s
@@ -126,13 +130,15 @@ RETURNING revision;
 -- name: log_changes
 -- Records in the change log of the collection /owner/name/ that some hrefs changed (or were
 -- deleted) at a revision, for sync tokens. Parameters: revision, deleted, an array of hrefs,
--- owner, name. One row per href: a later change replaces the earlier one.
-INSERT INTO caldav_changes (collection_id, owner_id, href, revision, deleted)
-SELECT c.id, c.owner_id, h, %s, %s
+-- owner, name. One row per href: a later change replaces the earlier one, and its time (the
+-- rules' clock) is kept for pruning the tombstones.
+INSERT INTO caldav_changes (collection_id, owner_id, href, revision, deleted, changed_at)
+SELECT c.id, c.owner_id, h, %s, %s, clock()
 FROM caldav_collections c, unnest(%s::text[]) AS h
 WHERE c.id = caldav_collection(%s, %s)
 ON CONFLICT (collection_id, href)
-DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted;
+DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted,
+              changed_at = excluded.changed_at;
 
 -- name: upsert_items
 -- Inserts or replaces items of the collection /owner/name/. Parameters: a JSON array of

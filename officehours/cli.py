@@ -176,6 +176,7 @@ def _demo(args: argparse.Namespace, db: Database) -> int:
 def _prune(args: argparse.Namespace, db: Database) -> int:
     done = retention.prune(db)
     print(f"Deleted {done.mail} finished mails and {done.calls} ended calls.")
+    print(f"Forgot {done.changes} CalDAV tombstones and {done.sign_ins} stale sign-in counters.")
     return 0
 
 

@@ -1,6 +1,7 @@
-"""Retention: deletes what the rules mail_kept and calls_kept let go (see prune() in
-sql/definitions/80_retention.sql). `officehours prune` runs it from cron; it is safe on many
-hosts at once, since one runs at a time and the others return at once."""
+"""Retention: deletes what the rules mail_kept, calls_kept and caldav_changes_kept let go, and
+the sign-in counters past their forget_after (see prune() in sql/definitions/80_retention.sql).
+`officehours prune` runs it from cron; it is safe on many hosts at once, since one runs at a
+time and the others return at once."""
 
 from __future__ import annotations
 
@@ -20,23 +21,25 @@ HOURLY = 3600.0
 
 @dataclass(frozen=True)
 class Pruned:
-    """How many finished mails and ended calls were deleted."""
+    """How many finished mails, ended calls, CalDAV tombstones and stale sign-in counters were
+    deleted."""
 
     mail: int = 0
     calls: int = 0
+    changes: int = 0
+    sign_ins: int = 0
 
 
 def prune(db: Database, *, batch: int = BATCH) -> Pruned:
     """Deletes, batch by batch, everything the retention rules let go; returns the counts."""
-    mail = calls = 0
+    done = [0, 0, 0, 0]
     while True:
         with db.transaction() as cur:
             cur.execute(Q.prune_batch, {"batch": batch})
-            more_mail, more_calls = one(cur)
-        mail += more_mail
-        calls += more_calls
-        if more_mail < batch and more_calls < batch:
-            return Pruned(mail, calls)
+            more = [int(n) for n in one(cur)]
+        done = [total + n for total, n in zip(done, more, strict=True)]
+        if all(n < batch for n in more):
+            return Pruned(*done)
 
 
 class RetentionService:
@@ -56,7 +59,10 @@ class RetentionService:
         self.pruner.stop()
 
     def describe(self) -> str:
-        return f"Retention: pruning every {self.pruner.interval / 3600:g} h (mail_kept, calls_kept)"
+        return (
+            f"Retention: pruning every {self.pruner.interval / 3600:g} h"
+            " (mail_kept, calls_kept, caldav_changes_kept, sign-in forget_after)"
+        )
 
 
 def make_service(settings: Settings | None, db: Database) -> RetentionService:

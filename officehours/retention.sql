@@ -1,5 +1,6 @@
 -- The SQL of officehours.retention.
 
 -- name: prune_batch
--- Deletes up to a batch of finished mail and of ended calls past the retention rules.
-SELECT mail, calls FROM prune(%(batch)s)
+-- Deletes up to a batch of finished mail, of ended calls, of CalDAV tombstones and of stale
+-- sign-in counters past the retention rules; how many of each.
+SELECT mail, calls, changes, sign_ins FROM prune(%(batch)s)

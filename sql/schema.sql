@@ -616,10 +616,12 @@ CREATE TABLE public.caldav_collections (
     stale boolean DEFAULT false NOT NULL,
     modified_at timestamp with time zone DEFAULT now() NOT NULL,
     blocking boolean GENERATED ALWAYS AS (((kind = 'stored'::text) AND COALESCE((lower((props ->> '{urn:x-officehours:caldav}blocking'::text)) = ANY (ARRAY['true'::text, '1'::text, 'yes'::text])), (name = 'busy'::text)))) STORED,
+    sync_floor bigint DEFAULT 0 NOT NULL,
     CONSTRAINT caldav_collection_kind_known CHECK ((kind = ANY (ARRAY['stored'::text, 'office-hours'::text, 'appointments'::text]))),
     CONSTRAINT caldav_collection_name_sane CHECK ((((length(name) >= 1) AND (length(name) <= 255)) AND (name !~ '[/[:cntrl:]]'::text) AND (name <> ALL (ARRAY['.'::text, '..'::text])))),
     CONSTRAINT caldav_collection_props_object CHECK ((jsonb_typeof(props) = 'object'::text)),
-    CONSTRAINT caldav_collection_revision_counts CHECK ((revision >= 0))
+    CONSTRAINT caldav_collection_revision_counts CHECK ((revision >= 0)),
+    CONSTRAINT caldav_collection_sync_floor_sane CHECK (((sync_floor >= 0) AND (sync_floor <= revision)))
 );
 
 --
@@ -639,6 +641,12 @@ COMMENT ON COLUMN public.caldav_collections.props IS 'WebDAV properties in Radic
 --
 
 COMMENT ON COLUMN public.caldav_collections.blocking IS 'Events in this calendar are busy time for booking: busy is blocking unless the property {urn:x-officehours:caldav}blocking says false; other calendars when it says true.';
+
+--
+-- Name: COLUMN caldav_collections.sync_floor; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.caldav_collections.sync_floor IS 'A sync token older than this revision is refused (DAV:valid-sync-token, RFC 6578), since changes it would need were pruned: the client syncs again from empty.';
 
 --
 -- Name: caldav_collection(text, text); Type: FUNCTION; Schema: public; Owner: -
@@ -1848,11 +1856,13 @@ COMMENT ON FUNCTION public.password_sign_in_succeeded(p_email text, p_remote tex
 -- Name: prune(integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.prune(p_batch integer DEFAULT 10000, OUT mail bigint, OUT calls bigint) RETURNS record
+CREATE FUNCTION public.prune(p_batch integer DEFAULT 10000, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint) RETURNS record
     LANGUAGE plpgsql
     AS $$
 DECLARE
     mail_before timestamptz := clock() - rule_duration('mail_kept', NULL);
+    changes_before timestamptz := clock() - rule_duration('caldav_changes_kept', NULL);
+    collections bigint[];
     -- The longest history any coach shows wins over calls_kept.
     calls_before timestamptz := clock() - greatest(
         rule_duration('calls_kept', NULL),
@@ -1861,6 +1871,8 @@ DECLARE
 BEGIN
     mail := 0;
     calls := 0;
+    changes := 0;
+    sign_ins := 0;
     -- One pruner at a time (serve runs it on every host): the others have nothing to do.
     IF NOT pg_try_advisory_xact_lock(hashtextextended('officehours.prune', 0)) THEN
         RETURN;
@@ -1872,6 +1884,46 @@ BEGIN
             ORDER BY id LIMIT p_batch)
         RETURNING 1)
     SELECT count(*) INTO mail FROM gone;
+
+    -- Tombstones: their calendars' rows are locked first, in id order, as every writer of a
+    -- calendar does (bump_revision) before it logs a change, so pruning never deadlocks with a
+    -- write; a tombstone a write brought back to life meanwhile is no longer one, and stays.
+    SELECT array_agg(id ORDER BY id) INTO collections FROM (
+        SELECT id FROM caldav_collections WHERE id IN (
+            SELECT DISTINCT collection_id FROM (
+                SELECT collection_id FROM caldav_changes
+                WHERE deleted AND changed_at < changes_before
+                ORDER BY changed_at LIMIT p_batch) AS due)
+        ORDER BY id FOR UPDATE) AS locked;
+    IF collections IS NOT NULL THEN
+        WITH doomed AS (
+            SELECT collection_id, href FROM caldav_changes
+            WHERE collection_id = ANY (collections) AND deleted AND changed_at < changes_before
+            ORDER BY changed_at LIMIT p_batch),
+        gone AS (
+            DELETE FROM caldav_changes x USING doomed d
+            WHERE x.collection_id = d.collection_id AND x.href = d.href
+              AND x.deleted AND x.changed_at < changes_before
+            RETURNING x.collection_id, x.revision),
+        floors AS (
+            UPDATE caldav_collections c SET sync_floor = greatest(c.sync_floor, g.top)
+            FROM (SELECT collection_id, max(revision) AS top FROM gone GROUP BY collection_id) AS g
+            WHERE c.id = g.collection_id)
+        SELECT count(*) INTO changes FROM gone;
+    END IF;
+
+    -- A counter whose last failure is older than its scope's forget_after counts for nothing
+    -- (sign_in_wait ignores it, sign_in_failed starts again at 1), so it goes.
+    WITH gone AS (
+        DELETE FROM sign_in_counters c USING sign_in_limits l
+        WHERE l.scope = c.scope AND c.last_failure_at <= clock() - l.forget_after
+          AND (c.scope, c.key) IN (
+              SELECT s.scope, s.key FROM sign_in_counters s
+              JOIN sign_in_limits sl ON sl.scope = s.scope
+              WHERE s.last_failure_at <= clock() - sl.forget_after
+              ORDER BY s.last_failure_at LIMIT p_batch)
+        RETURNING 1)
+    SELECT count(*) INTO sign_ins FROM gone;
 
     SELECT array_agg(id) INTO doomed FROM (
         SELECT id FROM appointments WHERE upper(during) < calls_before
@@ -1889,10 +1941,10 @@ BEGIN
 END $$;
 
 --
--- Name: FUNCTION prune(p_batch integer, OUT mail bigint, OUT calls bigint); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION prune(p_batch integer, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.prune(p_batch integer, OUT mail bigint, OUT calls bigint) IS 'Deletes up to p_batch finished outbox rows older than mail_kept, and up to p_batch calls that ended longer ago than calls_kept and history_shown, with their history and mail; returns how many of each. Call it until both are 0. Safe from many hosts: one runs at a time, the others return at once.';
+COMMENT ON FUNCTION public.prune(p_batch integer, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint) IS 'Deletes up to p_batch finished outbox rows older than mail_kept, up to p_batch calls that ended longer ago than calls_kept and history_shown (with their history and mail), up to p_batch CalDAV tombstones older than caldav_changes_kept (raising the sync_floor of their calendars) and up to p_batch sign-in counters past their forget_after; returns how many of each. Call it until all are below p_batch. Safe from many hosts: one runs at a time, the others return at once.';
 
 --
 -- Name: refuse_delete(); Type: FUNCTION; Schema: public; Owner: -
@@ -2010,6 +2062,8 @@ CREATE TABLE public.business_rules (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT business_rule_one_value CHECK (((duration_value IS NULL) <> (count_value IS NULL))),
     CONSTRAINT rule_booking_horizon_sane CHECK (((name <> 'booking_horizon'::text) OR ((duration_value >= '1 day'::interval) AND (duration_value <= '730 days'::interval)))),
+    CONSTRAINT rule_caldav_changes_kept_is_global CHECK (((name <> 'caldav_changes_kept'::text) OR (coach_id IS NULL))),
+    CONSTRAINT rule_caldav_changes_kept_sane CHECK (((name <> 'caldav_changes_kept'::text) OR ((duration_value >= '1 day'::interval) AND (duration_value <= '3660 days'::interval)))),
     CONSTRAINT rule_calls_kept_sane CHECK (((name <> 'calls_kept'::text) OR ((duration_value >= '30 days'::interval) AND (duration_value <= '36600 days'::interval)))),
     CONSTRAINT rule_change_cutoff_sane CHECK (((name <> 'change_cutoff'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '14 days'::interval)))),
     CONSTRAINT rule_duration_canonical CHECK (((duration_value IS NULL) OR ((EXTRACT(year FROM duration_value) = (0)::numeric) AND (EXTRACT(month FROM duration_value) = (0)::numeric) AND (EXTRACT(day FROM duration_value) >= (0)::numeric) AND ((EXTRACT(hour FROM duration_value) >= (0)::numeric) AND (EXTRACT(hour FROM duration_value) <= (23)::numeric)) AND (EXTRACT(minute FROM duration_value) >= (0)::numeric) AND (EXTRACT(second FROM duration_value) = (0)::numeric)))),
@@ -2687,7 +2741,8 @@ CREATE TABLE public.caldav_changes (
     owner_id bigint NOT NULL,
     href text NOT NULL,
     revision bigint NOT NULL,
-    deleted boolean NOT NULL
+    deleted boolean NOT NULL,
+    changed_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
 --
@@ -2695,6 +2750,12 @@ CREATE TABLE public.caldav_changes (
 --
 
 COMMENT ON TABLE public.caldav_changes IS 'The change log of each collection: the revision at which each href last changed, and whether it was deleted (a tombstone). sync-collection from revision R reads the rows above R, so it costs the size of the change.';
+
+--
+-- Name: COLUMN caldav_changes.changed_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.caldav_changes.changed_at IS 'When the href last changed (the rules'' clock): tombstones older than caldav_changes_kept are pruned.';
 
 --
 -- Name: caldav_collections_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -3370,6 +3431,12 @@ CREATE INDEX busy_intervals_source_ref ON public.busy_intervals USING btree (sou
 --
 
 CREATE INDEX caldav_changes_since ON public.caldav_changes USING btree (collection_id, revision);
+
+--
+-- Name: caldav_changes_tombstones; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX caldav_changes_tombstones ON public.caldav_changes USING btree (changed_at) WHERE deleted;
 
 --
 -- Name: caldav_item_uid_unique; Type: INDEX; Schema: public; Owner: -
@@ -4294,10 +4361,10 @@ REVOKE ALL ON FUNCTION public.open_web_session(p_user text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION public.password_sign_in_succeeded(p_email text, p_remote text) FROM PUBLIC;
 
 --
--- Name: FUNCTION prune(p_batch integer, OUT mail bigint, OUT calls bigint); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION prune(p_batch integer, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint); Type: ACL; Schema: public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.prune(p_batch integer, OUT mail bigint, OUT calls bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.prune(p_batch integer, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint) FROM PUBLIC;
 
 --
 -- Name: FUNCTION revoke_feed_token(); Type: ACL; Schema: public; Owner: -

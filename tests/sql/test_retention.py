@@ -128,3 +128,95 @@ def test_serve_prunes_in_the_background(world: World) -> None:
     finally:
         service.stop()
     assert not service.pruner.alive
+
+
+def _tombstones(db: Database, owner: str, at: list[tuple[int, datetime]]) -> None:
+    """A stored calendar of ``owner`` at revision 10, with a tombstone per (revision, time)
+    and one live item's change row."""
+    with db.transaction() as cur:
+        cur.execute(
+            "INSERT INTO caldav_collections (owner_id, name, props, revision)"
+            " SELECT id, 'cal', '{}', 10 FROM users WHERE slug = %s",
+            (owner,),
+        )
+        rows = [(f"gone-{n}.ics", rev, True, moment) for n, (rev, moment) in enumerate(at)]
+        rows.append(("live.ics", 1, False, NOW - timedelta(days=3000)))
+        for href, revision, deleted, moment in rows:
+            cur.execute(
+                "INSERT INTO caldav_changes (collection_id, owner_id, href, revision, deleted,"
+                " changed_at) SELECT c.id, c.owner_id, %s, %s, %s, %s FROM caldav_collections c"
+                " WHERE c.id = caldav_collection(%s, 'cal')",
+                (href, revision, deleted, moment, owner),
+            )
+
+
+def _caldav_state(db: Database, owner: str) -> tuple[list[str], int]:
+    with db.transaction() as cur:
+        cur.execute(
+            "SELECT href FROM caldav_changes WHERE collection_id = caldav_collection(%s, 'cal')"
+            " ORDER BY href",
+            (owner,),
+        )
+        hrefs = [href for (href,) in cur.fetchall()]
+        cur.execute("SELECT sync_floor FROM caldav_collections WHERE name = 'cal'")
+        return hrefs, int(one(cur)[0])
+
+
+def _prune_all(db: Database, now: datetime, batch: int = 10000) -> tuple[int, int]:
+    with db.transaction(now=now) as cur:
+        cur.execute("SELECT changes, sign_ins FROM prune(%s)", (batch,))
+        changes, sign_ins = one(cur)
+        return int(changes), int(sign_ins)
+
+
+def test_caldav_tombstones_go_after_caldav_changes_kept_and_raise_the_sync_floor(
+    world: World,
+) -> None:
+    old = NOW - timedelta(days=200)
+    _tombstones(world.db, world.x, [(3, old), (5, old), (4, old), (9, NOW - timedelta(days=10))])
+    assert _caldav_state(world.db, world.x) == (
+        ["gone-0.ics", "gone-1.ics", "gone-2.ics", "gone-3.ics", "live.ics"],
+        0,
+    )
+    # 180 days by default: the one of 10 days ago and the live item's row stay.
+    assert [_prune_all(world.db, NOW, batch=2)[0] for _ in range(3)] == [2, 1, 0]
+    assert _caldav_state(world.db, world.x) == (["gone-3.ics", "live.ics"], 5)
+    accounts.set_rule(world.db, None, "caldav_changes_kept", "5 days")
+    assert _prune_all(world.db, NOW)[0] == 1
+    assert _caldav_state(world.db, world.x) == (["live.ics"], 9)
+
+
+def test_sign_in_counters_go_once_their_scope_forgets_them(world: World) -> None:
+    with world.db.transaction() as cur:
+        for key, age in (("old", timedelta(hours=2)), ("new", timedelta(minutes=30))):
+            cur.execute(
+                "INSERT INTO sign_in_counters (scope, key, failures, last_failure_at)"
+                " VALUES ('app-password', %s, 3, %s)",
+                (key, NOW - age),
+            )
+    assert _prune_all(world.db, NOW) == (0, 1)
+    with world.db.transaction() as cur:
+        cur.execute("SELECT key FROM sign_in_counters")
+        assert cur.fetchall() == [("new",)]
+    assert _prune_all(world.db, NOW + timedelta(hours=1)) == (0, 1)
+
+
+def test_caldav_changes_kept_is_global_and_bounded(world: World) -> None:
+    with pytest.raises(errors.InvalidRuleValue):
+        accounts.set_rule(world.db, None, "caldav_changes_kept", "10 days", coach=world.x)
+    with pytest.raises(errors.InvalidRuleValue):
+        accounts.set_rule(world.db, None, "caldav_changes_kept", "1 hour")
+    with pytest.raises(errors.InvalidRuleValue):
+        accounts.set_rule(world.db, None, "caldav_changes_kept", "4000 days")
+
+
+def test_the_command_counts_tombstones_and_sign_in_counters(world: World) -> None:
+    from officehours import retention
+
+    _tombstones(world.db, world.x, [(2, datetime.now(NOW.tzinfo) - timedelta(days=365))])
+    with world.db.transaction() as cur:
+        cur.execute(
+            "INSERT INTO sign_in_counters (scope, key, failures, last_failure_at)"
+            " VALUES ('password-remote', '192.0.2.1', 1, now() - INTERVAL '1 day')"
+        )
+    assert retention.prune(world.db, batch=1) == retention.Pruned(changes=1, sign_ins=1)
