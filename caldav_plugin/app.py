@@ -61,6 +61,7 @@ ROOTS = {
 PROPFIND_KINDS = ("{DAV:}prop", "{DAV:}allprop", "{DAV:}propname")
 DAV_HREF = "{DAV:}href"
 DAV_RESOURCETYPE = "{DAV:}resourcetype"
+DAV_PROP = "{DAV:}prop"
 FREE_BUSY_QUERY = "{urn:ietf:params:xml:ns:caldav}free-busy-query"
 TIME_RANGE = "{urn:ietf:params:xml:ns:caldav}time-range"
 
@@ -280,6 +281,11 @@ def _wrong_shape(method: str, root: ET.Element) -> outcome.Refused | None:
         )
     if any(not (href.text or "").strip() for href in root.iter(DAV_HREF)):
         return outcome.Refused("A DAV:href element of the request body is empty.")
+    if method in ("PROPFIND", "PROPPATCH") and any(
+        not child.tag.startswith("{") for prop in root.iter(DAV_PROP) for child in prop
+    ):
+        # Radicale names every property by its namespace, and fails on one without.
+        return outcome.Refused("Each property of a DAV:prop element needs an XML namespace.")
     if root.tag == FREE_BUSY_QUERY and root.find(TIME_RANGE) is None:
         # RFC 4791 9.11: the time range is required; Radicale would fail on its absence.
         return outcome.Refused("A CALDAV:free-busy-query holds a CALDAV:time-range element.")

@@ -18,7 +18,7 @@ from contextlib import ExitStack
 from http import client
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 from radicale import httputils, pathutils, rights, types, xmlutils
 from radicale.app import propfind as radicale_propfind
@@ -164,11 +164,12 @@ def _item_response(prefix: str, entry: ListedItem, props: list[str], encoding: s
 def _empty(tag: str) -> str:
     """An empty element for a Clark-notation tag, with its namespace declared on itself."""
     if not tag.startswith("{"):
-        return f"<{escape(tag)} />"
+        # No namespace: the answer's default namespace is DAV:, so it is undeclared here.
+        return f'<{tag} xmlns="" />'
     namespace, _, name = tag[1:].partition("}")
     if namespace == "DAV:":
         return f"<{name} />"
-    return f'<X:{name} xmlns:X="{escape(namespace, {chr(34): "&quot;"})}" />'
+    return f"<X:{name} xmlns:X={quoteattr(namespace)} />"
 
 
 def free_busy(

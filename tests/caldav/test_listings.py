@@ -227,3 +227,32 @@ def test_a_free_busy_without_a_time_range_is_refused_with_our_message(
     answer = dav("REPORT", filled, body, Depth="1")
     assert answer.status_code == 400
     assert b"CALDAV:time-range" in answer.data
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        '<I:calendar-color xmlns:I="http://apple.com/ns/ical/"/><D:getetag/>',
+        '<Z:odd xmlns:Z="urn:example:odd"/><D:getetag/><D:resourcetype/>',
+    ],
+)
+def test_properties_of_other_namespaces_are_answered_as_radicale_does(
+    dav: Dav, radicale_dav: Dav, filled: str, inner: str
+) -> None:
+    body = f'<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop>{inner}</D:prop></D:propfind>'
+    ours = dav("PROPFIND", filled, body, Depth="1")
+    theirs = radicale_dav("PROPFIND", filled, body, Depth="1")
+    assert ours.status_code == theirs.status_code == 207
+    assert responses(ours.data) == responses(theirs.data)
+
+
+def test_a_property_without_a_namespace_is_refused_with_our_message(dav: Dav, filled: str) -> None:
+    body = '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><plain/></D:prop></D:propfind>'
+    for depth in ("0", "1"):
+        answer = dav("PROPFIND", filled, body, Depth=depth)
+        assert answer.status_code == 400 and b"XML namespace" in answer.data
+    change = (
+        '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:"><D:set><D:prop>'
+        "<plain>x</plain></D:prop></D:set></D:propertyupdate>"
+    )
+    assert dav("PROPPATCH", filled, change).status_code == 400
