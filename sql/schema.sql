@@ -2223,6 +2223,44 @@ CREATE FUNCTION public.rule_duration_from_text(p_value text) RETURNS interval
 COMMENT ON FUNCTION public.rule_duration_from_text(p_value text) IS 'A duration rule''s value from text such as "90 minutes", "1 day 12 hours" or "0", in the one form rule_duration_canonical keeps (whole minutes, justified); NULL for anything else: months, years and seconds have no place in a rule.';
 
 --
+-- Name: rule_definitions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rule_definitions (
+    name text NOT NULL,
+    value_type text NOT NULL,
+    description text NOT NULL,
+    label text,
+    CONSTRAINT rule_definition_type_known CHECK ((value_type = ANY (ARRAY['duration'::text, 'count'::text])))
+);
+
+--
+-- Name: TABLE rule_definitions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.rule_definitions IS 'The business rules there are, with the type of value each takes.';
+
+--
+-- Name: COLUMN rule_definitions.label; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.rule_definitions.label IS 'The rule''s name as people read it (the admin rules page); NULL reads the name as words (rule_label).';
+
+--
+-- Name: rule_label(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rule_label(p_name text) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN (SELECT COALESCE(d.label, initcap(replace(d.name, '_'::text, ' '::text))) AS "coalesce" FROM public.rule_definitions d WHERE (d.name = rule_label.p_name));
+
+--
+-- Name: FUNCTION rule_label(p_name text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.rule_label(p_name text) IS 'A rule''s name as people read it: its label ("Change cut-off"), or for a rule without one its name as words; NULL for no such rule.';
+
+--
 -- Name: secret_hash(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -3073,23 +3111,6 @@ ALTER TABLE public.credentials ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY 
     NO MAXVALUE
     CACHE 1
 );
-
---
--- Name: rule_definitions; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.rule_definitions (
-    name text NOT NULL,
-    value_type text NOT NULL,
-    description text NOT NULL,
-    CONSTRAINT rule_definition_type_known CHECK ((value_type = ANY (ARRAY['duration'::text, 'count'::text])))
-);
-
---
--- Name: TABLE rule_definitions; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.rule_definitions IS 'The business rules there are, with the type of value each takes.';
 
 --
 -- Name: effective_rules; Type: VIEW; Schema: public; Owner: -
@@ -4517,6 +4538,12 @@ REVOKE ALL ON FUNCTION public.revoke_feed_token() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.revoke_feed_token() TO officehours_app;
 
 --
+-- Name: TABLE rule_definitions; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.rule_definitions TO officehours_app;
+
+--
 -- Name: FUNCTION slot_terms(p_coach text, p_start timestamp with time zone, p_moving text); Type: ACL; Schema: public; Owner: -
 --
 
@@ -4650,12 +4677,6 @@ GRANT SELECT(last_used_at) ON TABLE public.credentials TO officehours_app;
 --
 
 GRANT SELECT(revoked_at),UPDATE(revoked_at) ON TABLE public.credentials TO officehours_app;
-
---
--- Name: TABLE rule_definitions; Type: ACL; Schema: public; Owner: -
---
-
-GRANT SELECT ON TABLE public.rule_definitions TO officehours_app;
 
 --
 -- Name: TABLE effective_rules; Type: ACL; Schema: public; Owner: -
