@@ -109,10 +109,10 @@ def _week_rows(
         return info, one(cur)[0], offers
 
 
-def parse_jump(text: str | None) -> date:
+def parse_jump(text: str | None, field: str = "week") -> date:
     """The day a week page should show: YYYY-MM-DD, or YYYY-MM for the first of that month.
-    Raises InvalidInput (field 'week') with our message for anything else."""
-    return inputs.parse_day_or_month(text, "week")
+    Raises InvalidInput naming ``field`` with our message for anything else."""
+    return inputs.parse_day_or_month(text, field)
 
 
 def week_of(
@@ -179,18 +179,22 @@ def week_page(
     status 400. Raises the errors of bookable_slots."""
     errs: dict[str, str] = {}
     status = 200
+    # "go" is the jump box (any date or month typed in), "week" the links' Monday.
+    jump = request.args.get("go")
     asked = request.args.get("week")
     try:
+        if jump is not None:
+            asked = parse_jump(jump, "go").isoformat()
         info, shown = week_of(coach, asked or default_week, timefmt.zone_name(), moving)
     except errors.InvalidInput as exc:
-        errs, status = field_errors(exc, ("week",)), exc.http_status
+        errs, status = field_errors(exc, ("go", "week")), exc.http_status
         info, shown = week_of(coach, default_week, timefmt.zone_name(), moving)
     page = render_template(
         template,
         info=info,
         week=shown,
         errors=errs,
-        jump=asked or "",
+        jump=jump or "",
         heading=heading or f"Book a call with {info.coach.name}",
         **context,
     )

@@ -37,16 +37,17 @@ def test_the_week_page_names_the_real_length(as_a: FlaskClient, world: World) ->
 
 def test_a_week_page_jumps_to_a_date_or_a_month(as_a: FlaskClient) -> None:
     page = as_a.get("/book").text
-    assert '<form method="get" action="/book"' in page and 'name="week"' in page
-    assert "Week of 1 February 2027" in as_a.get("/book?week=2027-02").text
-    assert "Week of 8 February 2027" in as_a.get("/book?week=2027-02-10").text
-    assert "Week of 4 January 2027" in as_a.get("/book?week=2026-11").text  # the past: this week
-    assert "Week of 29 March 2027" in as_a.get("/book?week=2027-12").text  # the horizon
+    assert '<form method="get" action="/book"' in page and 'name="go"' in page
+    assert "Week of 1 February 2027" in as_a.get("/book?go=2027-02").text
+    assert "Week of 8 February 2027" in as_a.get("/book?go=2027-02-10").text
+    assert "Week of 4 January 2027" in as_a.get("/book?go=2026-11").text  # the past: this week
+    assert "Week of 29 March 2027" in as_a.get("/book?go=2027-12").text  # the horizon
+    assert "Week of 1 February 2027" in as_a.get("/book?week=2027-02").text  # links take it too
 
 
 def test_a_bad_jump_is_a_400_with_our_message_at_the_field(as_a: FlaskClient) -> None:
     for bad in ("2027-13", "2027-1", "March", "2027-02-30", "3000-01", "<b>"):
-        response = as_a.get("/book", query_string={"week": bad})
+        response = as_a.get("/book", query_string={"go": bad})
         assert response.status_code == 400, bad
         assert "a month like 2027-03" in response.text, bad
         assert 'aria-invalid="true"' in response.text and "Week of 4 January 2027" in response.text
@@ -55,7 +56,7 @@ def test_a_bad_jump_is_a_400_with_our_message_at_the_field(as_a: FlaskClient) ->
 
 def test_the_move_week_jumps_too(as_a: FlaskClient, world: World) -> None:
     call = booking.book(world.db, world.a, world.a, datetime.fromisoformat(FIRST), now=NOW)
-    page = as_a.get(f"/appointments/{call.token}/move?week=2027-03")
+    page = as_a.get(f"/appointments/{call.token}/move?go=2027-03")
     assert page.status_code == 200 and "Week of 1 March 2027" in page.text
     assert f'action="/appointments/{call.token}/move"' in page.text
-    assert as_a.get(f"/appointments/{call.token}/move?week=x").status_code == 400
+    assert as_a.get(f"/appointments/{call.token}/move?go=x").status_code == 400
