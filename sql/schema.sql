@@ -594,11 +594,21 @@ CREATE FUNCTION public.bookable_slots(p_coach text, p_from timestamp with time z
 DECLARE
     actor users := require_actor();
     p record := booking_parties(actor, p_coach, p_moving);
+    boundary timestamptz := change_cutoff_boundary((p.coach).id);
 BEGIN
+    -- One count per month the window touches, and one look at the cut-off rule, not one of
+    -- each per slot.
     RETURN QUERY
-        SELECT f.slot_start, f.slot_end, o.inside_cutoff, o.month_full, o.month, o.month_calls
-        FROM free_slots(p_coach, p_from, p_to) f,
-             LATERAL slot_outlook(p.coach, p.client, actor, f.slot_start, (p.moving).id) o
+        WITH f AS MATERIALIZED (
+            SELECT fs.slot_start, fs.slot_end, client_month(p.client, actor, fs.slot_start) AS m
+            FROM free_slots(p_coach, p_from, p_to) fs),
+        months AS (
+            SELECT firsts.m, o.month_calls, o.month_full
+            FROM (SELECT f.m, min(f.slot_start) AS first_at FROM f GROUP BY f.m) firsts,
+                 LATERAL month_outlook(p.coach, p.client, actor, firsts.first_at, (p.moving).id) o)
+        SELECT f.slot_start, f.slot_end, slot_inside_cutoff(p.client, actor, boundary, f.slot_start),
+               months.month_full, f.m, months.month_calls
+        FROM f JOIN months ON months.m = f.m
         ORDER BY f.slot_start;
 END $$;
 
@@ -606,7 +616,7 @@ END $$;
 -- Name: FUNCTION bookable_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.bookable_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text) IS 'free_slots with what the rules say of each slot for the client (slot_outlook): inside the change cut-off, and the month''s calls and whether its monthly limit is reached. p_moving is the token of a call being moved, which does not count against its month. Raises as free_slots and booking_parties do.';
+COMMENT ON FUNCTION public.bookable_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text) IS 'free_slots with what the rules say of each slot for the client: inside the change cut-off (slot_inside_cutoff), and its month''s calls and whether its monthly limit is reached (month_outlook). p_moving is the token of a call being moved, which does not count against its month. Raises as free_slots and booking_parties do.';
 
 --
 -- Name: booking_parties(public.users, text, text); Type: FUNCTION; Schema: public; Owner: -
@@ -876,6 +886,85 @@ END $$;
 COMMENT ON FUNCTION public.cancel(p_token text) IS 'Cancels a booked call: a status change, never a delete. Raises unknown_appointment, not_your_appointment, already_cancelled, in_the_past or inside_cutoff.';
 
 --
+-- Name: clock(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.clock() RETURNS timestamp with time zone
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN COALESCE((NULLIF(current_setting('officehours.now'::text, true), ''::text))::timestamp with time zone, now());
+
+--
+-- Name: FUNCTION clock(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.clock() IS 'The current time for every rule: now(), unless the transaction set officehours.now (tests and what-if checks by operators).';
+
+--
+-- Name: business_rules; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.business_rules (
+    id bigint NOT NULL,
+    name text NOT NULL,
+    coach_id bigint,
+    duration_value interval,
+    count_value integer,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT business_rule_one_value CHECK (((duration_value IS NULL) <> (count_value IS NULL))),
+    CONSTRAINT rule_booking_horizon_sane CHECK (((name <> 'booking_horizon'::text) OR ((duration_value >= '1 day'::interval) AND (duration_value <= '730 days'::interval)))),
+    CONSTRAINT rule_calls_kept_sane CHECK (((name <> 'calls_kept'::text) OR ((duration_value >= '30 days'::interval) AND (duration_value <= '36600 days'::interval)))),
+    CONSTRAINT rule_change_cutoff_sane CHECK (((name <> 'change_cutoff'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '14 days'::interval)))),
+    CONSTRAINT rule_duration_canonical CHECK (((duration_value IS NULL) OR ((EXTRACT(year FROM duration_value) = (0)::numeric) AND (EXTRACT(month FROM duration_value) = (0)::numeric) AND (EXTRACT(day FROM duration_value) >= (0)::numeric) AND ((EXTRACT(hour FROM duration_value) >= (0)::numeric) AND (EXTRACT(hour FROM duration_value) <= (23)::numeric)) AND (EXTRACT(minute FROM duration_value) >= (0)::numeric) AND (EXTRACT(second FROM duration_value) = (0)::numeric)))),
+    CONSTRAINT rule_history_shown_sane CHECK (((name <> 'history_shown'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '3660 days'::interval)))),
+    CONSTRAINT rule_mail_kept_sane CHECK (((name <> 'mail_kept'::text) OR ((duration_value >= '1 day'::interval) AND (duration_value <= '3660 days'::interval)))),
+    CONSTRAINT rule_minimum_notice_sane CHECK (((name <> 'minimum_notice'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '30 days'::interval)))),
+    CONSTRAINT rule_monthly_limit_sane CHECK (((name <> 'monthly_limit'::text) OR ((count_value >= 1) AND (count_value <= 31)))),
+    CONSTRAINT rule_reminder_lead_sane CHECK (((name <> 'reminder_lead'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '14 days'::interval)))),
+    CONSTRAINT rule_retention_is_global CHECK (((name <> ALL (ARRAY['mail_kept'::text, 'calls_kept'::text])) OR (coach_id IS NULL))),
+    CONSTRAINT rule_slot_length_sane CHECK (((name <> 'slot_length'::text) OR (((duration_value >= '00:15:00'::interval) AND (duration_value <= '04:00:00'::interval)) AND (((EXTRACT(epoch FROM duration_value))::integer % 300) = 0))))
+);
+
+--
+-- Name: TABLE business_rules; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.business_rules IS 'Rule values: one global row per rule (coach_id NULL) and optional per-coach overrides.';
+
+--
+-- Name: CONSTRAINT rule_duration_canonical ON business_rules; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT rule_duration_canonical ON public.business_rules IS 'A duration rule is whole minutes as days plus hours and minutes under a day: no months, years or seconds.';
+
+--
+-- Name: rule_duration(text, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rule_duration(p_name text, p_coach bigint) RETURNS interval
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN (SELECT business_rules.duration_value FROM public.business_rules WHERE ((business_rules.name = rule_duration.p_name) AND ((business_rules.coach_id = rule_duration.p_coach) OR (business_rules.coach_id IS NULL))) ORDER BY business_rules.coach_id LIMIT 1);
+
+--
+-- Name: FUNCTION rule_duration(p_name text, p_coach bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.rule_duration(p_name text, p_coach bigint) IS 'The value of a duration rule for a coach: the coach''s override, else the global value.';
+
+--
+-- Name: change_cutoff_boundary(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.change_cutoff_boundary(p_coach bigint) RETURNS timestamp with time zone
+    LANGUAGE sql STABLE
+    RETURN (public.clock() + public.rule_duration('change_cutoff'::text, p_coach));
+
+--
+-- Name: FUNCTION change_cutoff_boundary(p_coach bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.change_cutoff_boundary(p_coach bigint) IS 'The instant before which a call of this coach starts inside the change cut-off now: now plus the change_cutoff rule. Worked out once per statement by bookable_slots rather than once per slot.';
+
+--
 -- Name: check_slot(public.users, public.users, timestamp with time zone, timestamp with time zone, bigint); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -990,83 +1079,18 @@ END $$;
 COMMENT ON FUNCTION public.client_and_coach(p_client text, OUT client public.users, OUT coach public.users) IS 'An active client (by slug or email) and their active coach; raises unknown_user, wrong_role, inactive_user or no_coaching_relationship.';
 
 --
--- Name: clock(); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.clock() RETURNS timestamp with time zone
-    LANGUAGE sql STABLE PARALLEL SAFE
-    RETURN COALESCE((NULLIF(current_setting('officehours.now'::text, true), ''::text))::timestamp with time zone, now());
-
---
--- Name: FUNCTION clock(); Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON FUNCTION public.clock() IS 'The current time for every rule: now(), unless the transaction set officehours.now (tests and what-if checks by operators).';
-
---
--- Name: business_rules; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.business_rules (
-    id bigint NOT NULL,
-    name text NOT NULL,
-    coach_id bigint,
-    duration_value interval,
-    count_value integer,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT business_rule_one_value CHECK (((duration_value IS NULL) <> (count_value IS NULL))),
-    CONSTRAINT rule_booking_horizon_sane CHECK (((name <> 'booking_horizon'::text) OR ((duration_value >= '1 day'::interval) AND (duration_value <= '730 days'::interval)))),
-    CONSTRAINT rule_calls_kept_sane CHECK (((name <> 'calls_kept'::text) OR ((duration_value >= '30 days'::interval) AND (duration_value <= '36600 days'::interval)))),
-    CONSTRAINT rule_change_cutoff_sane CHECK (((name <> 'change_cutoff'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '14 days'::interval)))),
-    CONSTRAINT rule_duration_canonical CHECK (((duration_value IS NULL) OR ((EXTRACT(year FROM duration_value) = (0)::numeric) AND (EXTRACT(month FROM duration_value) = (0)::numeric) AND (EXTRACT(day FROM duration_value) >= (0)::numeric) AND ((EXTRACT(hour FROM duration_value) >= (0)::numeric) AND (EXTRACT(hour FROM duration_value) <= (23)::numeric)) AND (EXTRACT(minute FROM duration_value) >= (0)::numeric) AND (EXTRACT(second FROM duration_value) = (0)::numeric)))),
-    CONSTRAINT rule_history_shown_sane CHECK (((name <> 'history_shown'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '3660 days'::interval)))),
-    CONSTRAINT rule_mail_kept_sane CHECK (((name <> 'mail_kept'::text) OR ((duration_value >= '1 day'::interval) AND (duration_value <= '3660 days'::interval)))),
-    CONSTRAINT rule_minimum_notice_sane CHECK (((name <> 'minimum_notice'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '30 days'::interval)))),
-    CONSTRAINT rule_monthly_limit_sane CHECK (((name <> 'monthly_limit'::text) OR ((count_value >= 1) AND (count_value <= 31)))),
-    CONSTRAINT rule_reminder_lead_sane CHECK (((name <> 'reminder_lead'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '14 days'::interval)))),
-    CONSTRAINT rule_retention_is_global CHECK (((name <> ALL (ARRAY['mail_kept'::text, 'calls_kept'::text])) OR (coach_id IS NULL))),
-    CONSTRAINT rule_slot_length_sane CHECK (((name <> 'slot_length'::text) OR (((duration_value >= '00:15:00'::interval) AND (duration_value <= '04:00:00'::interval)) AND (((EXTRACT(epoch FROM duration_value))::integer % 300) = 0))))
-);
-
---
--- Name: TABLE business_rules; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.business_rules IS 'Rule values: one global row per rule (coach_id NULL) and optional per-coach overrides.';
-
---
--- Name: CONSTRAINT rule_duration_canonical ON business_rules; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON CONSTRAINT rule_duration_canonical ON public.business_rules IS 'A duration rule is whole minutes as days plus hours and minutes under a day: no months, years or seconds.';
-
---
--- Name: rule_duration(text, bigint); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.rule_duration(p_name text, p_coach bigint) RETURNS interval
-    LANGUAGE sql STABLE PARALLEL SAFE
-    RETURN (SELECT business_rules.duration_value FROM public.business_rules WHERE ((business_rules.name = rule_duration.p_name) AND ((business_rules.coach_id = rule_duration.p_coach) OR (business_rules.coach_id IS NULL))) ORDER BY business_rules.coach_id LIMIT 1);
-
---
--- Name: FUNCTION rule_duration(p_name text, p_coach bigint); Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON FUNCTION public.rule_duration(p_name text, p_coach bigint) IS 'The value of a duration rule for a coach: the coach''s override, else the global value.';
-
---
 -- Name: inside_change_cutoff(bigint, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.inside_change_cutoff(p_coach bigint, p_start timestamp with time zone) RETURNS boolean
     LANGUAGE sql STABLE
-    RETURN ((p_start - public.rule_duration('change_cutoff'::text, p_coach)) < public.clock());
+    RETURN (p_start < public.change_cutoff_boundary(p_coach));
 
 --
 -- Name: FUNCTION inside_change_cutoff(p_coach bigint, p_start timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.inside_change_cutoff(p_coach bigint, p_start timestamp with time zone) IS 'True when a call of this coach starting at p_start is inside the change cut-off now: its client can no longer move or cancel it (find_appointment), and a slot there cannot be changed once booked (bookable_slots).';
+COMMENT ON FUNCTION public.inside_change_cutoff(p_coach bigint, p_start timestamp with time zone) IS 'True when a call of this coach starting at p_start is inside the change cut-off now: its client can no longer move or cancel it (find_appointment through client_change_closed), and a slot there cannot be changed once booked (slot_inside_cutoff).';
 
 --
 -- Name: client_change_closed(public.appointments, public.users); Type: FUNCTION; Schema: public; Owner: -
@@ -1081,6 +1105,20 @@ CREATE FUNCTION public.client_change_closed(a public.appointments, p_actor publi
 --
 
 COMMENT ON FUNCTION public.client_change_closed(a public.appointments, p_actor public.users) IS 'True when the actor is the call''s client and the call is inside the change cut-off: the one test find_appointment and call_changes apply. The coach and admins are not bound by it.';
+
+--
+-- Name: client_month(public.users, public.users, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.client_month(p_client public.users, p_actor public.users, p_at timestamp with time zone) RETURNS date
+    LANGUAGE sql STABLE
+    RETURN (date_trunc('month'::text, (p_at AT TIME ZONE COALESCE((p_client).time_zone, (p_actor).time_zone))))::date;
+
+--
+-- Name: FUNCTION client_month(p_client public.users, p_actor public.users, p_at timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.client_month(p_client public.users, p_actor public.users, p_at timestamp with time zone) IS 'The first day of the calendar month holding p_at in the client''s zone (the actor''s when there is no client): the month the monthly_limit rule counts in.';
 
 --
 -- Name: coach_for_free_slots(public.users, text); Type: FUNCTION; Schema: public; Owner: -
@@ -1910,6 +1948,25 @@ END;
 COMMENT ON FUNCTION public.mail_sent(p_public_id text) IS 'Marks a claimed mail sent; the mailer commits it right after the SMTP server accepted the message.';
 
 --
+-- Name: month_outlook(public.users, public.users, public.users, timestamp with time zone, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.month_outlook(p_coach public.users, p_client public.users, p_actor public.users, p_at timestamp with time zone, p_moving bigint DEFAULT NULL::bigint, OUT month date, OUT month_calls integer, OUT month_full boolean) RETURNS record
+    LANGUAGE plpgsql STABLE
+    AS $$
+BEGIN
+    month := client_month(p_client, p_actor, p_at);
+    month_calls := CASE WHEN p_client.id IS NULL THEN 0 ELSE calls_in_month(p_client, p_at, p_moving) END;
+    month_full := p_client.id IS NOT NULL AND month_calls >= rule_count('monthly_limit', p_coach.id);
+END $$;
+
+--
+-- Name: FUNCTION month_outlook(p_coach public.users, p_client public.users, p_actor public.users, p_at timestamp with time zone, p_moving bigint, OUT month date, OUT month_calls integer, OUT month_full boolean); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.month_outlook(p_coach public.users, p_client public.users, p_actor public.users, p_at timestamp with time zone, p_moving bigint, OUT month date, OUT month_calls integer, OUT month_full boolean) IS 'The client''s month holding p_at (client_month), its booked calls (calls_in_month, not counting p_moving) and whether the monthly limit is reached. A NULL client (a coach or admin looking) has no month to fill.';
+
+--
 -- Name: move(text, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2541,27 +2598,18 @@ END $$;
 COMMENT ON FUNCTION public.sign_in_wait(p_scopes text[], p_keys text[]) IS 'Takes the lock of each key (scope and key, in pairs) until the transaction ends, and returns how many seconds the next attempt must wait: 0 while every key is under its limit, else first_delay doubled for each failure past it, up to max_delay, from the last failure.';
 
 --
--- Name: slot_outlook(public.users, public.users, public.users, timestamp with time zone, bigint); Type: FUNCTION; Schema: public; Owner: -
+-- Name: slot_inside_cutoff(public.users, public.users, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.slot_outlook(p_coach public.users, p_client public.users, p_actor public.users, p_start timestamp with time zone, p_moving bigint DEFAULT NULL::bigint, OUT inside_cutoff boolean, OUT month_full boolean, OUT month date, OUT month_calls integer) RETURNS record
-    LANGUAGE plpgsql STABLE
-    AS $$
-BEGIN
-    -- The cut-off binds the client only (find_appointment): for the coach or an admin a slot
-    -- inside it stays changeable.
-    inside_cutoff := coalesce(p_client.id = p_actor.id, false)
-                     AND inside_change_cutoff(p_coach.id, p_start);
-    month := date_trunc('month', p_start AT TIME ZONE coalesce(p_client.time_zone, p_actor.time_zone))::date;
-    month_calls := CASE WHEN p_client.id IS NULL THEN 0 ELSE calls_in_month(p_client, p_start, p_moving) END;
-    month_full := p_client.id IS NOT NULL AND month_calls >= rule_count('monthly_limit', p_coach.id);
-END $$;
+CREATE FUNCTION public.slot_inside_cutoff(p_client public.users, p_actor public.users, p_boundary timestamp with time zone, p_start timestamp with time zone) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    RETURN (COALESCE(((p_client).id = (p_actor).id), false) AND (p_start < p_boundary));
 
 --
--- Name: FUNCTION slot_outlook(p_coach public.users, p_client public.users, p_actor public.users, p_start timestamp with time zone, p_moving bigint, OUT inside_cutoff boolean, OUT month_full boolean, OUT month date, OUT month_calls integer); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION slot_inside_cutoff(p_client public.users, p_actor public.users, p_boundary timestamp with time zone, p_start timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.slot_outlook(p_coach public.users, p_client public.users, p_actor public.users, p_start timestamp with time zone, p_moving bigint, OUT inside_cutoff boolean, OUT month_full boolean, OUT month date, OUT month_calls integer) IS 'What the rules say of a slot for a client before it is booked: whether it is inside the change cut-off for them (only when the client is the actor), and the client''s month (in their zone) with its booked calls and whether the monthly limit is reached. A NULL client (a coach or admin looking) has no month to fill.';
+COMMENT ON FUNCTION public.slot_inside_cutoff(p_client public.users, p_actor public.users, p_boundary timestamp with time zone, p_start timestamp with time zone) IS 'True when a call at p_start, once booked, could not be moved or cancelled by the client because it starts before the coach''s change_cutoff_boundary; only when the client is the actor.';
 
 --
 -- Name: slot_terms(text, timestamp with time zone, text); Type: FUNCTION; Schema: public; Owner: -
@@ -2581,16 +2629,18 @@ BEGIN
     IF p_start IS NULL OR NOT isfinite(p_start) THEN
         RAISE EXCEPTION 'Give the start of the call.' USING ERRCODE = 'OH010';
     END IF;
-    o := slot_outlook(p.coach, p.client, actor, p_start, (p.moving).id);
-    RETURN QUERY SELECT p_start + slot_len, slot_len, o.inside_cutoff, o.month_full, o.month,
-                        o.month_calls, rule_count('monthly_limit', (p.coach).id);
+    o := month_outlook(p.coach, p.client, actor, p_start, (p.moving).id);
+    RETURN QUERY SELECT p_start + slot_len, slot_len,
+                        slot_inside_cutoff(p.client, actor, change_cutoff_boundary((p.coach).id), p_start),
+                        o.month_full,
+                        o.month, o.month_calls, rule_count('monthly_limit', (p.coach).id);
 END $$;
 
 --
 -- Name: FUNCTION slot_terms(p_coach text, p_start timestamp with time zone, p_moving text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.slot_terms(p_coach text, p_start timestamp with time zone, p_moving text) IS 'For a confirm page: the end and length of a call starting at p_start with this coach (the slot_length rule), and its slot_outlook with the monthly limit. Says nothing of whether the slot is free: book() and move() decide that. Raises as booking_parties does.';
+COMMENT ON FUNCTION public.slot_terms(p_coach text, p_start timestamp with time zone, p_moving text) IS 'For a confirm page: the end and length of a call starting at p_start with this coach (the slot_length rule), whether it is inside the change cut-off for the client, and its month_outlook with the monthly limit. Says nothing of whether the slot is free: book() and move() decide that. Raises as booking_parties does.';
 
 --
 -- Name: slugify(text); Type: FUNCTION; Schema: public; Owner: -

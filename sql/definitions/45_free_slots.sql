@@ -68,10 +68,15 @@ COMMENT ON FUNCTION free_slots(text, timestamptz, timestamptz) IS 'The bookable 
 -- What the rules will say of a slot before anyone books it: the same functions check_slot and
 -- find_appointment ask, so the week and confirm pages cannot promise what book() refuses.
 
+CREATE OR REPLACE FUNCTION change_cutoff_boundary(p_coach bigint) RETURNS timestamptz
+    LANGUAGE sql STABLE
+    RETURN clock() + rule_duration('change_cutoff', p_coach);
+COMMENT ON FUNCTION change_cutoff_boundary(bigint) IS 'The instant before which a call of this coach starts inside the change cut-off now: now plus the change_cutoff rule. Worked out once per statement by bookable_slots rather than once per slot.';
+
 CREATE OR REPLACE FUNCTION inside_change_cutoff(p_coach bigint, p_start timestamptz) RETURNS boolean
     LANGUAGE sql STABLE
-    RETURN p_start - rule_duration('change_cutoff', p_coach) < clock();
-COMMENT ON FUNCTION inside_change_cutoff(bigint, timestamptz) IS 'True when a call of this coach starting at p_start is inside the change cut-off now: its client can no longer move or cancel it (find_appointment), and a slot there cannot be changed once booked (bookable_slots).';
+    RETURN p_start < change_cutoff_boundary(p_coach);
+COMMENT ON FUNCTION inside_change_cutoff(bigint, timestamptz) IS 'True when a call of this coach starting at p_start is inside the change cut-off now: its client can no longer move or cancel it (find_appointment through client_change_closed), and a slot there cannot be changed once booked (slot_inside_cutoff).';
 
 CREATE OR REPLACE FUNCTION client_change_closed(a appointments, p_actor users) RETURNS boolean
     LANGUAGE sql STABLE
@@ -89,21 +94,30 @@ CREATE OR REPLACE FUNCTION calls_in_month(p_client users, p_at timestamptz, p_mo
                                      + INTERVAL '1 month') AT TIME ZONE p_client.time_zone);
 COMMENT ON FUNCTION calls_in_month(users, timestamptz, bigint) IS 'The client''s booked calls in the calendar month (the client''s own zone) that holds p_at, not counting p_moving (a call being moved): what the monthly_limit rule counts, in check_slot and bookable_slots alike.';
 
-CREATE OR REPLACE FUNCTION slot_outlook(p_coach users, p_client users, p_actor users, p_start timestamptz,
-                                        p_moving bigint DEFAULT NULL,
-                                        OUT inside_cutoff boolean, OUT month_full boolean,
-                                        OUT month date, OUT month_calls integer)
+CREATE OR REPLACE FUNCTION slot_inside_cutoff(p_client users, p_actor users, p_boundary timestamptz,
+                                              p_start timestamptz) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    -- The cut-off binds the client only (find_appointment): for the coach or an admin a slot
+    -- inside it stays changeable. p_start < p_boundary is inside_change_cutoff with the
+    -- boundary worked out once (change_cutoff_boundary).
+    RETURN coalesce(p_client.id = p_actor.id, false) AND p_start < p_boundary;
+COMMENT ON FUNCTION slot_inside_cutoff(users, users, timestamptz, timestamptz) IS 'True when a call at p_start, once booked, could not be moved or cancelled by the client because it starts before the coach''s change_cutoff_boundary; only when the client is the actor.';
+
+CREATE OR REPLACE FUNCTION client_month(p_client users, p_actor users, p_at timestamptz) RETURNS date
+    LANGUAGE sql STABLE
+    RETURN date_trunc('month', p_at AT TIME ZONE coalesce(p_client.time_zone, p_actor.time_zone))::date;
+COMMENT ON FUNCTION client_month(users, users, timestamptz) IS 'The first day of the calendar month holding p_at in the client''s zone (the actor''s when there is no client): the month the monthly_limit rule counts in.';
+
+CREATE OR REPLACE FUNCTION month_outlook(p_coach users, p_client users, p_actor users, p_at timestamptz,
+                                         p_moving bigint DEFAULT NULL,
+                                         OUT month date, OUT month_calls integer, OUT month_full boolean)
     LANGUAGE plpgsql STABLE AS $$
 BEGIN
-    -- The cut-off binds the client only (find_appointment): for the coach or an admin a slot
-    -- inside it stays changeable.
-    inside_cutoff := coalesce(p_client.id = p_actor.id, false)
-                     AND inside_change_cutoff(p_coach.id, p_start);
-    month := date_trunc('month', p_start AT TIME ZONE coalesce(p_client.time_zone, p_actor.time_zone))::date;
-    month_calls := CASE WHEN p_client.id IS NULL THEN 0 ELSE calls_in_month(p_client, p_start, p_moving) END;
+    month := client_month(p_client, p_actor, p_at);
+    month_calls := CASE WHEN p_client.id IS NULL THEN 0 ELSE calls_in_month(p_client, p_at, p_moving) END;
     month_full := p_client.id IS NOT NULL AND month_calls >= rule_count('monthly_limit', p_coach.id);
 END $$;
-COMMENT ON FUNCTION slot_outlook(users, users, users, timestamptz, bigint) IS 'What the rules say of a slot for a client before it is booked: whether it is inside the change cut-off for them (only when the client is the actor), and the client''s month (in their zone) with its booked calls and whether the monthly limit is reached. A NULL client (a coach or admin looking) has no month to fill.';
+COMMENT ON FUNCTION month_outlook(users, users, users, timestamptz, bigint) IS 'The client''s month holding p_at (client_month), its booked calls (calls_in_month, not counting p_moving) and whether the monthly limit is reached. A NULL client (a coach or admin looking) has no month to fill.';
 
 CREATE OR REPLACE FUNCTION booking_parties(p_actor users, p_coach text, p_moving text,
                                            OUT coach users, OUT client users, OUT moving appointments)
@@ -134,14 +148,24 @@ CREATE OR REPLACE FUNCTION bookable_slots(p_coach text, p_from timestamptz, p_to
 DECLARE
     actor users := require_actor();
     p record := booking_parties(actor, p_coach, p_moving);
+    boundary timestamptz := change_cutoff_boundary((p.coach).id);
 BEGIN
+    -- One count per month the window touches, and one look at the cut-off rule, not one of
+    -- each per slot.
     RETURN QUERY
-        SELECT f.slot_start, f.slot_end, o.inside_cutoff, o.month_full, o.month, o.month_calls
-        FROM free_slots(p_coach, p_from, p_to) f,
-             LATERAL slot_outlook(p.coach, p.client, actor, f.slot_start, (p.moving).id) o
+        WITH f AS MATERIALIZED (
+            SELECT fs.slot_start, fs.slot_end, client_month(p.client, actor, fs.slot_start) AS m
+            FROM free_slots(p_coach, p_from, p_to) fs),
+        months AS (
+            SELECT firsts.m, o.month_calls, o.month_full
+            FROM (SELECT f.m, min(f.slot_start) AS first_at FROM f GROUP BY f.m) firsts,
+                 LATERAL month_outlook(p.coach, p.client, actor, firsts.first_at, (p.moving).id) o)
+        SELECT f.slot_start, f.slot_end, slot_inside_cutoff(p.client, actor, boundary, f.slot_start),
+               months.month_full, f.m, months.month_calls
+        FROM f JOIN months ON months.m = f.m
         ORDER BY f.slot_start;
 END $$;
-COMMENT ON FUNCTION bookable_slots(text, timestamptz, timestamptz, text) IS 'free_slots with what the rules say of each slot for the client (slot_outlook): inside the change cut-off, and the month''s calls and whether its monthly limit is reached. p_moving is the token of a call being moved, which does not count against its month. Raises as free_slots and booking_parties do.';
+COMMENT ON FUNCTION bookable_slots(text, timestamptz, timestamptz, text) IS 'free_slots with what the rules say of each slot for the client: inside the change cut-off (slot_inside_cutoff), and its month''s calls and whether its monthly limit is reached (month_outlook). p_moving is the token of a call being moved, which does not count against its month. Raises as free_slots and booking_parties do.';
 
 CREATE OR REPLACE FUNCTION slot_terms(p_coach text, p_start timestamptz, p_moving text DEFAULT NULL)
     RETURNS TABLE (slot_end timestamptz, slot_length interval, inside_cutoff boolean,
@@ -157,11 +181,13 @@ BEGIN
     IF p_start IS NULL OR NOT isfinite(p_start) THEN
         RAISE EXCEPTION 'Give the start of the call.' USING ERRCODE = 'OH010';
     END IF;
-    o := slot_outlook(p.coach, p.client, actor, p_start, (p.moving).id);
-    RETURN QUERY SELECT p_start + slot_len, slot_len, o.inside_cutoff, o.month_full, o.month,
-                        o.month_calls, rule_count('monthly_limit', (p.coach).id);
+    o := month_outlook(p.coach, p.client, actor, p_start, (p.moving).id);
+    RETURN QUERY SELECT p_start + slot_len, slot_len,
+                        slot_inside_cutoff(p.client, actor, change_cutoff_boundary((p.coach).id), p_start),
+                        o.month_full,
+                        o.month, o.month_calls, rule_count('monthly_limit', (p.coach).id);
 END $$;
-COMMENT ON FUNCTION slot_terms(text, timestamptz, text) IS 'For a confirm page: the end and length of a call starting at p_start with this coach (the slot_length rule), and its slot_outlook with the monthly limit. Says nothing of whether the slot is free: book() and move() decide that. Raises as booking_parties does.';
+COMMENT ON FUNCTION slot_terms(text, timestamptz, text) IS 'For a confirm page: the end and length of a call starting at p_start with this coach (the slot_length rule), whether it is inside the change cut-off for the client, and its month_outlook with the monthly limit. Says nothing of whether the slot is free: book() and move() decide that. Raises as booking_parties does.';
 
 CREATE OR REPLACE FUNCTION call_changes(p_token text)
     RETURNS TABLE (changeable boolean, cutoff_closed boolean, change_cutoff text)
