@@ -39,6 +39,12 @@ def _changeable(found: queries.Call) -> None:
         raise errors.AlreadyCancelled("This call is cancelled.")
     if found.start <= clock():
         raise errors.InThePast("This call has already started or is over.")
+    changes = call_changes(found.token)
+    if changes.cutoff_closed:
+        raise errors.InsideCutoff(
+            f"Calls can be moved or cancelled up to {changes.cutoff} before they start. To "
+            f"change this one, contact your coach, {found.coach.name}, at {found.coach.email}."
+        )
 
 
 @bp.get("/appointments")

@@ -102,6 +102,11 @@ def test_move_and_cancel_are_not_offered_inside_the_cut_off(
     assert "can no longer be moved or cancelled here" in page
     assert "calls can be changed up to 1 day before they start" in page
     assert "contact your coach, Xavier Coach, at" in page and "mailto:x@example.com" in page
+    # Typed in by hand, the move and cancel pages refuse and say whom to contact.
+    for path in ("move", "cancel"):
+        refused = as_a.get(f"/appointments/{early.token}/{path}")
+        assert refused.status_code == 409, path
+        assert "contact your coach, Xavier Coach, at x@example.com" in refused.text
     later = booking.book(world.db, world.a, world.a, LATER, now=NOW)
     page = as_a.get(f"/appointments/{later.token}").text
     assert "Move this call" in page and "can no longer be moved" not in page
