@@ -48,7 +48,7 @@ def test_the_flags_agree_with_what_the_rules_then_do(world: World) -> None:
         NOW,
         NOW + timedelta(days=2),
     )
-    flags = dict(rows)
+    flags = {start: inside for start, inside in rows}
     assert flags[EARLY] is True and flags[LATER] is False
     early = booking.book(world.db, world.a, world.a, EARLY, now=NOW)
     later = booking.book(world.db, world.a, world.a, LATER, now=NOW)
