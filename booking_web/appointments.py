@@ -19,7 +19,7 @@ from flask.typing import ResponseReturnValue
 from booking_web import queries, timefmt
 from booking_web.context import actor, clock, db, login_required, rules_now
 from booking_web.forms import field_errors
-from booking_web.weeks import week_of
+from booking_web.weeks import call_changes, slot_terms, week_page
 from ics.invite import download as ics_download
 from officehours import booking, errors, inputs
 from officehours.settings import uid_domain
@@ -39,6 +39,12 @@ def _changeable(found: queries.Call) -> None:
         raise errors.AlreadyCancelled("This call is cancelled.")
     if found.start <= clock():
         raise errors.InThePast("This call has already started or is over.")
+    changes = call_changes(found.token)
+    if changes.cutoff_closed:
+        raise errors.InsideCutoff(
+            f"Calls can be moved or cancelled up to {changes.cutoff} before they start. To "
+            f"change this one, contact your coach, {found.coach.name}, at {found.coach.email}."
+        )
 
 
 @bp.get("/appointments")
@@ -57,8 +63,14 @@ def mine() -> ResponseReturnValue:
 def detail(token: str) -> ResponseReturnValue:
     """One call: when, with whom, and what can be done with it."""
     found = _call(token)
-    changeable = found.status == "booked" and found.start > clock()
-    return render_template("appointment.html", call=found, changeable=changeable)
+    changes = call_changes(token)
+    return render_template(
+        "appointment.html",
+        call=found,
+        changeable=changes.changeable,
+        changes=changes,
+        now=clock(),
+    )
 
 
 @bp.get("/appointments/<token:token>.ics")
@@ -86,17 +98,17 @@ def move_week(token: str) -> ResponseReturnValue:
     """The week of free slots to move a call to."""
     found = _call(token)
     _changeable(found)
-    week = request.args.get("week") or timefmt.local(found.start).date().isoformat()
-    _, shown = week_of(found.coach.slug, week, timefmt.zone_name())
-    return render_template(
+    return week_page(
         "move_week.html",
+        found.coach.slug,
+        token,
+        "Move your call",
+        timefmt.local(found.start).date().isoformat(),
         call=found,
-        week=shown,
         week_endpoint="appointments.move_week",
         week_args={"token": token},
         choose_endpoint="appointments.move_confirm",
         choose_args={"token": token},
-        heading="Move your call",
     )
 
 
@@ -107,7 +119,8 @@ def move_confirm(token: str) -> ResponseReturnValue:
     start = inputs.parse_instant(request.args.get("start"), "start")
     found = _call(token)
     _changeable(found)
-    return render_template("move_confirm.html", call=found, start=start, errors={})
+    terms = slot_terms(found.coach.slug, start, token)
+    return render_template("move_confirm.html", call=found, start=start, terms=terms, errors={})
 
 
 @bp.post("/appointments/<token:token>/move")
@@ -120,7 +133,11 @@ def move(token: str) -> ResponseReturnValue:
     except errors.OfficeHoursError as exc:
         found = _call(token)
         page = render_template(
-            "move_confirm.html", call=found, start=start, errors=field_errors(exc, ())
+            "move_confirm.html",
+            call=found,
+            start=start,
+            terms=slot_terms(found.coach.slug, start, token),
+            errors=field_errors(exc, ()),
         )
         return page, exc.http_status
     flash("Your call is moved.")

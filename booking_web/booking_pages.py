@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from booking_web import queries, timefmt
 from booking_web.context import actor, clock, db, role_required, rules_now, user
 from booking_web.forms import field_errors
-from booking_web.weeks import week_of
+from booking_web.weeks import slot_terms, week_page
 from officehours import booking, errors, inputs
 
 bp = Blueprint("booking", __name__)
@@ -56,17 +56,17 @@ def home() -> ResponseReturnValue:
 @bp.get("/book")
 @role_required("client")
 def week() -> ResponseReturnValue:
-    """The coach's free slots for one week, in the client's zone."""
-    info, shown = week_of(None, request.args.get("week"), timefmt.zone_name())
-    return render_template(
+    """The coach's free slots for one week, in the client's zone: only what the rules will
+    accept for this client (bookable_slots decides)."""
+    return week_page(
         "week.html",
-        info=info,
-        week=shown,
+        None,
+        None,
         week_endpoint="booking.week",
         week_args={},
         choose_endpoint="booking.confirm",
         choose_args={},
-        heading=f"Book a call with {info.coach.name}",
+        heading=None,
     )
 
 
@@ -79,7 +79,8 @@ def _months(text: str | None) -> int:
 @bp.get("/book/confirm")
 @role_required("client")
 def confirm() -> ResponseReturnValue:
-    """Asks the client to confirm the slot they chose."""
+    """Asks the client to confirm the slot they chose: start, end, length, and the rules'
+    warnings (inside the change cut-off, a full month)."""
     start = inputs.parse_instant(request.args.get("start"), "start")
     info = _coach()
     return _confirm_page(info, start, "1", {})
@@ -93,7 +94,7 @@ def _confirm_page(
             "confirm.html",
             info=info,
             start=start,
-            end=None,
+            terms=slot_terms(info.coach.slug, start),
             months=months,
             month_choices=MONTH_CHOICES,
             errors=errs,

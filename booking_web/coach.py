@@ -16,7 +16,20 @@ from officehours import accounts, errors, inputs
 bp = Blueprint("coach", __name__, url_prefix="/coach")
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-PERIODS = 2
+# Rows of the weekly form per day: at least MIN_PERIODS, and always one empty row after the last
+# filled one, so a coach adds a range by filling it and saving (no JavaScript). MAX_PERIODS
+# bounds what one form may hold: 12 ranges fill a day of two-hour slots.
+MIN_PERIODS = 2
+MAX_PERIODS = 12
+# Times are typed as 24-hour HH:MM, as every page shows them: a text box, because type=time shows
+# AM/PM in some locales. The database and inputs.parse_clock decide what is valid.
+CLOCK_INPUT = {
+    "inputmode": "numeric",
+    "pattern": "([01][0-9]|2[0-3]):[0-5][0-9]",
+    "maxlength": "5",
+    "size": "5",
+    "autocomplete": "off",
+}
 
 
 @bp.get("/schedule")
@@ -44,10 +57,24 @@ def _hours_form() -> dict[str, str]:
     for rule in accounts.office_hours(db(), actor(), actor()):
         period = seen.get(rule.weekday, 0)
         seen[rule.weekday] = period + 1
-        if period < PERIODS:
+        if period < MAX_PERIODS:
             values[f"day-{rule.weekday}-{period}-start"] = rule.start.strftime("%H:%M")
             values[f"day-{rule.weekday}-{period}-end"] = rule.end.strftime("%H:%M")
     return values
+
+
+def _rows(values: dict[str, str]) -> dict[int, int]:
+    """How many rows each weekday's part of the form shows: one empty row after the last row
+    with a value, at least MIN_PERIODS, at most MAX_PERIODS."""
+    rows = {}
+    for weekday in range(1, 8):
+        filled = [
+            p
+            for p in range(MAX_PERIODS)
+            if values.get(f"day-{weekday}-{p}-start") or values.get(f"day-{weekday}-{p}-end")
+        ]
+        rows[weekday] = min(MAX_PERIODS, max(MIN_PERIODS, (max(filled) + 2) if filled else 0))
+    return rows
 
 
 def _page(
@@ -58,12 +85,14 @@ def _page(
     exception_values: dict[str, str] | None = None,
 ) -> ResponseReturnValue:
     today = timefmt.local(clock()).date()
+    shown = values if values is not None else _hours_form()
     return (
         render_template(
             "coach_hours.html",
             weekdays=list(enumerate(WEEKDAYS, start=1)),
-            periods=range(PERIODS),
-            values=values if values is not None else _hours_form(),
+            rows=_rows(shown),
+            clock_input=CLOCK_INPUT,
+            values=shown,
             hour_errors=hour_errors or {},
             exceptions=queries.exceptions(db(), actor(), actor(), today),
             exception_errors=exception_errors or {},
@@ -88,7 +117,7 @@ def _time(text: str, field: str) -> time | None:
 def _parse_week(form: dict[str, str]) -> list[accounts.WeeklyHours]:
     rules = []
     for weekday in range(1, 8):
-        for period in range(PERIODS):
+        for period in range(MAX_PERIODS):
             key = f"day-{weekday}-{period}"
             start = _time(form.get(f"{key}-start", ""), f"{key}-start")
             end = _time(form.get(f"{key}-end", ""), f"{key}-end")
@@ -108,7 +137,10 @@ def save_hours() -> ResponseReturnValue:
     """Replaces the weekly office hours."""
     values = {k: v.strip() for k, v in request.form.items() if k.startswith("day-")}
     fields = [
-        f"day-{d}-{p}-{e}" for d in range(1, 8) for p in range(PERIODS) for e in ("start", "end")
+        f"day-{d}-{p}-{e}"
+        for d in range(1, 8)
+        for p in range(MAX_PERIODS)
+        for e in ("start", "end")
     ]
     try:
         accounts.set_office_hours(db(), actor(), actor(), _parse_week(values))

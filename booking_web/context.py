@@ -15,6 +15,15 @@ from officehours.db import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# Whom a page is for, as its refusal says it: "This page is for coaches."
+ROLE_PLURALS = {"client": "clients", "coach": "coaches", "admin": "admins"}
+
+
+def page_is_for(roles: tuple[str, ...]) -> str:
+    """'This page is for coaches.' (or 'for coaches and admins.') for a page of these roles."""
+    names = [ROLE_PLURALS.get(role, role) for role in roles]
+    return f"This page is for {' and '.join(names)}."
+
 
 def db() -> Database:
     """The application's connection pool."""
@@ -66,7 +75,7 @@ def role_required(*roles: str) -> Callable[[F], F]:
             if current is None:
                 return redirect(url_for("auth.signin", next=request.full_path.rstrip("?")))
             if current.role not in roles:
-                raise errors.Forbidden("This page is not for your account.")
+                raise errors.Forbidden(page_is_for(roles))
             return view(*args, **kwargs)
 
         return cast(F, wrapped)

@@ -81,8 +81,13 @@ def _domain(exc: OfficeHoursError) -> Response:
             exc.http_status, exc.code, exc.title, exc.message, field=exc.field, month=exc.month
         )
     else:
-        # A 503 (database down or busy) is the service's state, not the visitor's mistake.
-        title = "Please try again in a minute" if exc.http_status == 503 else None
+        # A 503 (database down or busy) is the service's state, not the visitor's mistake; a
+        # refusal says what it refuses ("This page is for coaches"), not "Something went wrong".
+        title = None
+        if exc.http_status == 503:
+            title = "Please try again in a minute"
+        elif exc.http_status == 403:
+            title = exc.message.rstrip(".")
         page = render_template("error.html", error=exc, code=exc.code, title=title)
         response = make_response(page, exc.http_status)
     if exc.retry_after:

@@ -15,7 +15,7 @@ from ics.model import Appointment as IcsAppointment
 from ics.model import Person
 from officehours import errors, sqlfiles
 from officehours.booking import Slot
-from officehours.db import Database, one
+from officehours.db import Cursor, Database, one
 
 Q = sqlfiles.load(__name__)
 
@@ -106,6 +106,19 @@ def coach_info(db: Database, actor: str, now: datetime | None) -> CoachInfo | No
 def _coach_info(row: tuple[Any, ...]) -> CoachInfo:
     """A row of own_coach_with_rules or coach_with_rules_by_slug as a CoachInfo."""
     return CoachInfo(Party(*row[:4]), row[4], row[5])
+
+
+def coach_info_in(cur: Cursor, coach: str | None) -> CoachInfo:
+    """On an open transaction's cursor: a coach (None: the actor's own) with the rules of the
+    week pages. Raises NoCoachingRelationship when there is none the actor may see."""
+    if coach is None:
+        cur.execute(Q.own_coach_with_rules)
+    else:
+        cur.execute(Q.coach_with_rules_by_slug, (coach,))
+    row = cur.fetchone()
+    if row is None:
+        raise errors.NoCoachingRelationship("No coach is assigned to you yet.")
+    return _coach_info(row)
 
 
 def coach_week(

@@ -54,6 +54,18 @@ def when_html(start: datetime, end: datetime | None = None, zone: str | None = N
     return Markup('<time datetime="{}">{}</time>').format(iso, escape(when_text(start, end, zone)))
 
 
+def length_text(length: timedelta) -> str:
+    """A call's length in minutes, as the slot_length rule is usually set: '60 minutes',
+    '45 minutes', '1 minute'."""
+    minutes = int(length.total_seconds() // 60)
+    return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """'1 call', '3 calls': a count with the word in its number (``many`` defaults to one+'s')."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
 def week_start(day: date) -> date:
     """The Monday of ``day``'s week."""
     return day - timedelta(days=day.weekday())
@@ -73,9 +85,15 @@ def query_value(text: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Template helpers: when(start, end), day(moment), hm(moment), zone_name(), and the
-    query_value filter."""
+    """Template helpers: when(start, end), day(moment), hm(moment), zone_name(),
+    length(timedelta), plural(count, word), and the query_value filter."""
     app.jinja_env.globals.update(
-        when=when_html, day=day_text, hm=clock_text, zone_name=zone_name, when_text=when_text
+        when=when_html,
+        day=day_text,
+        hm=clock_text,
+        zone_name=zone_name,
+        when_text=when_text,
+        length=length_text,
+        plural=plural,
     )
     app.jinja_env.filters["query_value"] = query_value

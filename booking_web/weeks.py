@@ -1,23 +1,57 @@
-"""A week of a coach's free slots, grouped by day in the viewer's zone (booking and moving)."""
+"""A week of a coach's free slots, grouped by day in the viewer's zone (booking and moving), and
+what the rules say of a slot or a call before anyone acts on it.
+
+The rules stay in SQL: ``bookable_slots``, ``slot_terms`` and ``call_changes`` (in
+sql/definitions/45_free_slots.sql) answer with the same rule functions book(), move() and
+cancel() use; this module only groups their answers for the templates. Its SQL is in weeks.sql.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask import render_template, request
+from flask.typing import ResponseReturnValue
+
 from booking_web import queries, timefmt
 from booking_web.context import actor, clock, db, rules_now
-from officehours import inputs
-from officehours.booking import Slot
+from booking_web.forms import field_errors
+from officehours import errors, inputs, sqlfiles
+from officehours.db import one
+
+Q = sqlfiles.load(__name__)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A free slot with what the rules say of it for the client."""
+
+    start: datetime
+    end: datetime
+    inside_cutoff: bool
+    month_full: bool
+    month: date
+    month_calls: int
+
+
+@dataclass(frozen=True)
+class FullMonth:
+    """A month (the client's) in which the monthly limit is reached."""
+
+    month: date
+    label: str
+    calls: int
 
 
 @dataclass(frozen=True)
 class Day:
-    """One day of the week page."""
+    """One day of the week page: the slots it offers, and the full month that hid the rest."""
 
     day: date
     label: str
-    slots: list[Slot]
+    slots: list[Offer]
+    full_month: str | None
 
 
 @dataclass(frozen=True)
@@ -30,36 +64,159 @@ class Week:
     previous: date | None
     next: date | None
     count: int
+    length: timedelta
+    full_months: list[FullMonth]
 
 
-def week_of(coach: str | None, week: str | None, zone: str) -> tuple[queries.CoachInfo, Week]:
+@dataclass(frozen=True)
+class Terms:
+    """What the confirm pages say of a slot: its end and length and the rules' warnings."""
+
+    end: datetime
+    length: timedelta
+    inside_cutoff: bool
+    month_full: bool
+    month_label: str
+    month_calls: int
+    month_limit: int
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Whether the actor may move or cancel a call, and why not when the cut-off stops them."""
+
+    changeable: bool
+    cutoff_closed: bool
+    cutoff: str
+
+
+def month_label(month: date) -> str:
+    """'January 2027'."""
+    return f"{month:%B %Y}"
+
+
+def _week_rows(
+    coach: str | None, start: datetime, end: datetime, moving: str | None
+) -> tuple[queries.CoachInfo, timedelta, list[Offer]]:
+    """The coach (None: the actor's own), their call length and the week's offers, in one
+    transaction. Raises NoCoachingRelationship, and the errors of bookable_slots."""
+    with db().transaction(actor(), now=rules_now()) as cur:
+        info = queries.coach_info_in(cur, coach)
+        slug = info.coach.slug
+        cur.execute(Q.bookable_slots, {"coach": slug, "start": start, "end": end, "moving": moving})
+        offers = [Offer(*r) for r in cur.fetchall()]
+        cur.execute(Q.coach_slot_length, (slug,))
+        return info, one(cur)[0], offers
+
+
+def parse_jump(text: str | None, field: str = "week") -> date:
+    """The day a week page should show: YYYY-MM-DD, or YYYY-MM for the first of that month.
+    Raises InvalidInput naming ``field`` with our message for anything else."""
+    return inputs.parse_day_or_month(text, field)
+
+
+def week_of(
+    coach: str | None, week: str | None, zone: str, moving: str | None = None
+) -> tuple[queries.CoachInfo, Week]:
     """The free slots of ``coach`` (None: the signed-in client's coach) in the week named by
-    ``week`` (YYYY-MM-DD, any day of it; None or empty: this week), in ``zone``. Weeks before
-    this one show this one, weeks beyond the booking horizon the last one. Raises InvalidInput
-    for a bad week, and the errors of free_slots."""
+    ``week`` (YYYY-MM-DD, any day of it, or YYYY-MM, its first day; None or empty: this week),
+    in ``zone``, for the call ``moving`` (a token) when one is being moved. Weeks before this
+    one show this one, weeks beyond the booking horizon the last one. Slots in a month whose
+    limit is reached are not offered; the week names that month instead. Raises InvalidInput
+    for a bad week, and the errors of bookable_slots."""
     now = clock()
     this_monday = timefmt.week_start(timefmt.local(now, zone).date())
-    monday = max(inputs.parse_week(week) if week else this_monday, this_monday)
+    monday = max(timefmt.week_start(parse_jump(week)) if week else this_monday, this_monday)
     start, end = timefmt.week_bounds(monday, zone)
-    info, slots = queries.coach_week(db(), actor(), coach, start, end, rules_now())
+    info, length, offers = _week_rows(coach, start, end, moving)
     last_monday = timefmt.week_start(timefmt.local(now + info.horizon, zone).date())
     if monday > last_monday:
         monday = last_monday
         start, end = timefmt.week_bounds(monday, zone)
-        info, slots = queries.coach_week(db(), actor(), coach, start, end, rules_now())
-    by_day: dict[date, list[Slot]] = {}
-    for slot in slots:
-        by_day.setdefault(timefmt.local(slot.start, zone).date(), []).append(slot)
+        info, length, offers = _week_rows(coach, start, end, moving)
+    full: dict[date, FullMonth] = {}
+    by_day: dict[date, list[Offer]] = {}
+    hidden: dict[date, str] = {}
+    for offer in offers:
+        day = timefmt.local(offer.start, zone).date()
+        if offer.month_full:
+            label = month_label(offer.month)
+            full.setdefault(offer.month, FullMonth(offer.month, label, offer.month_calls))
+            hidden[day] = label
+        else:
+            by_day.setdefault(day, []).append(offer)
     days = []
     for offset in range(7):
         day = monday + timedelta(days=offset)
         noon = datetime.combine(day, datetime.min.time().replace(hour=12), start.tzinfo)
-        days.append(Day(day, timefmt.day_text(noon, zone), by_day.get(day, [])))
+        slots = by_day.get(day, [])
+        days.append(
+            Day(day, timefmt.day_text(noon, zone), slots, None if slots else hidden.get(day))
+        )
     return info, Week(
         monday=monday,
         label=f"{monday.day} {monday:%B %Y}",
         days=days,
         previous=monday - timedelta(days=7) if monday > this_monday else None,
         next=monday + timedelta(days=7) if monday < last_monday else None,
-        count=len(slots),
+        count=sum(len(d.slots) for d in days),
+        length=length,
+        full_months=sorted(full.values(), key=lambda m: m.month),
     )
+
+
+def week_page(
+    template: str,
+    coach: str | None,
+    moving: str | None,
+    heading: str | None,
+    default_week: str | None = None,
+    **context: object,
+) -> ResponseReturnValue:
+    """A week page (booking, or moving the call ``moving``) for the week the query names, else
+    ``default_week`` (else this week), headed ``heading`` (None: "Book a call with" the coach).
+    A week or jump the parsers refuse shows the default week with the message at the jump box,
+    status 400. Raises the errors of bookable_slots."""
+    errs: dict[str, str] = {}
+    status = 200
+    # "go" is the jump box (any date or month typed in), "week" the links' Monday.
+    jump = request.args.get("go")
+    asked = request.args.get("week")
+    try:
+        if jump is not None:
+            asked = parse_jump(jump, "go").isoformat()
+        info, shown = week_of(coach, asked or default_week, timefmt.zone_name(), moving)
+    except errors.InvalidInput as exc:
+        errs, status = field_errors(exc, ("go", "week")), exc.http_status
+        info, shown = week_of(coach, default_week, timefmt.zone_name(), moving)
+    page = render_template(
+        template,
+        info=info,
+        week=shown,
+        errors=errs,
+        jump=jump or "",
+        heading=heading or f"Book a call with {info.coach.name}",
+        **context,
+    )
+    return page, status
+
+
+def slot_terms(coach: str, start: datetime, moving: str | None = None) -> Terms:
+    """What the rules say of a call with ``coach`` at ``start`` (for the call ``moving`` when
+    one is being moved): its end and length, whether it is inside the change cut-off for the
+    client, and whether their month is full. Raises the errors of slot_terms (forbidden,
+    unknown_appointment, not_your_appointment)."""
+    with db().transaction(actor(), now=rules_now()) as cur:
+        cur.execute(Q.slot_terms, {"coach": coach, "start": start, "moving": moving})
+        end, length, inside, full, month, calls, limit = one(cur)
+    return Terms(end, length, inside, full, month_label(month), calls, limit)
+
+
+def call_changes(token: str) -> Changes:
+    """Whether the signed-in user may move or cancel the call ``token`` now (the tests
+    find_appointment applies), and whether the change cut-off is what stops them. Raises
+    unknown_appointment or not_your_appointment."""
+    with db().transaction(actor(), now=rules_now()) as cur:
+        cur.execute(Q.call_changes, (token,))
+        changeable, closed, cutoff = one(cur)
+    return Changes(bool(changeable), bool(closed), str(cutoff))

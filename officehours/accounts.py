@@ -50,6 +50,8 @@ class Rule:
     value: timedelta | int
     overridden: bool
     text: str
+    label: str = ""
+    """The rule's name as people read it ("Change cut-off"): rule_label in SQL."""
 
 
 def add_user(
@@ -187,9 +189,9 @@ def rules(db: Database, actor: str | None, coach: str | None = None) -> list[Rul
 def _rule(row: tuple[Any, ...]) -> Rule:
     """A Rule from a row of ``global_rules`` or ``coach_rules``: durations come as seconds, so
     no interval text of PostgreSQL is parsed here."""
-    name, kind, description, coach, raw, overridden, text = row
+    name, kind, description, coach, raw, overridden, text, label = row
     value: timedelta | int = int(raw) if kind == "count" else timedelta(seconds=int(raw))
-    return Rule(name, kind, description, coach, value, overridden, text)
+    return Rule(name, kind, description, coach, value, overridden, text, label)
 
 
 def set_rule(

@@ -53,10 +53,11 @@ SELECT clear_office_hours_exceptions(%s, %s);
 -- name: global_rules
 -- The global value of every business rule, by name, in the columns accounts._rule reads:
 -- name, kind, description, coach (NULL), value (seconds or count), overridden (false), value in
--- words.
+-- words, label (rule_label).
 SELECT d.name, d.value_type, d.description, NULL,
        coalesce(extract(epoch FROM r.duration_value)::bigint, r.count_value), false,
-       coalesce(describe_interval(r.duration_value), r.count_value::text)
+       coalesce(describe_interval(r.duration_value), r.count_value::text),
+       rule_label(d.name)
 FROM rule_definitions d
 JOIN business_rules r ON r.name = d.name AND r.coach_id IS NULL
 ORDER BY d.name;
@@ -64,10 +65,11 @@ ORDER BY d.name;
 -- name: coach_rules
 -- The business rules in effect for one coach (slug or email), by name, in the columns
 -- accounts._rule reads: name, kind, description, coach, value (seconds or count), overridden,
--- value in words.
+-- value in words, label.
 SELECT name, value_type, description, coach,
        coalesce(extract(epoch FROM duration_value)::bigint, count_value), overridden,
-       coalesce(describe_interval(duration_value), count_value::text)
+       coalesce(describe_interval(duration_value), count_value::text),
+       rule_label(name)
 FROM effective_rules
 WHERE coach = (find_user(%s)).slug
 ORDER BY name;

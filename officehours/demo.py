@@ -40,6 +40,17 @@ def is_empty(db: Database) -> bool:
         return bool(one(cur)[0])
 
 
+def logins_in_use(db: Database) -> list[tuple[str, str, str]]:
+    """The demo's logins (email, name, role) when this database holds the demo, every one of its
+    people still there; [] for any other database, so a real service never prints them."""
+    with db.transaction() as cur:
+        cur.execute(Q.demo_people_present, ([email for email, *_ in PEOPLE],))
+        present = {str(row[0]) for row in cur.fetchall()}
+    if present != {email for email, *_ in PEOPLE}:
+        return []
+    return [(email, name, role) for email, name, role, _ in PEOPLE]
+
+
 def seed(db: Database, now: datetime | None = None) -> Demo:
     """Creates the demo people, hours and bookings. Raises EmailTaken when they exist already."""
     password_hash = hash_password(PASSWORD)

@@ -81,6 +81,23 @@ def parse_week(text: str | None, field: str = "week") -> date:
     return day - timedelta(days=day.weekday())
 
 
+MONTH_RE = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})", re.ASCII)
+
+
+def parse_day_or_month(text: str | None, field: str, what: str = "The week") -> date:
+    """A date written YYYY-MM-DD, or a month written YYYY-MM (its first day): what a "go to a
+    date or month" box takes. Raises InvalidInput naming ``field``."""
+    cleaned = _clean(text)
+    month = MONTH_RE.fullmatch(cleaned)
+    if month and MIN_YEAR <= int(month["year"]) <= MAX_YEAR and 1 <= int(month["month"]) <= 12:
+        return date(int(month["year"]), int(month["month"]), 1)
+    match = DATE_RE.fullmatch(cleaned)
+    found = _date(match) if match else None
+    if found is None:
+        raise invalid_input(field, f"{what} must be {DATE_FORM} or a month like 2027-03, {YEARS}.")
+    return found
+
+
 def _datetime(match: re.Match[str]) -> datetime | None:
     """The date-time of a match of INSTANT_RE or LOCAL_RE, or None when it is not one."""
     day = _date(match)

@@ -34,16 +34,26 @@ def _allow_many_sockets() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
+def _print_logins(logins: list[tuple[str, str, str]]) -> None:
+    for email, name, role in logins:
+        print(f"  {email:<20} {name} ({role})")
+
+
 def _seed_demo_if_empty(url: str) -> None:
-    """Seeds the demo into an empty database and prints how to sign in."""
+    """Seeds the demo into an empty database and prints how to sign in; on a database that
+    already holds the demo, prints the logins again (every run, not only the first)."""
     owner = Database(url, max_connections=2)
     try:
         if demo.is_empty(owner):
             made = demo.seed(owner)
             print(f"Seeded the demo. Sign in with any of these, password {made.password!r}:")
-            for email, name, role in made.logins:
-                print(f"  {email:<20} {name} ({role})")
+            _print_logins(made.logins)
             print(f"  CalDAV app password for maya@example.com: {made.coach_app_password}")
+        elif logins := demo.logins_in_use(owner):
+            print(f"The demo is in use. Sign in with any of these, password {demo.PASSWORD!r}:")
+            _print_logins(logins)
+            # Only a hash of the app password is kept, so it cannot be shown again.
+            print("  CalDAV app passwords: make one on the Calendar page of maya@example.com.")
     finally:
         owner.close()
 

@@ -583,6 +583,71 @@ END $$;
 COMMENT ON FUNCTION public.book_series(p_client text, p_first_start timestamp with time zone, p_months integer) IS 'Books the same weekday and local time (the coach''s zone) for p_months months from p_first_start, all or nothing. A refusal keeps the code of the broken rule and names the month in its message and in DETAIL (month=YYYY-MM).';
 
 --
+-- Name: bookable_slots(text, timestamp with time zone, timestamp with time zone, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.bookable_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text DEFAULT NULL::text) RETURNS TABLE(slot_start timestamp with time zone, slot_end timestamp with time zone, inside_cutoff boolean, month_full boolean, month date, month_calls integer)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+#variable_conflict use_column
+DECLARE
+    actor users := require_actor();
+    p record := booking_parties(actor, p_coach, p_moving);
+    boundary timestamptz := change_cutoff_boundary((p.coach).id);
+BEGIN
+    -- One count per month the window touches, and one look at the cut-off rule, not one of
+    -- each per slot.
+    RETURN QUERY
+        WITH f AS MATERIALIZED (
+            SELECT fs.slot_start, fs.slot_end, client_month(p.client, actor, fs.slot_start) AS m
+            FROM free_slots(p_coach, p_from, p_to) fs),
+        months AS (
+            SELECT firsts.m, o.month_calls, o.month_full
+            FROM (SELECT f.m, min(f.slot_start) AS first_at FROM f GROUP BY f.m) firsts,
+                 LATERAL month_outlook(p.coach, p.client, actor, firsts.first_at, (p.moving).id) o)
+        SELECT f.slot_start, f.slot_end, slot_inside_cutoff(p.client, actor, boundary, f.slot_start),
+               months.month_full, f.m, months.month_calls
+        FROM f JOIN months ON months.m = f.m
+        ORDER BY f.slot_start;
+END $$;
+
+--
+-- Name: FUNCTION bookable_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.bookable_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text) IS 'free_slots with what the rules say of each slot for the client: inside the change cut-off (slot_inside_cutoff), and its month''s calls and whether its monthly limit is reached (month_outlook). p_moving is the token of a call being moved, which does not count against its month. Raises as free_slots and booking_parties do.';
+
+--
+-- Name: booking_parties(public.users, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.booking_parties(p_actor public.users, p_coach text, p_moving text, OUT coach public.users, OUT client public.users, OUT moving public.appointments) RETURNS record
+    LANGUAGE plpgsql STABLE
+    AS $$
+BEGIN
+    coach := coach_for_free_slots(p_actor, p_coach);
+    IF p_moving IS NOT NULL THEN
+        SELECT * INTO moving FROM appointments WHERE token = p_moving;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'There is no appointment "%".', left(p_moving, 60) USING ERRCODE = 'OH006';
+        ELSIF (p_actor.id NOT IN (moving.client_id, moving.coach_id) AND p_actor.role <> 'admin')
+              OR moving.coach_id <> coach.id THEN
+            RAISE EXCEPTION 'That appointment is not yours.' USING ERRCODE = 'OH005';
+        END IF;
+        SELECT * INTO client FROM users WHERE id = moving.client_id;
+    ELSIF p_actor.role = 'client' THEN
+        client := p_actor;
+    END IF;
+END $$;
+
+--
+-- Name: FUNCTION booking_parties(p_actor public.users, p_coach text, p_moving text, OUT coach public.users, OUT client public.users, OUT moving public.appointments); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.booking_parties(p_actor public.users, p_coach text, p_moving text, OUT coach public.users, OUT client public.users, OUT moving public.appointments) IS 'For the week and confirm pages: the coach whose time the actor may see (coach_for_free_slots), the client the slots are for (the moved call''s client, else the actor when a client, else NULL), and the call being moved (by token; unknown_appointment or not_your_appointment when the actor may not move it).';
+
+--
 -- Name: caldav_appointments_changed(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -762,6 +827,51 @@ END $$;
 COMMENT ON FUNCTION public.caldav_user_changed() IS 'A new name, email or zone shows in the generated calendars of the user and of everyone they coach or are coached by.';
 
 --
+-- Name: call_changes(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.call_changes(p_token text) RETURNS TABLE(changeable boolean, cutoff_closed boolean, change_cutoff text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+#variable_conflict use_column
+DECLARE
+    actor users := require_actor();
+    a appointments;
+    closed boolean;
+BEGIN
+    SELECT * INTO a FROM appointments WHERE token = p_token;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'There is no appointment "%".', left(p_token, 60) USING ERRCODE = 'OH006';
+    ELSIF actor.id NOT IN (a.client_id, a.coach_id) AND actor.role <> 'admin' THEN
+        RAISE EXCEPTION 'That appointment is not yours.' USING ERRCODE = 'OH005';
+    END IF;
+    closed := a.status = 'booked' AND lower(a.during) >= clock() AND client_change_closed(a, actor);
+    RETURN QUERY SELECT a.status = 'booked' AND lower(a.during) >= clock() AND NOT closed, closed,
+                        describe_interval(rule_duration('change_cutoff', a.coach_id));
+END $$;
+
+--
+-- Name: FUNCTION call_changes(p_token text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.call_changes(p_token text) IS 'Whether the actor may move or cancel this call now, by the tests find_appointment applies (booked, not started, and for its client outside the change cut-off); whether the cut-off alone is what stops them; and the cut-off in words. Raises unknown_appointment or not_your_appointment.';
+
+--
+-- Name: calls_in_month(public.users, timestamp with time zone, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.calls_in_month(p_client public.users, p_at timestamp with time zone, p_moving bigint DEFAULT NULL::bigint) RETURNS integer
+    LANGUAGE sql STABLE
+    RETURN (SELECT count(*) AS count FROM public.appointments a WHERE ((a.client_id = (calls_in_month.p_client).id) AND (a.status = 'booked'::public.appointment_status) AND (a.id IS DISTINCT FROM calls_in_month.p_moving) AND (lower(a.during) >= (date_trunc('month'::text, (calls_in_month.p_at AT TIME ZONE (calls_in_month.p_client).time_zone)) AT TIME ZONE (calls_in_month.p_client).time_zone)) AND (lower(a.during) < ((date_trunc('month'::text, (calls_in_month.p_at AT TIME ZONE (calls_in_month.p_client).time_zone)) + '1 mon'::interval) AT TIME ZONE (calls_in_month.p_client).time_zone))));
+
+--
+-- Name: FUNCTION calls_in_month(p_client public.users, p_at timestamp with time zone, p_moving bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.calls_in_month(p_client public.users, p_at timestamp with time zone, p_moving bigint) IS 'The client''s booked calls in the calendar month (the client''s own zone) that holds p_at, not counting p_moving (a call being moved): what the monthly_limit rule counts, in check_slot and bookable_slots alike.';
+
+--
 -- Name: cancel(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -782,6 +892,87 @@ END $$;
 --
 
 COMMENT ON FUNCTION public.cancel(p_token text) IS 'Cancels a booked call: a status change, never a delete. Raises unknown_appointment, not_your_appointment, already_cancelled, in_the_past or inside_cutoff.';
+
+--
+-- Name: clock(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.clock() RETURNS timestamp with time zone
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN COALESCE((NULLIF(current_setting('officehours.now'::text, true), ''::text))::timestamp with time zone, now());
+
+--
+-- Name: FUNCTION clock(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.clock() IS 'The current time for every rule: now(), unless the transaction set officehours.now (tests and what-if checks by operators).';
+
+--
+-- Name: business_rules; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.business_rules (
+    id bigint NOT NULL,
+    name text NOT NULL,
+    coach_id bigint,
+    duration_value interval,
+    count_value integer,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT business_rule_one_value CHECK (((duration_value IS NULL) <> (count_value IS NULL))),
+    CONSTRAINT rule_booking_horizon_sane CHECK (((name <> 'booking_horizon'::text) OR ((duration_value >= '1 day'::interval) AND (duration_value <= '730 days'::interval)))),
+    CONSTRAINT rule_caldav_changes_kept_is_global CHECK (((name <> 'caldav_changes_kept'::text) OR (coach_id IS NULL))),
+    CONSTRAINT rule_caldav_changes_kept_sane CHECK (((name <> 'caldav_changes_kept'::text) OR ((duration_value >= '1 day'::interval) AND (duration_value <= '3660 days'::interval)))),
+    CONSTRAINT rule_calls_kept_sane CHECK (((name <> 'calls_kept'::text) OR ((duration_value >= '30 days'::interval) AND (duration_value <= '36600 days'::interval)))),
+    CONSTRAINT rule_change_cutoff_sane CHECK (((name <> 'change_cutoff'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '14 days'::interval)))),
+    CONSTRAINT rule_duration_canonical CHECK (((duration_value IS NULL) OR ((EXTRACT(year FROM duration_value) = (0)::numeric) AND (EXTRACT(month FROM duration_value) = (0)::numeric) AND (EXTRACT(day FROM duration_value) >= (0)::numeric) AND ((EXTRACT(hour FROM duration_value) >= (0)::numeric) AND (EXTRACT(hour FROM duration_value) <= (23)::numeric)) AND (EXTRACT(minute FROM duration_value) >= (0)::numeric) AND (EXTRACT(second FROM duration_value) = (0)::numeric)))),
+    CONSTRAINT rule_history_shown_sane CHECK (((name <> 'history_shown'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '3660 days'::interval)))),
+    CONSTRAINT rule_mail_kept_sane CHECK (((name <> 'mail_kept'::text) OR ((duration_value >= '1 day'::interval) AND (duration_value <= '3660 days'::interval)))),
+    CONSTRAINT rule_minimum_notice_sane CHECK (((name <> 'minimum_notice'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '30 days'::interval)))),
+    CONSTRAINT rule_monthly_limit_sane CHECK (((name <> 'monthly_limit'::text) OR ((count_value >= 1) AND (count_value <= 31)))),
+    CONSTRAINT rule_reminder_lead_sane CHECK (((name <> 'reminder_lead'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '14 days'::interval)))),
+    CONSTRAINT rule_retention_is_global CHECK (((name <> ALL (ARRAY['mail_kept'::text, 'calls_kept'::text])) OR (coach_id IS NULL))),
+    CONSTRAINT rule_slot_length_sane CHECK (((name <> 'slot_length'::text) OR (((duration_value >= '00:15:00'::interval) AND (duration_value <= '04:00:00'::interval)) AND (((EXTRACT(epoch FROM duration_value))::integer % 300) = 0))))
+);
+
+--
+-- Name: TABLE business_rules; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.business_rules IS 'Rule values: one global row per rule (coach_id NULL) and optional per-coach overrides.';
+
+--
+-- Name: CONSTRAINT rule_duration_canonical ON business_rules; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT rule_duration_canonical ON public.business_rules IS 'A duration rule is whole minutes as days plus hours and minutes under a day: no months, years or seconds.';
+
+--
+-- Name: rule_duration(text, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rule_duration(p_name text, p_coach bigint) RETURNS interval
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN (SELECT business_rules.duration_value FROM public.business_rules WHERE ((business_rules.name = rule_duration.p_name) AND ((business_rules.coach_id = rule_duration.p_coach) OR (business_rules.coach_id IS NULL))) ORDER BY business_rules.coach_id LIMIT 1);
+
+--
+-- Name: FUNCTION rule_duration(p_name text, p_coach bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.rule_duration(p_name text, p_coach bigint) IS 'The value of a duration rule for a coach: the coach''s override, else the global value.';
+
+--
+-- Name: change_cutoff_boundary(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.change_cutoff_boundary(p_coach bigint) RETURNS timestamp with time zone
+    LANGUAGE sql STABLE
+    RETURN (public.clock() + public.rule_duration('change_cutoff'::text, p_coach));
+
+--
+-- Name: FUNCTION change_cutoff_boundary(p_coach bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.change_cutoff_boundary(p_coach bigint) IS 'The instant before which a call of this coach starts inside the change cut-off now: now plus the change_cutoff rule. Worked out once per statement by bookable_slots rather than once per slot.';
 
 --
 -- Name: check_slot(public.users, public.users, timestamp with time zone, timestamp with time zone, bigint); Type: FUNCTION; Schema: public; Owner: -
@@ -832,12 +1023,10 @@ BEGIN
     END IF;
 
     month_start := date_trunc('month', p_start AT TIME ZONE p_client.time_zone);
-    SELECT count(*) INTO booked FROM appointments a
-    WHERE a.client_id = p_client.id AND a.status = 'booked' AND a.id IS DISTINCT FROM p_moving
-      AND lower(a.during) >= month_start AT TIME ZONE p_client.time_zone
-      AND lower(a.during) < (month_start + INTERVAL '1 month') AT TIME ZONE p_client.time_zone;
+    booked := calls_in_month(p_client, p_start, p_moving);
     IF booked >= rule_count('monthly_limit', p_coach.id) THEN
-        RAISE EXCEPTION 'You already have % call(s) booked in %.', booked, to_char(month_start, 'FMMonth YYYY')
+        RAISE EXCEPTION 'You already have % booked in %.',
+            booked || CASE WHEN booked = 1 THEN ' call' ELSE ' calls' END, to_char(month_start, 'FMMonth YYYY')
             USING ERRCODE = 'OH019';
     END IF;
 END $$;
@@ -900,18 +1089,79 @@ END $$;
 COMMENT ON FUNCTION public.client_and_coach(p_client text, OUT client public.users, OUT coach public.users) IS 'An active client (by slug or email) and their active coach; raises unknown_user, wrong_role, inactive_user or no_coaching_relationship.';
 
 --
--- Name: clock(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: inside_change_cutoff(bigint, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.clock() RETURNS timestamp with time zone
-    LANGUAGE sql STABLE PARALLEL SAFE
-    RETURN COALESCE((NULLIF(current_setting('officehours.now'::text, true), ''::text))::timestamp with time zone, now());
+CREATE FUNCTION public.inside_change_cutoff(p_coach bigint, p_start timestamp with time zone) RETURNS boolean
+    LANGUAGE sql STABLE
+    RETURN (p_start < public.change_cutoff_boundary(p_coach));
 
 --
--- Name: FUNCTION clock(); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION inside_change_cutoff(p_coach bigint, p_start timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.clock() IS 'The current time for every rule: now(), unless the transaction set officehours.now (tests and what-if checks by operators).';
+COMMENT ON FUNCTION public.inside_change_cutoff(p_coach bigint, p_start timestamp with time zone) IS 'True when a call of this coach starting at p_start is inside the change cut-off now: its client can no longer move or cancel it (find_appointment through client_change_closed), and a slot there cannot be changed once booked (slot_inside_cutoff).';
+
+--
+-- Name: client_change_closed(public.appointments, public.users); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.client_change_closed(a public.appointments, p_actor public.users) RETURNS boolean
+    LANGUAGE sql STABLE
+    RETURN (((p_actor).id = (a).client_id) AND public.inside_change_cutoff((a).coach_id, lower((a).during)));
+
+--
+-- Name: FUNCTION client_change_closed(a public.appointments, p_actor public.users); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.client_change_closed(a public.appointments, p_actor public.users) IS 'True when the actor is the call''s client and the call is inside the change cut-off: the one test find_appointment and call_changes apply. The coach and admins are not bound by it.';
+
+--
+-- Name: client_month(public.users, public.users, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.client_month(p_client public.users, p_actor public.users, p_at timestamp with time zone) RETURNS date
+    LANGUAGE sql STABLE
+    RETURN (date_trunc('month'::text, (p_at AT TIME ZONE COALESCE((p_client).time_zone, (p_actor).time_zone))))::date;
+
+--
+-- Name: FUNCTION client_month(p_client public.users, p_actor public.users, p_at timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.client_month(p_client public.users, p_actor public.users, p_at timestamp with time zone) IS 'The first day of the calendar month holding p_at in the client''s zone (the actor''s when there is no client): the month the monthly_limit rule counts in.';
+
+--
+-- Name: coach_for_free_slots(public.users, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.coach_for_free_slots(p_actor public.users, p_coach text) RETURNS public.users
+    LANGUAGE plpgsql STABLE
+    AS $$
+DECLARE
+    coach users;
+BEGIN
+    -- Whom the actor may ask about is decided before anything is said about the user asked
+    -- for: anyone but an admin, the user themself or one of their current clients gets the
+    -- one answer below, whether that user exists, is a coach, or is active (no enumeration).
+    -- A current coaching relationship implies an active coach (coaching_check_parties).
+    SELECT * INTO coach FROM users WHERE slug = p_coach OR lower(email) = lower(p_coach);
+    IF p_actor.role <> 'admin' AND coach.id IS DISTINCT FROM p_actor.id AND NOT EXISTS (
+            SELECT 1 FROM coaching c WHERE c.coach_id = coach.id AND c.client_id = p_actor.id
+            AND upper_inf(c.during)) THEN
+        RAISE EXCEPTION 'You can only see the free time of your own coach.' USING ERRCODE = 'OH007';
+    END IF;
+    coach := find_coach(p_coach);
+    IF NOT coach.active THEN
+        RAISE EXCEPTION 'The coach "%" is not active.', p_coach USING ERRCODE = 'OH003';
+    END IF;
+    RETURN coach;
+END $$;
+
+--
+-- Name: FUNCTION coach_for_free_slots(p_actor public.users, p_coach text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.coach_for_free_slots(p_actor public.users, p_coach text) IS 'The active coach (slug or email) whose free time the actor may see: the coach themself, one of their current clients, or an admin. Anyone else gets forbidden (OH007) whatever the user asked for is, so nothing about them is told; then unknown_user, wrong_role or inactive_user.';
 
 --
 -- Name: coaching_after_end(); Type: FUNCTION; Schema: public; Owner: -
@@ -1161,8 +1411,7 @@ BEGIN
         RAISE EXCEPTION 'That appointment is already cancelled.' USING ERRCODE = 'OH022';
     ELSIF lower(a.during) < clock() THEN
         RAISE EXCEPTION 'That call has already started or is over.' USING ERRCODE = 'OH011';
-    ELSIF p_actor.id = a.client_id
-          AND lower(a.during) - rule_duration('change_cutoff', a.coach_id) < clock() THEN
+    ELSIF client_change_closed(a, p_actor) THEN
         RAISE EXCEPTION 'Calls cannot be moved or cancelled less than % before they start.',
             describe_interval(rule_duration('change_cutoff', a.coach_id)) USING ERRCODE = 'OH020';
     END IF;
@@ -1238,20 +1487,8 @@ DECLARE
     latest timestamptz;
     blocked tstzmultirange;
 BEGIN
-    -- Whom the actor may ask about is decided before anything is said about the user asked
-    -- for: anyone but an admin, the user themself or one of their current clients gets the
-    -- one answer below, whether that user exists, is a coach, or is active (no enumeration).
-    -- A current coaching relationship implies an active coach (coaching_check_parties).
-    SELECT * INTO coach FROM users WHERE slug = p_coach OR lower(email) = lower(p_coach);
-    IF actor.role <> 'admin' AND coach.id IS DISTINCT FROM actor.id AND NOT EXISTS (
-            SELECT 1 FROM coaching c WHERE c.coach_id = coach.id AND c.client_id = actor.id
-            AND upper_inf(c.during)) THEN
-        RAISE EXCEPTION 'You can only see the free time of your own coach.' USING ERRCODE = 'OH007';
-    END IF;
-    coach := find_coach(p_coach);
-    IF NOT coach.active THEN
-        RAISE EXCEPTION 'The coach "%" is not active.', p_coach USING ERRCODE = 'OH003';
-    ELSIF p_from IS NULL OR p_to IS NULL OR p_to <= p_from THEN
+    coach := coach_for_free_slots(actor, p_coach);
+    IF p_from IS NULL OR p_to IS NULL OR p_to <= p_from THEN
         RAISE EXCEPTION 'The end of the range must come after its start.' USING ERRCODE = 'OH010';
     ELSIF p_to - p_from > INTERVAL '400 days' THEN
         RAISE EXCEPTION 'Ask for at most 400 days at a time.' USING ERRCODE = 'OH025';
@@ -1721,6 +1958,25 @@ END;
 COMMENT ON FUNCTION public.mail_sent(p_public_id text) IS 'Marks a claimed mail sent; the mailer commits it right after the SMTP server accepted the message.';
 
 --
+-- Name: month_outlook(public.users, public.users, public.users, timestamp with time zone, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.month_outlook(p_coach public.users, p_client public.users, p_actor public.users, p_at timestamp with time zone, p_moving bigint DEFAULT NULL::bigint, OUT month date, OUT month_calls integer, OUT month_full boolean) RETURNS record
+    LANGUAGE plpgsql STABLE
+    AS $$
+BEGIN
+    month := client_month(p_client, p_actor, p_at);
+    month_calls := CASE WHEN p_client.id IS NULL THEN 0 ELSE calls_in_month(p_client, p_at, p_moving) END;
+    month_full := p_client.id IS NOT NULL AND month_calls >= rule_count('monthly_limit', p_coach.id);
+END $$;
+
+--
+-- Name: FUNCTION month_outlook(p_coach public.users, p_client public.users, p_actor public.users, p_at timestamp with time zone, p_moving bigint, OUT month date, OUT month_calls integer, OUT month_full boolean); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.month_outlook(p_coach public.users, p_client public.users, p_actor public.users, p_at timestamp with time zone, p_moving bigint, OUT month date, OUT month_calls integer, OUT month_full boolean) IS 'The client''s month holding p_at (client_month), its booked calls (calls_in_month, not counting p_moving) and whether the monthly limit is reached. A NULL client (a coach or admin looking) has no month to fill.';
+
+--
 -- Name: move(text, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2050,45 +2306,6 @@ END $$;
 COMMENT ON FUNCTION public.revoke_feed_token() IS 'Revokes the acting user''s calendar-feed URL; true when there was one.';
 
 --
--- Name: business_rules; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.business_rules (
-    id bigint NOT NULL,
-    name text NOT NULL,
-    coach_id bigint,
-    duration_value interval,
-    count_value integer,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT business_rule_one_value CHECK (((duration_value IS NULL) <> (count_value IS NULL))),
-    CONSTRAINT rule_booking_horizon_sane CHECK (((name <> 'booking_horizon'::text) OR ((duration_value >= '1 day'::interval) AND (duration_value <= '730 days'::interval)))),
-    CONSTRAINT rule_caldav_changes_kept_is_global CHECK (((name <> 'caldav_changes_kept'::text) OR (coach_id IS NULL))),
-    CONSTRAINT rule_caldav_changes_kept_sane CHECK (((name <> 'caldav_changes_kept'::text) OR ((duration_value >= '1 day'::interval) AND (duration_value <= '3660 days'::interval)))),
-    CONSTRAINT rule_calls_kept_sane CHECK (((name <> 'calls_kept'::text) OR ((duration_value >= '30 days'::interval) AND (duration_value <= '36600 days'::interval)))),
-    CONSTRAINT rule_change_cutoff_sane CHECK (((name <> 'change_cutoff'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '14 days'::interval)))),
-    CONSTRAINT rule_duration_canonical CHECK (((duration_value IS NULL) OR ((EXTRACT(year FROM duration_value) = (0)::numeric) AND (EXTRACT(month FROM duration_value) = (0)::numeric) AND (EXTRACT(day FROM duration_value) >= (0)::numeric) AND ((EXTRACT(hour FROM duration_value) >= (0)::numeric) AND (EXTRACT(hour FROM duration_value) <= (23)::numeric)) AND (EXTRACT(minute FROM duration_value) >= (0)::numeric) AND (EXTRACT(second FROM duration_value) = (0)::numeric)))),
-    CONSTRAINT rule_history_shown_sane CHECK (((name <> 'history_shown'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '3660 days'::interval)))),
-    CONSTRAINT rule_mail_kept_sane CHECK (((name <> 'mail_kept'::text) OR ((duration_value >= '1 day'::interval) AND (duration_value <= '3660 days'::interval)))),
-    CONSTRAINT rule_minimum_notice_sane CHECK (((name <> 'minimum_notice'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '30 days'::interval)))),
-    CONSTRAINT rule_monthly_limit_sane CHECK (((name <> 'monthly_limit'::text) OR ((count_value >= 1) AND (count_value <= 31)))),
-    CONSTRAINT rule_reminder_lead_sane CHECK (((name <> 'reminder_lead'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '14 days'::interval)))),
-    CONSTRAINT rule_retention_is_global CHECK (((name <> ALL (ARRAY['mail_kept'::text, 'calls_kept'::text])) OR (coach_id IS NULL))),
-    CONSTRAINT rule_slot_length_sane CHECK (((name <> 'slot_length'::text) OR (((duration_value >= '00:15:00'::interval) AND (duration_value <= '04:00:00'::interval)) AND (((EXTRACT(epoch FROM duration_value))::integer % 300) = 0))))
-);
-
---
--- Name: TABLE business_rules; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.business_rules IS 'Rule values: one global row per rule (coach_id NULL) and optional per-coach overrides.';
-
---
--- Name: CONSTRAINT rule_duration_canonical ON business_rules; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON CONSTRAINT rule_duration_canonical ON public.business_rules IS 'A duration rule is whole minutes as days plus hours and minutes under a day: no months, years or seconds.';
-
---
 -- Name: rule_count(text, bigint); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2103,20 +2320,6 @@ CREATE FUNCTION public.rule_count(p_name text, p_coach bigint) RETURNS integer
 COMMENT ON FUNCTION public.rule_count(p_name text, p_coach bigint) IS 'The value of a count rule for a coach: the coach''s override, else the global value.';
 
 --
--- Name: rule_duration(text, bigint); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.rule_duration(p_name text, p_coach bigint) RETURNS interval
-    LANGUAGE sql STABLE PARALLEL SAFE
-    RETURN (SELECT business_rules.duration_value FROM public.business_rules WHERE ((business_rules.name = rule_duration.p_name) AND ((business_rules.coach_id = rule_duration.p_coach) OR (business_rules.coach_id IS NULL))) ORDER BY business_rules.coach_id LIMIT 1);
-
---
--- Name: FUNCTION rule_duration(p_name text, p_coach bigint); Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON FUNCTION public.rule_duration(p_name text, p_coach bigint) IS 'The value of a duration rule for a coach: the coach''s override, else the global value.';
-
---
 -- Name: rule_duration_from_text(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2129,6 +2332,44 @@ CREATE FUNCTION public.rule_duration_from_text(p_value text) RETURNS interval
 --
 
 COMMENT ON FUNCTION public.rule_duration_from_text(p_value text) IS 'A duration rule''s value from text such as "90 minutes", "1 day 12 hours" or "0", in the one form rule_duration_canonical keeps (whole minutes, justified); NULL for anything else: months, years and seconds have no place in a rule.';
+
+--
+-- Name: rule_definitions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rule_definitions (
+    name text NOT NULL,
+    value_type text NOT NULL,
+    description text NOT NULL,
+    label text,
+    CONSTRAINT rule_definition_type_known CHECK ((value_type = ANY (ARRAY['duration'::text, 'count'::text])))
+);
+
+--
+-- Name: TABLE rule_definitions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.rule_definitions IS 'The business rules there are, with the type of value each takes.';
+
+--
+-- Name: COLUMN rule_definitions.label; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.rule_definitions.label IS 'The rule''s name as people read it (the admin rules page); NULL reads the name as words (rule_label).';
+
+--
+-- Name: rule_label(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rule_label(p_name text) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN (SELECT COALESCE(d.label, initcap(replace(d.name, '_'::text, ' '::text))) AS "coalesce" FROM public.rule_definitions d WHERE (d.name = rule_label.p_name));
+
+--
+-- Name: FUNCTION rule_label(p_name text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.rule_label(p_name text) IS 'A rule''s name as people read it: its label ("Change cut-off"), or for a rule without one its name as words; NULL for no such rule.';
 
 --
 -- Name: secret_hash(text); Type: FUNCTION; Schema: public; Owner: -
@@ -2409,6 +2650,51 @@ END $$;
 --
 
 COMMENT ON FUNCTION public.sign_in_wait(p_scopes text[], p_keys text[]) IS 'Takes the lock of each key (scope and key, in pairs) until the transaction ends, and returns how many seconds the next attempt must wait: 0 while every key is under its limit, else first_delay doubled for each failure past it, up to max_delay, from the last failure.';
+
+--
+-- Name: slot_inside_cutoff(public.users, public.users, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.slot_inside_cutoff(p_client public.users, p_actor public.users, p_boundary timestamp with time zone, p_start timestamp with time zone) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    RETURN (COALESCE(((p_client).id = (p_actor).id), false) AND (p_start < p_boundary));
+
+--
+-- Name: FUNCTION slot_inside_cutoff(p_client public.users, p_actor public.users, p_boundary timestamp with time zone, p_start timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.slot_inside_cutoff(p_client public.users, p_actor public.users, p_boundary timestamp with time zone, p_start timestamp with time zone) IS 'True when a call at p_start, once booked, could not be moved or cancelled by the client because it starts before the coach''s change_cutoff_boundary; only when the client is the actor.';
+
+--
+-- Name: slot_terms(text, timestamp with time zone, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.slot_terms(p_coach text, p_start timestamp with time zone, p_moving text DEFAULT NULL::text) RETURNS TABLE(slot_end timestamp with time zone, slot_length interval, inside_cutoff boolean, month_full boolean, month date, month_calls integer, month_limit integer)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+#variable_conflict use_column
+DECLARE
+    actor users := require_actor();
+    p record := booking_parties(actor, p_coach, p_moving);
+    o record;
+    slot_len interval := rule_duration('slot_length', (p.coach).id);
+BEGIN
+    IF p_start IS NULL OR NOT isfinite(p_start) THEN
+        RAISE EXCEPTION 'Give the start of the call.' USING ERRCODE = 'OH010';
+    END IF;
+    o := month_outlook(p.coach, p.client, actor, p_start, (p.moving).id);
+    RETURN QUERY SELECT p_start + slot_len, slot_len,
+                        slot_inside_cutoff(p.client, actor, change_cutoff_boundary((p.coach).id), p_start),
+                        o.month_full,
+                        o.month, o.month_calls, rule_count('monthly_limit', (p.coach).id);
+END $$;
+
+--
+-- Name: FUNCTION slot_terms(p_coach text, p_start timestamp with time zone, p_moving text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.slot_terms(p_coach text, p_start timestamp with time zone, p_moving text) IS 'For a confirm page: the end and length of a call starting at p_start with this coach (the slot_length rule), whether it is inside the change cut-off for the client, and its month_outlook with the monthly limit. Says nothing of whether the slot is free: book() and move() decide that. Raises as booking_parties does.';
 
 --
 -- Name: slugify(text); Type: FUNCTION; Schema: public; Owner: -
@@ -2944,23 +3230,6 @@ ALTER TABLE public.credentials ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY 
     NO MAXVALUE
     CACHE 1
 );
-
---
--- Name: rule_definitions; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.rule_definitions (
-    name text NOT NULL,
-    value_type text NOT NULL,
-    description text NOT NULL,
-    CONSTRAINT rule_definition_type_known CHECK ((value_type = ANY (ARRAY['duration'::text, 'count'::text])))
-);
-
---
--- Name: TABLE rule_definitions; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.rule_definitions IS 'The business rules there are, with the type of value each takes.';
 
 --
 -- Name: effective_rules; Type: VIEW; Schema: public; Owner: -
@@ -4194,6 +4463,13 @@ REVOKE ALL ON FUNCTION public.book_series(p_client text, p_first_start timestamp
 GRANT ALL ON FUNCTION public.book_series(p_client text, p_first_start timestamp with time zone, p_months integer) TO officehours_app;
 
 --
+-- Name: FUNCTION bookable_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.bookable_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.bookable_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text) TO officehours_app;
+
+--
 -- Name: FUNCTION caldav_appointments_changed(); Type: ACL; Schema: public; Owner: -
 --
 
@@ -4224,11 +4500,24 @@ REVOKE ALL ON FUNCTION public.caldav_office_hours_changed() FROM PUBLIC;
 REVOKE ALL ON FUNCTION public.caldav_user_changed() FROM PUBLIC;
 
 --
+-- Name: FUNCTION call_changes(p_token text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.call_changes(p_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.call_changes(p_token text) TO officehours_app;
+
+--
 -- Name: FUNCTION cancel(p_token text); Type: ACL; Schema: public; Owner: -
 --
 
 REVOKE ALL ON FUNCTION public.cancel(p_token text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.cancel(p_token text) TO officehours_app;
+
+--
+-- Name: TABLE business_rules; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.business_rules TO officehours_app;
 
 --
 -- Name: FUNCTION coaching_after_end(); Type: ACL; Schema: public; Owner: -
@@ -4374,10 +4663,17 @@ REVOKE ALL ON FUNCTION public.revoke_feed_token() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.revoke_feed_token() TO officehours_app;
 
 --
--- Name: TABLE business_rules; Type: ACL; Schema: public; Owner: -
+-- Name: TABLE rule_definitions; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.business_rules TO officehours_app;
+GRANT SELECT ON TABLE public.rule_definitions TO officehours_app;
+
+--
+-- Name: FUNCTION slot_terms(p_coach text, p_start timestamp with time zone, p_moving text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.slot_terms(p_coach text, p_start timestamp with time zone, p_moving text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.slot_terms(p_coach text, p_start timestamp with time zone, p_moving text) TO officehours_app;
 
 --
 -- Name: FUNCTION user_for_api_token(p_secret text); Type: ACL; Schema: public; Owner: -
@@ -4506,12 +4802,6 @@ GRANT SELECT(last_used_at) ON TABLE public.credentials TO officehours_app;
 --
 
 GRANT SELECT(revoked_at),UPDATE(revoked_at) ON TABLE public.credentials TO officehours_app;
-
---
--- Name: TABLE rule_definitions; Type: ACL; Schema: public; Owner: -
---
-
-GRANT SELECT ON TABLE public.rule_definitions TO officehours_app;
 
 --
 -- Name: TABLE effective_rules; Type: ACL; Schema: public; Owner: -

@@ -106,12 +106,10 @@ BEGIN
     END IF;
 
     month_start := date_trunc('month', p_start AT TIME ZONE p_client.time_zone);
-    SELECT count(*) INTO booked FROM appointments a
-    WHERE a.client_id = p_client.id AND a.status = 'booked' AND a.id IS DISTINCT FROM p_moving
-      AND lower(a.during) >= month_start AT TIME ZONE p_client.time_zone
-      AND lower(a.during) < (month_start + INTERVAL '1 month') AT TIME ZONE p_client.time_zone;
+    booked := calls_in_month(p_client, p_start, p_moving);
     IF booked >= rule_count('monthly_limit', p_coach.id) THEN
-        RAISE EXCEPTION 'You already have % call(s) booked in %.', booked, to_char(month_start, 'FMMonth YYYY')
+        RAISE EXCEPTION 'You already have % booked in %.',
+            booked || CASE WHEN booked = 1 THEN ' call' ELSE ' calls' END, to_char(month_start, 'FMMonth YYYY')
             USING ERRCODE = 'OH019';
     END IF;
 END $$;
@@ -134,8 +132,7 @@ BEGIN
         RAISE EXCEPTION 'That appointment is already cancelled.' USING ERRCODE = 'OH022';
     ELSIF lower(a.during) < clock() THEN
         RAISE EXCEPTION 'That call has already started or is over.' USING ERRCODE = 'OH011';
-    ELSIF p_actor.id = a.client_id
-          AND lower(a.during) - rule_duration('change_cutoff', a.coach_id) < clock() THEN
+    ELSIF client_change_closed(a, p_actor) THEN
         RAISE EXCEPTION 'Calls cannot be moved or cancelled less than % before they start.',
             describe_interval(rule_duration('change_cutoff', a.coach_id)) USING ERRCODE = 'OH020';
     END IF;

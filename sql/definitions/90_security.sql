@@ -42,6 +42,16 @@ GRANT EXECUTE ON FUNCTION
     mail_counts(), mail_errors(integer)
 TO officehours_app;
 
+-- What the week and confirm pages ask of the rules (45_free_slots.sql), as free_slots is.
+REVOKE EXECUTE ON FUNCTION
+    bookable_slots(text, timestamptz, timestamptz, text), slot_terms(text, timestamptz, text),
+    call_changes(text)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    bookable_slots(text, timestamptz, timestamptz, text), slot_terms(text, timestamptz, text),
+    call_changes(text)
+TO officehours_app;
+
 -- Signing in (52_sign_in.sql): sessions and the limits on failed sign-ins are the owner's
 -- connection's business, before anyone is signed in; the acting user may only end sessions.
 REVOKE EXECUTE ON FUNCTION

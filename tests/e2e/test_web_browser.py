@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from officehours import booking
-from tests.e2e.site import ADMIN, A, State, X, crawl, goto, sign_in, submit
+from tests.e2e.site import ADMIN, A, B, C, State, X, crawl, goto, sign_in, submit
 from tests.lib.support import NOW, World
 
 
@@ -42,6 +42,7 @@ def test_book_move_and_cancel_without_javascript(site: tuple[str, World], browse
     page.click("ul.slots a >> nth=3")
     page.click("button:has-text('Move my call')")
     assert "Your call is moved" in page.inner_text("main")
+    assert page.inner_text("h1") == "Your call is moved"
     moved = _booked(world)
     assert moved[0][2:] == ("booked", 2) and moved[0][1] != first[0][1]
     page.click("text=Cancel this call")
@@ -51,9 +52,44 @@ def test_book_move_and_cancel_without_javascript(site: tuple[str, World], browse
     context.close()
 
 
+MARK = "can\u2019t be moved or cancelled once booked"
+
+
+def test_jump_and_the_cut_off_with_javascript_off_and_on(
+    site: tuple[str, World], browser: Any
+) -> None:
+    base, _ = site
+    for scripts in (False, True):
+        context = browser.new_context(java_script_enabled=scripts)
+        page = context.new_page()
+        sign_in(page, base, A)
+        page.click("nav >> text=Book a call")
+        page.fill("#go", "2027-02")
+        page.click("main form.jump button")
+        assert page.inner_text("#week-heading") == "Week of 1 February 2027"
+        page.fill("#go", "2027-03-17")
+        page.click("main form.jump button")
+        assert page.inner_text("#week-heading") == "Week of 15 March 2027"
+        page.fill("#go", "2027-13")
+        page.click("main form.jump button")
+        assert "or a month like 2027-03" in page.inner_text("#error-summary")
+        assert page.inner_text("#week-heading") == "Week of 4 January 2027"
+        # This week's first slot is inside the change cut-off: marked, and warned on confirm.
+        late = page.locator("ul.slots li.late a").first
+        assert MARK in late.inner_text()
+        late.click()
+        assert page.inner_text("h1") == "Confirm your call"
+        assert MARK in page.inner_text("#cutoff-warning")
+        assert "60 minutes" in page.inner_text("dl.facts")
+        context.close()
+
+
 START = "2027-01-05T17:00:00Z"  # A's call: Tuesday 09:00 in Los Angeles
 TAKEN = "2027-01-06T18:00:00Z"  # B's call
 FREE = "2027-01-07T18:00:00Z"
+EARLY = "2027-01-05T00:00:00Z"  # A's first slot, inside the 24-hour change cut-off
+B_SECOND = "2027-01-08T17:00:00Z"  # B's second call: B's January is full
+C_LATE = "2027-01-05T09:00:00Z"  # C's call with Y in London, inside the change cut-off
 SIGN_IN_ERROR = submit("/signin", {"#email": "a@example.com", "#password": "wrong"}, "main button")
 BAD_PASSWORDS = {"#current_password": "nope", "#new_password": "x", "#confirm": "y"}
 STATES: list[State] = [
@@ -85,7 +121,14 @@ STATES: list[State] = [
     (A, "account", goto("/account"), ""),
     (A, "account-error", submit("/account", BAD_PASSWORDS, "text=Change password"), ""),
     (A, "not-found", goto("/appointments/nonexistent"), ""),
+    (A, "week-jump-error", goto("/book?go=2027-13"), ""),
+    (A, "confirm-cutoff", goto(f"/book/confirm?start={EARLY}"), "confirm-cutoff"),
+    (A, "forbidden", goto("/coach/hours"), "forbidden"),
+    (B, "week-month-full", goto("/book?week=2027-01-11"), "week-month-full"),
+    (C, "week-cutoff", goto("/book"), "week-cutoff"),
+    (C, "call-inside-cutoff", goto("/appointments/{late}"), "call-inside-cutoff"),
     (X, "coach-schedule", goto("/coach/schedule"), "coach-schedule"),
+    (X, "coach-call", goto("/appointments/{token}"), "coach-call"),
     (X, "coach-hours", goto("/coach/hours"), "coach-hours"),
     (
         X,
@@ -127,6 +170,8 @@ def _prepare(world: World) -> dict[str, str]:
     when = datetime.fromisoformat
     call = booking.book(world.db, world.a, world.a, when(START), now=NOW)
     booking.book(world.db, world.b, world.b, when(TAKEN), now=NOW)
+    booking.book(world.db, world.b, world.b, when(B_SECOND), now=NOW)
+    late = booking.book(world.db, world.c, world.c, when(C_LATE), now=NOW)
     with world.db.transaction() as cur:
         cur.execute(
             "INSERT INTO busy_intervals (coach_id, during, source) SELECT id, "
@@ -134,7 +179,7 @@ def _prepare(world: World) -> dict[str, str]:
             "WHERE slug = %s",
             (when(START), when(START), world.x),
         )
-    return {"token": call.token, "x": world.x}
+    return {"token": call.token, "x": world.x, "late": late.token}
 
 
 def test_accessibility_validity_and_reflow(site: tuple[str, World], browser: Any) -> None:

@@ -86,3 +86,33 @@ def test_lynx_signs_in_and_books(server: str, world: World, tmp_path: Path) -> N
         rows: list[Any] = cur.fetchall()
     # 05:30 on Tuesday in Kolkata: the first free slot, 16:00 Monday in Los Angeles.
     assert rows == [(world.a, datetime(2027, 1, 5, 0, 0, tzinfo=UTC), "booked")]
+
+
+def test_lynx_jumps_to_a_date_and_books(server: str, world: World, tmp_path: Path) -> None:
+    if shutil.which("lynx") is None:
+        pytest.fail("lynx is not installed (scripts/debian-packages.txt lists it)")
+    down = "key Down Arrow"
+    enter = "key ^J"
+    right = "key Right Arrow"
+
+    def follow(text: str) -> list[str]:
+        return ["key /", *_keys(text), enter, right]
+
+    commands = [
+        down, down, *_keys("a@example.com"), down, *_keys(PASSWORD), down, enter,
+        *follow("Book a call"),
+        # The week page: skip link, home link, four menu links, Sign out, then the jump box.
+        *([down] * 7), *_keys("2027-01-11"), down, enter,
+        # Monday 11 January 22:30 in Kolkata: 09:00 in Los Angeles, the week's first slot.
+        *follow("22:30"),
+        *follow("Book this call"),
+        "key q", "key y",
+    ]  # fmt: skip
+    _lynx(f"{server}/signin", commands, tmp_path)
+    with world.db.transaction() as cur:
+        cur.execute(
+            "SELECT u.slug, lower(a.during), a.status::text FROM appointments a "
+            "JOIN users u ON u.id = a.client_id"
+        )
+        rows: list[Any] = cur.fetchall()
+    assert rows == [(world.a, datetime(2027, 1, 11, 17, 0, tzinfo=UTC), "booked")]

@@ -56,14 +56,17 @@ ROUTES: dict[str, Route] = {
     ),
     "auth.signout": Route("POST", "/signout", SIGNED_IN),
     "booking.home": Route("GET", "/", SIGNED_IN),
-    "booking.week": Route("GET", "/book", CLIENT, query={"week": "2027-01-11"}),
+    "booking.week": Route("GET", "/book", CLIENT, query={"week": "2027-01-11", "go": "2027-02"}),
     "booking.confirm": Route("GET", "/book/confirm", CLIENT, query={"start": SLOT}),
     "booking.book": Route("POST", "/book", CLIENT, form={"start": SLOT, "months": "1"}),
     "appointments.mine": Route("GET", "/appointments", SIGNED_IN),
     "appointments.detail": Route("GET", "/appointments/{call}", CALL_SIDES),
     "appointments.download": Route("GET", "/appointments/{call}.ics", CALL_SIDES),
     "appointments.move_week": Route(
-        "GET", "/appointments/{call}/move", CALL_SIDES, query={"week": "2027-01-11"}
+        "GET",
+        "/appointments/{call}/move",
+        CALL_SIDES,
+        query={"week": "2027-01-11", "go": "2027-02"},
     ),
     "appointments.move_confirm": Route(
         "GET", "/appointments/{call}/move/confirm", CALL_SIDES, query={"start": SLOT}
