@@ -327,3 +327,13 @@ def test_the_note_marks_the_coachs_calendar_stale(world: World) -> None:
         cur.execute("SELECT stale, revision FROM caldav_collections WHERE kind = 'appointments'")
         stale, revision = one(cur)
     assert stale and revision > before
+
+
+def test_a_series_carries_the_note_on_every_call(world: World) -> None:
+    made = call_details.book_with_note(
+        world.db, world.a, world.a, la(12, 9), "Sleep, monthly", months=2, now=NOW
+    )
+    assert len(made) == 2
+    for call in made:
+        info = call_details.for_call(world.db, world.x, call.token, NOW)
+        assert info is not None and info.note == "Sleep, monthly"

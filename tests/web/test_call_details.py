@@ -67,6 +67,9 @@ def test_only_coaches_and_admins_reach_the_forms(
     assert done.status_code == 303
     assert _details(world).value == "+1 555 0100"
     assert "+1 555 0100" in client.get(f"/admin/coaches/{world.x}/details").text
+    call = booking.book(world.db, world.a, world.a, FIRST, now=NOW)
+    page = client.get(f"/appointments/{call.token}")
+    assert f"/admin/coaches/{world.x}/details" in page.text
 
 
 def test_booking_with_a_note_and_the_call_page(
