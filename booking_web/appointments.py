@@ -16,7 +16,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from booking_web import queries, timefmt
+from booking_web import call_details, queries, timefmt
 from booking_web.context import actor, clock, db, login_required, rules_now
 from booking_web.forms import field_errors
 from booking_web.weeks import call_changes, slot_terms, week_page
@@ -83,7 +83,8 @@ def download(token: str) -> ResponseReturnValue:
 
 def ics_response(found: queries.Call, base_url: str, zone: str, now: datetime) -> Response:
     """The .ics download of a call (shared with the JSON API)."""
-    body = ics_download(found.for_ics(base_url), uid_domain=uid_domain(base_url), tz=zone, now=now)
+    appointment = call_details.for_ics([found], base_url, actor())[0]
+    body = ics_download(appointment, uid_domain=uid_domain(base_url), tz=zone, now=now)
     name = f"officehours-{timefmt.local(found.start, zone):%Y-%m-%d-%H%M}.ics"
     return Response(
         body,

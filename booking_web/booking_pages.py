@@ -11,7 +11,7 @@ from booking_web import queries, timefmt
 from booking_web.context import actor, clock, db, role_required, rules_now, user
 from booking_web.forms import field_errors
 from booking_web.weeks import slot_terms, week_page
-from officehours import booking, errors, inputs
+from officehours import call_details, errors, inputs
 
 bp = Blueprint("booking", __name__)
 
@@ -114,12 +114,12 @@ def book() -> ResponseReturnValue:
     start = inputs.parse_instant(text, "start")
     try:
         months = _months(months_text)
-        if months == 1:
-            made = [booking.book(db(), actor(), actor(), start, now=rules_now())]
-        else:
-            made = booking.book_series(db(), actor(), actor(), start, months, now=rules_now())
+        # The note for the coach is stored with the booking, in its transaction.
+        made = call_details.book_with_note(
+            db(), actor(), actor(), start, request.form.get("note"), months=months, now=rules_now()
+        )
     except errors.OfficeHoursError as exc:
-        errs = field_errors(exc, ("months",))
+        errs = field_errors(exc, ("months", "note"))
         return _confirm_page(info, start, months_text, errs, exc.http_status)
     flash(
         "Your call is booked."

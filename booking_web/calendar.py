@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from booking_web import queries
+from booking_web import call_details, queries
 from booking_web.context import actor, clock, db, login_required, rules_now, user
 from booking_web.forms import field_errors
 from ics.feed import feed as ics_feed
@@ -98,7 +98,7 @@ def feed(secret: str) -> ResponseReturnValue:
     calls = queries.past(db(), owner, rules_now()) + queries.upcoming(db(), owner, rules_now())
     base = current_app.config["BASE_URL"]
     body = ics_feed(
-        [c.for_ics(base) for c in calls],
+        call_details.for_ics(calls, base, owner),
         name=f"officehours: {who.name}",
         uid_domain=uid_domain(base),
         tz=who.time_zone,

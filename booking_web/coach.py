@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from booking_web import queries, timefmt
+from booking_web import call_details, queries, timefmt
 from booking_web.context import actor, clock, db, role_required, rules_now
 from booking_web.errors import invalid_input
 from booking_web.forms import field_errors
@@ -35,10 +35,13 @@ CLOCK_INPUT = {
 @bp.get("/schedule")
 @role_required("coach")
 def schedule() -> ResponseReturnValue:
-    """Upcoming calls with client names, and calls that collide with busy time."""
+    """Upcoming calls with client names and their notes, and calls that collide with busy
+    time."""
+    upcoming = queries.upcoming(db(), actor(), rules_now())
     return render_template(
         "coach_schedule.html",
-        upcoming=queries.upcoming(db(), actor(), rules_now()),
+        upcoming=upcoming,
+        notes=call_details.tokens_with_notes(upcoming),
         conflicts=queries.conflicts(db(), actor(), rules_now()),
     )
 

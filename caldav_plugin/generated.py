@@ -25,6 +25,7 @@ from ics.keys import item_key
 from ics.model import Appointment, DatedException, Person, WeeklyRule
 from ics.office_hours import office_hours_items
 from officehours import sqlfiles
+from officehours.call_details import details_of
 from officehours.db import Cursor
 
 Q = sqlfiles.load(__name__)
@@ -106,6 +107,7 @@ def _appointment_text(row: tuple[Any, ...], uid_domain: str) -> str:
     """The item text of one booked call, from a row of the query booked_calls_of_user."""
     (token, revision, status, start, end, updated_at, co_name, co_email, co_tz) = row[:9]
     (cl_name, cl_email, cl_tz, owner_is_coach) = row[9:13]
+    (kind, value, details, note) = row[13:17]
     appointment = Appointment(
         token=token,
         revision=revision,
@@ -116,6 +118,9 @@ def _appointment_text(row: tuple[Any, ...], uid_domain: str) -> str:
         client=Person(name=cl_name, email=cl_email),
         coach_tz=co_tz,
         client_tz=cl_tz,
+        call=details_of(kind, value, details),
+        # The note is for the coach: it goes into the coach's item only.
+        note=note if owner_is_coach else None,
     )
     tz = co_tz if owner_is_coach else cl_tz
     # DTSTAMP is the last change, so the text (and the ETag) changes only when the call does.

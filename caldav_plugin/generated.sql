@@ -14,17 +14,20 @@ WHERE id = caldav_collection(%s, %s);
 -- name: booked_calls_of_user
 -- The booked calls of a user (owner: a slug) as coach or as client, with what the calendar
 -- items are made from: token, revision, status, start, end, last change, the coach's and the
--- client's name, email and zone, whether the user is the coach, and last a source key: an
--- md5 of everything the item text depends on (domain: the UID domain), so a call whose key is
--- unchanged is not rebuilt.
+-- client's name, email and zone, whether the user is the coach, how the call happens (kind,
+-- value, details) and the client's note, and last a source key: an md5 of everything the item
+-- text depends on (domain: the UID domain), so a call whose key is unchanged is not rebuilt.
 SELECT a.token, a.revision, a.status::text, lower(a.during), upper(a.during), a.updated_at,
        co.display_name, co.email, co.time_zone, cl.display_name, cl.email, cl.time_zone,
        co.slug = %(owner)s,
+       d.kind::text, d.value, d.details, d.note,
        md5(concat_ws('|', a.revision, a.status, a.during, a.updated_at, co.display_name,
-                     co.email, co.time_zone, cl.display_name, cl.email, cl.time_zone, %(domain)s))
+                     co.email, co.time_zone, cl.display_name, cl.email, cl.time_zone, %(domain)s,
+                     d.kind, d.value, d.details, d.note))
 FROM appointments a
 JOIN users co ON co.id = a.coach_id
 JOIN users cl ON cl.id = a.client_id
+LEFT JOIN call_details_of_appointments d ON d.appointment_id = a.id
 WHERE a.status = 'booked' AND %(owner)s IN (co.slug, cl.slug);
 
 -- name: zone_today_and_clock

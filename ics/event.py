@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from icalendar import Event, vCalAddress
+from icalendar import Conference, Event, vCalAddress
 from icalendar.enums import STATUS, TRANSP
 
 from ._calendar import check_uid_domain, stamp
+from .calls import tel_uri
 from .model import Appointment, Person, check_zone
 
-__all__ = ["appointment_event", "appointment_uid", "common_name", "default_summary"]
+__all__ = [
+    "appointment_event",
+    "appointment_uid",
+    "common_name",
+    "default_summary",
+    "description",
+]
 
 
 def appointment_uid(token: str, *, uid_domain: str) -> str:
@@ -41,6 +48,34 @@ def common_name(name: str) -> str:
     name readable; quotes, commas and the like are left to the library (RFC 6868).
     """
     return name.replace("\\", "\u29f5")
+
+
+def description(appointment: Appointment) -> str | None:
+    """Return the DESCRIPTION of the event: how the call happens, the client's note (when the
+    appointment carries one, which is only in what the coach sees) and the page of the call.
+    None when there is neither details nor a note, so the event stays as short as it was."""
+    if appointment.call is None and appointment.note is None:
+        return None
+    parts: list[str] = []
+    if appointment.call is not None:
+        parts.append("\n".join(appointment.call.lines()))
+    if appointment.note is not None:
+        parts.append(f"Note from {appointment.client.name}:\n{appointment.note}")
+    if appointment.url is not None:
+        parts.append(f"See or change the call: {appointment.url}")
+    return "\n\n".join(parts)
+
+
+def _conferences(appointment: Appointment) -> list[Conference] | None:
+    """RFC 7986 CONFERENCE: the video link (FEATURE=VIDEO), or a global phone number as a tel:
+    URI (FEATURE=PHONE), which calendar apps offer as a Join or Call button."""
+    call = appointment.call
+    if call is None or call.kind is None or call.value is None:
+        return None
+    if call.kind == "video":
+        return [Conference(call.value, feature="VIDEO", label="Video call")]
+    uri = tel_uri(call.value) if call.kind == "phone" else None
+    return [Conference(uri, feature="PHONE", label="Phone")] if uri else None
 
 
 def _organizer(coach: Person) -> vCalAddress:
@@ -86,8 +121,11 @@ def appointment_event(
             ATTENDEE in METHOD:PUBLISH, so the download file leaves it out.
 
     The event has SEQUENCE = revision, STATUS CONFIRMED or CANCELLED, TRANSP:OPAQUE (a
-    call is busy time for both sides), the coach as ORGANIZER and URL when given. All
-    text is escaped by the library when the calendar is serialised.
+    call is busy time for both sides), the coach as ORGANIZER and URL when given. When the
+    appointment says how the call happens, LOCATION holds the link, number or place, a video
+    link or global phone number is also a CONFERENCE (RFC 7986), and DESCRIPTION says it in
+    words with the note (see :func:`description`); without a page URL, a video link is the URL.
+    All text is escaped by the library when the calendar is serialised.
 
     Raises:
         ValueError: if ``tz`` is not an IANA zone, ``uid_domain`` is not a host name or
@@ -95,6 +133,10 @@ def appointment_event(
     """
     zone = check_zone(tz)
     status = STATUS.CONFIRMED if appointment.status == "booked" else STATUS.CANCELLED
+    call = appointment.call
+    url = appointment.url
+    if url is None and call is not None and call.kind == "video":
+        url = call.value
     return Event.new(
         uid=appointment_uid(appointment.token, uid_domain=uid_domain),
         stamp=stamp(now),
@@ -106,5 +148,8 @@ def appointment_event(
         attendees=[_attendee(appointment.client)] if with_attendee else None,
         status=status,
         transparency=TRANSP.OPAQUE,
-        url=appointment.url,
+        url=url,
+        location=call.value if call is not None else None,
+        description=description(appointment),
+        conferences=_conferences(appointment),
     )

@@ -15,10 +15,12 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .addresses import email_problem, name_problem
+from .calls import CallDetails, text_problem
 
 __all__ = [
     "Appointment",
     "AppointmentStatus",
+    "CallDetails",
     "DatedException",
     "Person",
     "WeeklyRule",
@@ -88,7 +90,9 @@ class Appointment:
     ``revision`` counts changes from 1 and becomes the iCalendar SEQUENCE, so it must grow
     whenever the appointment is moved or cancelled. ``coach_tz`` and ``client_tz`` are IANA
     zone names; ``url`` is the page where the appointment is managed; ``summary`` replaces
-    the default title when given.
+    the default title when given. ``call`` says how the call happens (a video link, a phone
+    number or a place, and the coach's words); ``note`` is the client's note for the coach, given
+    only in what the coach sees.
     """
 
     token: str
@@ -102,6 +106,8 @@ class Appointment:
     client_tz: str
     url: str | None = None
     summary: str | None = None
+    call: CallDetails | None = None
+    note: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.token, str) or not _TOKEN.fullmatch(self.token):
@@ -136,6 +142,11 @@ class Appointment:
             not isinstance(self.summary, str) or not self.summary.strip()
         ):
             raise ValueError("summary must be None or a non-empty string")
+        if self.call is not None and not isinstance(self.call, CallDetails):
+            raise ValueError(f"call must be CallDetails, got {type(self.call).__name__}")
+        problem = text_problem(self.note)
+        if problem is not None:
+            raise ValueError(f"note {problem}")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
 from ics.model import Appointment, Person
+from mailer.call_details import CallFacts
 
-Kind = Literal["booked", "moved", "cancelled", "reminder"]
+Kind = Literal["booked", "moved", "cancelled", "reminder", "updated"]
 Recipient = Literal["client", "coach"]
 
 
@@ -44,6 +45,7 @@ class Job:
     previous_ends: datetime | None
     coach: Party
     client: Party
+    call: CallFacts = field(default_factory=CallFacts)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Job:
@@ -62,6 +64,7 @@ class Job:
             previous_ends=row["previous_ends"],
             coach=Party(name=row["coach_name"], email=row["coach_email"], tz=row["coach_tz"]),
             client=Party(name=row["client_name"], email=row["client_email"], tz=row["client_tz"]),
+            call=CallFacts.from_row(row),
         )
 
     @property
@@ -95,4 +98,6 @@ class Job:
             coach_tz=self.coach.tz,
             client_tz=self.client.tz,
             url=self.url(base_url),
+            call=self.call.details,
+            note=self.call.note,
         )

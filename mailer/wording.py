@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from mailer.call_details import facts as call_facts
 from mailer.job import Job
 
 DASH = "\u2013"
@@ -105,6 +106,10 @@ def wording(job: Job, base_url: str) -> Wording:
         if job.previous_starts is not None and job.previous_ends is not None:
             facts.insert(1, ("Was", when(job.previous_starts, job.previous_ends, me.tz)))
         closing = "The attached invite updates the call in your calendar."
+    elif job.kind == "updated":
+        subject = f"Updated: how your coaching call with {other.name} happens, {subject_when}"
+        lead = f"How {call} happens has changed; the time has not."
+        closing = "The attached invite updates the call in your calendar."
     elif job.kind == "cancelled":
         subject = f"Cancelled: coaching call with {other.name}, {subject_when}"
         lead = f"{call[0].upper()}{call[1:]} is cancelled."
@@ -113,6 +118,7 @@ def wording(job: Job, base_url: str) -> Wording:
         subject = f"Reminder: coaching call with {other.name}, {subject_when}"
         lead = f"A reminder: {call} is coming up."
         closing = "The invite is attached again, in case your calendar does not have it yet."
+    facts.extend(call_facts(job.call))
     return Wording(
         subject=subject,
         greeting=f"Hello {me.name},",

@@ -125,6 +125,27 @@ AppointmentImmutable = _error(
     "Appointments are changed only by booking, moving or cancelling.",
     "OH050",
 )
+InvalidCallDetails = _error(
+    "invalid_call_details",
+    422,
+    "Give a video link (https://), a phone number or a place for the call.",
+    "OH071",
+    "value",
+)
+InvalidCallText = _error(
+    "invalid_call_text",
+    422,
+    "The text about calls is at most 1000 characters, without control characters.",
+    "OH072",
+    "details",
+)
+InvalidNote = _error(
+    "invalid_note",
+    422,
+    "A note is at most 1000 characters, without control characters.",
+    "OH073",
+    "note",
+)
 EmailTaken = _error("email_taken", 409, "An account with that email exists already.", None, "email")
 InvalidEmail = _error("invalid_email", 422, "That is not an email address.", None, "email")
 InvalidName = _error(
@@ -228,6 +249,13 @@ BY_CONSTRAINT: dict[str, type[OfficeHoursError]] = {
     "appointment_revision_positive": AppointmentImmutable,
     "appointment_token_unique": Conflict,
     "appointment_history_one_per_revision": Conflict,
+    "call_details_value_valid": InvalidCallDetails,
+    "call_details_text_valid": InvalidCallText,
+    "call_details_not_empty": InvalidCallDetails,
+    "appointment_call_details_value_valid": InvalidCallDetails,
+    "appointment_call_details_text_valid": InvalidCallText,
+    "appointment_call_details_not_empty": InvalidCallDetails,
+    "appointment_note_valid": InvalidNote,
     "user_email_unique": EmailTaken,
     "user_email_format": InvalidEmail,
     "user_display_name_sane": InvalidName,

@@ -25,7 +25,8 @@ COMMENT ON EXTENSION btree_gist IS 'support for indexing common datatypes in GiS
 CREATE TYPE public.appointment_action AS ENUM (
     'booked',
     'moved',
-    'cancelled'
+    'cancelled',
+    'updated'
 );
 
 --
@@ -71,6 +72,22 @@ CREATE TYPE public.appointment_info AS (
 COMMENT ON TYPE public.appointment_info IS 'What the booking functions return about an appointment: public identifiers only.';
 
 --
+-- Name: call_kind; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.call_kind AS ENUM (
+    'video',
+    'phone',
+    'place'
+);
+
+--
+-- Name: TYPE call_kind; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.call_kind IS 'How a call happens: a video link, a phone number, or a place to meet.';
+
+--
 -- Name: credential_kind; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -93,7 +110,8 @@ CREATE TYPE public.mail_kind AS ENUM (
     'booked',
     'moved',
     'cancelled',
-    'reminder'
+    'reminder',
+    'updated'
 );
 
 --
@@ -384,6 +402,31 @@ CREATE FUNCTION public.appointment_info(a public.appointments) RETURNS public.ap
 COMMENT ON FUNCTION public.appointment_info(a public.appointments) IS 'An appointment row as appointment_info.';
 
 --
+-- Name: appointment_notes_changed(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.appointment_notes_changed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    owners bigint[];
+BEGIN
+    SELECT ARRAY[a.coach_id, a.client_id] INTO owners FROM appointments a
+    WHERE a.id = CASE WHEN TG_OP = 'DELETE' THEN OLD.appointment_id ELSE NEW.appointment_id END;
+    IF owners IS NOT NULL THEN
+        PERFORM caldav_mark_stale(owners, 'appointments');
+    END IF;
+    RETURN NULL;
+END $$;
+
+--
+-- Name: FUNCTION appointment_notes_changed(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.appointment_notes_changed() IS 'A new, changed or removed note shows in the coach''s generated appointments calendar (and the client''s), without a new revision of the call.';
+
+--
 -- Name: appointments_before_update(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -420,6 +463,8 @@ BEGIN
     VALUES (NEW.id, NEW.revision,
             CASE WHEN TG_OP = 'INSERT' THEN 'booked'
                  WHEN NEW.status = 'cancelled' THEN 'cancelled'
+                 -- Same time, same status: how the call happens changed (42_call_details.sql).
+                 WHEN NEW.during = OLD.during THEN 'updated'
                  ELSE 'moved' END::appointment_action,
             current_actor_id(), clock(), NEW.during,
             CASE WHEN TG_OP = 'UPDATE' THEN OLD.during END);
@@ -858,6 +903,69 @@ END $$;
 COMMENT ON FUNCTION public.call_changes(p_token text) IS 'Whether the actor may move or cancel this call now, by the tests find_appointment applies (booked, not started, and for its client outside the change cut-off); whether the cut-off alone is what stops them; and the cut-off in words. Raises unknown_appointment or not_your_appointment.';
 
 --
+-- Name: call_input(text, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.call_input(p_kind text, p_value text, p_details text, OUT kind public.call_kind, OUT value text, OUT details text) RETURNS record
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+DECLARE
+    problem text;
+BEGIN
+    IF nullif(btrim(p_kind), '') IS NOT NULL THEN
+        IF btrim(p_kind) NOT IN ('video', 'phone', 'place') THEN
+            RAISE EXCEPTION 'Choose whether calls happen by video, by phone or at a place.'
+                USING ERRCODE = 'OH071';
+        END IF;
+        kind := btrim(p_kind)::call_kind;
+    END IF;
+    value := nullif(btrim(p_value, E' \t\n\v\f\r'), '');
+    problem := call_value_problem(kind, value);
+    IF problem IS NOT NULL THEN
+        RAISE EXCEPTION '%', problem USING ERRCODE = 'OH071';
+    END IF;
+    details := clean_call_text(p_details);
+    problem := call_text_problem(details, 1000);
+    IF problem IS NOT NULL THEN
+        RAISE EXCEPTION 'The text for your clients %.', problem USING ERRCODE = 'OH072';
+    END IF;
+END $$;
+
+--
+-- Name: FUNCTION call_input(p_kind text, p_value text, p_details text, OUT kind public.call_kind, OUT value text, OUT details text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.call_input(p_kind text, p_value text, p_details text, OUT kind public.call_kind, OUT value text, OUT details text) IS 'Typed call details (kind, link/number/place, free text) as they are stored, white space taken off; raises invalid_call_details (OH071) or invalid_call_text (OH072) with the rule''s own words.';
+
+--
+-- Name: call_text_problem(text, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.call_text_problem(p_text text, p_max integer) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN (p_text IS NULL) THEN NULL::text WHEN (length(p_text) > p_max) THEN format('is at most %s characters'::text, p_max) WHEN (p_text !~ '[^ \t\n\v\f\r]'::text) THEN 'must not be blank'::text WHEN (p_text ~ '^[ \t\n\v\f\r]|[ \t\n\v\f\r]$'::text) THEN 'must not start or end with a space'::text WHEN (p_text ~ '[\x01-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb]'::text) THEN 'must not contain control characters or text-direction marks (line breaks are fine)'::text ELSE NULL::text END;
+
+--
+-- Name: FUNCTION call_text_problem(p_text text, p_max integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.call_text_problem(p_text text, p_max integer) IS 'Why a free text about a call (the coach''s instructions, the client''s note) is not acceptable: longer than p_max, blank, padded with spaces, or holding control characters other than the line feed or text-direction marks; NULL when it is. The twin of ics.calls.text_problem.';
+
+--
+-- Name: call_value_problem(public.call_kind, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.call_value_problem(p_kind public.call_kind, p_value text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN ((p_kind IS NULL) AND (p_value IS NULL)) THEN NULL::text WHEN (p_kind IS NULL) THEN 'Choose whether calls happen by video, by phone or at a place.'::text WHEN ((p_value IS NULL) OR (p_value = ''::text)) THEN CASE p_kind WHEN 'video'::public.call_kind THEN 'Give the link of the video call.'::text WHEN 'phone'::public.call_kind THEN 'Give the phone number to call.'::text ELSE 'Give the place where you meet.'::text END WHEN (p_value ~ '[\x01-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb]'::text) THEN 'The link, number or place must be one line, without control characters or text-direction marks.'::text WHEN (p_value ~ '^[ \t\n\v\f\r]|[ \t\n\v\f\r]$'::text) THEN 'The link, number or place must not start or end with a space.'::text WHEN ((p_kind = 'video'::public.call_kind) AND (length(p_value) > 500)) THEN 'A video link is at most 500 characters.'::text WHEN ((p_kind = 'video'::public.call_kind) AND (p_value !~ '^https://[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(:[0-9]{1,5})?([/?#][A-Za-z0-9._~:/?#@!$&''()*+,;=%-]*)?$'::text)) THEN 'A video link is an https:// address, like https://meet.example.org/room.'::text WHEN ((p_kind = 'phone'::public.call_kind) AND ((p_value !~ '^\+?[0-9(][0-9 ().-]*[0-9]$'::text) OR ((length(regexp_replace(p_value, '[^0-9]'::text, ''::text, 'g'::text)) < 5) OR (length(regexp_replace(p_value, '[^0-9]'::text, ''::text, 'g'::text)) > 15)) OR (length(p_value) > 40))) THEN 'A phone number has 5 to 15 digits, with an optional + in front and spaces, dashes, dots or brackets between.'::text WHEN ((p_kind = 'place'::public.call_kind) AND (length(p_value) > 300)) THEN 'A place is at most 300 characters.'::text ELSE NULL::text END;
+
+--
+-- Name: FUNCTION call_value_problem(p_kind public.call_kind, p_value text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.call_value_problem(p_kind public.call_kind, p_value text) IS 'Why a call''s kind and value do not go together (a video link is an https:// URL of at most 500 characters, a phone number 5 to 15 digits, a place at most 300 characters, each one line without control characters or surrounding spaces), or NULL when they do. The twin of ics.calls.value_problem.';
+
+--
 -- Name: calls_in_month(public.users, timestamp with time zone, bigint); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1036,6 +1144,26 @@ END $$;
 --
 
 COMMENT ON FUNCTION public.check_slot(p_coach public.users, p_client public.users, p_start timestamp with time zone, p_end timestamp with time zone, p_moving bigint) IS 'Every rule a new slot must meet, each refusal with its own SQLSTATE. p_moving is the appointment being moved, which does not count against itself.';
+
+--
+-- Name: clean_call_text(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.clean_call_text(p_text text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN NULLIF(btrim(replace(replace(p_text, '
+'::text, '
+'::text), '
+'::text, '
+'::text), ' 	
+
+'::text), ''::text);
+
+--
+-- Name: FUNCTION clean_call_text(p_text text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.clean_call_text(p_text text) IS 'Typed text as it is stored: line ends as LF, white space around it taken off, NULL for nothing. The twin of ics.calls.clean_text.';
 
 --
 -- Name: clear_office_hours_exceptions(text, date); Type: FUNCTION; Schema: public; Owner: -
@@ -2386,6 +2514,146 @@ CREATE FUNCTION public.secret_hash(p_secret text) RETURNS bytea
 COMMENT ON FUNCTION public.secret_hash(p_secret text) IS 'SHA-256 of a random secret. Enough for 256-bit random secrets, which need no slow hash.';
 
 --
+-- Name: set_appointment_call_details(text, text, text, text, boolean); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.set_appointment_call_details(p_token text, p_kind text, p_value text, p_details text, p_own boolean DEFAULT true) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    actor users := require_actor();
+    a appointments := find_appointment(p_token, actor);
+    given record;
+    before record;
+    after record;
+BEGIN
+    IF actor.id <> a.coach_id AND actor.role <> 'admin' THEN
+        RAISE EXCEPTION 'Only the call''s coach or an admin sets how this call happens.'
+            USING ERRCODE = 'OH007';
+    END IF;
+    given := call_input(p_kind, p_value, p_details);
+    SELECT d.kind, d.value, d.details INTO before FROM call_details_of_appointments d
+    WHERE d.appointment_id = a.id;
+    IF NOT p_own THEN
+        DELETE FROM appointment_call_details WHERE appointment_id = a.id;
+    ELSIF given.kind IS NULL AND given.details IS NULL THEN
+        RAISE EXCEPTION 'Give how this call happens, or let it follow your usual details.'
+            USING ERRCODE = 'OH071';
+    ELSE
+        INSERT INTO appointment_call_details (appointment_id, kind, value, details, updated_at)
+        VALUES (a.id, given.kind, given.value, given.details, clock())
+        ON CONFLICT (appointment_id) DO UPDATE
+            SET kind = EXCLUDED.kind, value = EXCLUDED.value, details = EXCLUDED.details,
+                updated_at = EXCLUDED.updated_at;
+    END IF;
+    SELECT d.kind, d.value, d.details INTO after FROM call_details_of_appointments d
+    WHERE d.appointment_id = a.id;
+    IF (before.kind, before.value, before.details) IS NOT DISTINCT FROM (after.kind, after.value, after.details) THEN
+        RETURN false;
+    END IF;
+    UPDATE appointments SET updated_at = clock() WHERE id = a.id;
+    RETURN true;
+END $$;
+
+--
+-- Name: FUNCTION set_appointment_call_details(p_token text, p_kind text, p_value text, p_details text, p_own boolean); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.set_appointment_call_details(p_token text, p_kind text, p_value text, p_details text, p_own boolean) IS 'Gives one booked future call details of its own (p_own) or lets it follow its coach''s again, as its coach or an admin; when that changes how the call happens, the call gets a new revision and an updated invite (returns true). Raises as find_appointment, forbidden, invalid_call_details or invalid_call_text, changing nothing.';
+
+--
+-- Name: set_appointment_note(text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.set_appointment_note(p_token text, p_note text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    actor users := require_actor();
+    a appointments;
+    note text := clean_call_text(p_note);
+    problem text;
+BEGIN
+    SELECT * INTO a FROM appointments WHERE token = p_token;
+    -- A call booked in this very transaction takes the note that comes with the booking,
+    -- whatever the cut-off; later edits follow the rule of every change (find_appointment).
+    IF FOUND AND a.created_at = now() AND a.client_id = actor.id AND a.status = 'booked' THEN
+        SELECT * INTO a FROM appointments WHERE id = a.id FOR UPDATE;
+    ELSE
+        a := find_appointment(p_token, actor);
+    END IF;
+    IF actor.id <> a.client_id THEN
+        RAISE EXCEPTION 'Only the client writes the note for the coach.' USING ERRCODE = 'OH007';
+    END IF;
+    problem := call_text_problem(note, 1000);
+    IF problem IS NOT NULL THEN
+        RAISE EXCEPTION 'The note %.', problem USING ERRCODE = 'OH073';
+    END IF;
+    IF note IS NULL THEN
+        DELETE FROM appointment_notes WHERE appointment_id = a.id;
+    ELSE
+        INSERT INTO appointment_notes (appointment_id, note, updated_at) VALUES (a.id, note, clock())
+        ON CONFLICT (appointment_id) DO UPDATE SET note = EXCLUDED.note, updated_at = EXCLUDED.updated_at;
+    END IF;
+END $$;
+
+--
+-- Name: FUNCTION set_appointment_note(p_token text, p_note text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.set_appointment_note(p_token text, p_note text) IS 'Sets or (empty) removes the client''s note for the coach on one booked future call, as that client, until the change cut-off (or with the booking itself). Raises as find_appointment, forbidden or invalid_note, changing nothing.';
+
+--
+-- Name: set_call_details(text, text, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.set_call_details(p_coach text, p_kind text, p_value text, p_details text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    actor users := require_actor();
+    coach users := find_coach(p_coach);
+    given record := call_input(p_kind, p_value, p_details);
+    old call_details;
+    updated integer;
+BEGIN
+    IF actor.id <> coach.id AND actor.role <> 'admin' THEN
+        RAISE EXCEPTION 'Only the coach or an admin sets how the coach''s calls happen.'
+            USING ERRCODE = 'OH007';
+    END IF;
+    PERFORM lock_coach(coach.id);
+    SELECT * INTO old FROM call_details WHERE coach_id = coach.id FOR UPDATE;
+    IF (old.kind, old.value, old.details) IS NOT DISTINCT FROM (given.kind, given.value, given.details) THEN
+        RETURN 0;
+    END IF;
+    IF given.kind IS NULL AND given.details IS NULL THEN
+        DELETE FROM call_details WHERE coach_id = coach.id;
+    ELSE
+        INSERT INTO call_details (coach_id, kind, value, details, updated_at)
+        VALUES (coach.id, given.kind, given.value, given.details, clock())
+        ON CONFLICT (coach_id) DO UPDATE
+            SET kind = EXCLUDED.kind, value = EXCLUDED.value, details = EXCLUDED.details,
+                updated_at = EXCLUDED.updated_at;
+    END IF;
+    -- A new revision of every future call that follows the coach's details: its invite is sent
+    -- again (appointments_record_history writes 'updated', mail_enqueue mails it).
+    UPDATE appointments a SET updated_at = clock()
+    WHERE a.coach_id = coach.id AND a.status = 'booked' AND lower(a.during) > clock()
+      AND NOT EXISTS (SELECT 1 FROM appointment_call_details own WHERE own.appointment_id = a.id);
+    GET DIAGNOSTICS updated = ROW_COUNT;
+    RETURN updated;
+END $$;
+
+--
+-- Name: FUNCTION set_call_details(p_coach text, p_kind text, p_value text, p_details text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.set_call_details(p_coach text, p_kind text, p_value text, p_details text) IS 'Sets how a coach''s calls happen (kind video, phone or place, its link, number or place, and free text; all empty removes them), as the coach or an admin; each future booked call without details of its own gets a new revision and an updated invite. Returns how many calls that was. Raises unknown_user, wrong_role, forbidden, invalid_call_details or invalid_call_text, changing nothing.';
+
+--
 -- Name: set_office_hours(text, integer[], time without time zone[], time without time zone[]); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2919,6 +3187,27 @@ END $$;
 COMMENT ON FUNCTION public.web_session_user(p_secret text) IS 'The active user whose live session has this secret (no row when it ended, expired or is unknown), noting that the session is in use.';
 
 --
+-- Name: appointment_call_details; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.appointment_call_details (
+    appointment_id bigint NOT NULL,
+    kind public.call_kind,
+    value text,
+    details text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT appointment_call_details_not_empty CHECK (((kind IS NOT NULL) OR (details IS NOT NULL))),
+    CONSTRAINT appointment_call_details_text_valid CHECK ((public.call_text_problem(details, 1000) IS NULL)),
+    CONSTRAINT appointment_call_details_value_valid CHECK ((public.call_value_problem(kind, value) IS NULL))
+);
+
+--
+-- Name: TABLE appointment_call_details; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.appointment_call_details IS 'How one call happens when its coach set it for that call alone; it replaces the coach''s call_details as a whole. Written only by set_appointment_call_details.';
+
+--
 -- Name: appointment_history; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2951,6 +3240,23 @@ ALTER TABLE public.appointment_history ALTER COLUMN id ADD GENERATED ALWAYS AS I
     NO MAXVALUE
     CACHE 1
 );
+
+--
+-- Name: appointment_notes; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.appointment_notes (
+    appointment_id bigint NOT NULL,
+    note text NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT appointment_note_valid CHECK ((public.call_text_problem(note, 1000) IS NULL))
+);
+
+--
+-- Name: TABLE appointment_notes; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.appointment_notes IS 'The client''s note for the coach about one call ("I''d like to talk about sleep"). Seen by the call''s client, its coach and admins only. Written only by set_appointment_note.';
 
 --
 -- Name: appointments_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -3134,6 +3440,70 @@ ALTER TABLE public.caldav_items ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY
     NO MAXVALUE
     CACHE 1
 );
+
+--
+-- Name: call_details; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.call_details (
+    coach_id bigint NOT NULL,
+    kind public.call_kind,
+    value text,
+    details text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT call_details_not_empty CHECK (((kind IS NOT NULL) OR (details IS NOT NULL))),
+    CONSTRAINT call_details_text_valid CHECK ((public.call_text_problem(details, 1000) IS NULL)),
+    CONSTRAINT call_details_value_valid CHECK ((public.call_value_problem(kind, value) IS NULL))
+);
+
+--
+-- Name: TABLE call_details; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.call_details IS 'How a coach''s calls happen, unless a call has its own (appointment_call_details): a video link, a phone number or a place, and free text. Written only by set_call_details.';
+
+--
+-- Name: COLUMN call_details.value; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.call_details.value IS 'The video link (https), the phone number or the place, as kind says.';
+
+--
+-- Name: COLUMN call_details.details; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.call_details.details IS 'Free text for the client, such as "I will call you on the number you give".';
+
+--
+-- Name: call_details_of_appointments; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.call_details_of_appointments WITH (security_invoker='true') AS
+ SELECT a.id AS appointment_id,
+        CASE
+            WHEN (own.appointment_id IS NOT NULL) THEN own.kind
+            ELSE usual.kind
+        END AS kind,
+        CASE
+            WHEN (own.appointment_id IS NOT NULL) THEN own.value
+            ELSE usual.value
+        END AS value,
+        CASE
+            WHEN (own.appointment_id IS NOT NULL) THEN own.details
+            ELSE usual.details
+        END AS details,
+    (own.appointment_id IS NOT NULL) AS own,
+    n.note
+   FROM (((public.appointments a
+     LEFT JOIN public.appointment_call_details own ON ((own.appointment_id = a.id)))
+     LEFT JOIN public.call_details usual ON ((usual.coach_id = a.coach_id)))
+     LEFT JOIN public.appointment_notes n ON ((n.appointment_id = a.id)));
+
+--
+-- Name: VIEW call_details_of_appointments; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.call_details_of_appointments IS 'How each call happens (its own details, or else its coach''s), whether they are its own, and the client''s note. Row-level security of the tables below decides what a user sees through it.';
 
 --
 -- Name: coach_conflicts; Type: VIEW; Schema: public; Owner: -
@@ -3406,6 +3776,13 @@ ALTER TABLE public.web_sessions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY
 );
 
 --
+-- Name: appointment_call_details appointment_call_details_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.appointment_call_details
+    ADD CONSTRAINT appointment_call_details_pkey PRIMARY KEY (appointment_id);
+
+--
 -- Name: appointment_history appointment_history_one_per_revision; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3432,6 +3809,13 @@ ALTER TABLE ONLY public.appointments
 
 ALTER TABLE ONLY public.appointments
     ADD CONSTRAINT appointment_no_coach_overlap EXCLUDE USING gist (coach_id WITH =, during WITH &&) WHERE ((status = 'booked'::public.appointment_status));
+
+--
+-- Name: appointment_notes appointment_notes_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.appointment_notes
+    ADD CONSTRAINT appointment_notes_pkey PRIMARY KEY (appointment_id);
 
 --
 -- Name: appointments appointment_token_unique; Type: CONSTRAINT; Schema: public; Owner: -
@@ -3509,6 +3893,13 @@ ALTER TABLE ONLY public.caldav_items
 
 ALTER TABLE ONLY public.caldav_items
     ADD CONSTRAINT caldav_items_pkey PRIMARY KEY (id);
+
+--
+-- Name: call_details call_details_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.call_details
+    ADD CONSTRAINT call_details_pkey PRIMARY KEY (coach_id);
 
 --
 -- Name: coaching coaching_one_coach_per_client; Type: CONSTRAINT; Schema: public; Owner: -
@@ -3792,6 +4183,12 @@ CREATE TRIGGER appointment_history_mail AFTER INSERT ON public.appointment_histo
 CREATE TRIGGER appointment_history_no_delete BEFORE DELETE OR UPDATE ON public.appointment_history FOR EACH ROW EXECUTE FUNCTION public.refuse_delete();
 
 --
+-- Name: appointment_notes appointment_notes_changed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER appointment_notes_changed AFTER INSERT OR DELETE OR UPDATE ON public.appointment_notes FOR EACH ROW EXECUTE FUNCTION public.appointment_notes_changed();
+
+--
 -- Name: appointments appointments_before_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -3864,6 +4261,13 @@ CREATE TRIGGER users_end_sessions AFTER UPDATE OF active, password_hash ON publi
 CREATE TRIGGER users_fill_slug BEFORE INSERT ON public.users FOR EACH ROW EXECUTE FUNCTION public.users_fill_slug();
 
 --
+-- Name: appointment_call_details appointment_call_details_appointment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.appointment_call_details
+    ADD CONSTRAINT appointment_call_details_appointment_id_fkey FOREIGN KEY (appointment_id) REFERENCES public.appointments(id) ON DELETE CASCADE;
+
+--
 -- Name: appointment_history appointment_history_actor_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3876,6 +4280,13 @@ ALTER TABLE ONLY public.appointment_history
 
 ALTER TABLE ONLY public.appointment_history
     ADD CONSTRAINT appointment_history_appointment_id_fkey FOREIGN KEY (appointment_id) REFERENCES public.appointments(id);
+
+--
+-- Name: appointment_notes appointment_notes_appointment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.appointment_notes
+    ADD CONSTRAINT appointment_notes_appointment_id_fkey FOREIGN KEY (appointment_id) REFERENCES public.appointments(id) ON DELETE CASCADE;
 
 --
 -- Name: appointments appointments_client_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -3932,6 +4343,13 @@ ALTER TABLE ONLY public.caldav_collections
 
 ALTER TABLE ONLY public.caldav_items
     ADD CONSTRAINT caldav_item_in_owners_collection FOREIGN KEY (collection_id, owner_id) REFERENCES public.caldav_collections(id, owner_id) ON DELETE CASCADE;
+
+--
+-- Name: call_details call_details_coach_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.call_details
+    ADD CONSTRAINT call_details_coach_id_fkey FOREIGN KEY (coach_id) REFERENCES public.users(id);
 
 --
 -- Name: coaching coaching_client_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -4011,6 +4429,26 @@ ALTER TABLE ONLY public.web_sessions
     ADD CONSTRAINT web_sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
 
 --
+-- Name: appointment_call_details; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.appointment_call_details ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: appointment_call_details appointment_call_details_visible; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY appointment_call_details_visible ON public.appointment_call_details FOR SELECT TO officehours_app USING ((EXISTS ( SELECT 1
+   FROM public.appointments a
+  WHERE (a.id = appointment_call_details.appointment_id))));
+
+--
+-- Name: POLICY appointment_call_details_visible ON appointment_call_details; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON POLICY appointment_call_details_visible ON public.appointment_call_details IS 'A call''s own details are seen by whoever sees the call.';
+
+--
 -- Name: appointment_history; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -4029,6 +4467,26 @@ CREATE POLICY appointment_history_visible ON public.appointment_history FOR SELE
 --
 
 COMMENT ON POLICY appointment_history_visible ON public.appointment_history IS 'The history of a call is visible to whoever sees the call.';
+
+--
+-- Name: appointment_notes; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.appointment_notes ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: appointment_notes appointment_notes_visible; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY appointment_notes_visible ON public.appointment_notes FOR SELECT TO officehours_app USING ((EXISTS ( SELECT 1
+   FROM public.appointments a
+  WHERE (a.id = appointment_notes.appointment_id))));
+
+--
+-- Name: POLICY appointment_notes_visible ON appointment_notes; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON POLICY appointment_notes_visible ON public.appointment_notes IS 'The client''s note is seen by whoever sees the call: its client, its coach and admins, never another client.';
 
 --
 -- Name: appointments; Type: ROW SECURITY; Schema: public; Owner: -
@@ -4175,6 +4633,28 @@ CREATE POLICY caldav_items_own ON public.caldav_items TO officehours_app USING (
 --
 
 COMMENT ON POLICY caldav_items_own ON public.caldav_items IS 'A user sees and changes only the items of their own collections.';
+
+--
+-- Name: call_details; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.call_details ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: call_details call_details_visible; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY call_details_visible ON public.call_details FOR SELECT TO officehours_app USING (((coach_id = ( SELECT public.current_actor_id() AS current_actor_id)) OR ( SELECT public.current_actor_is_admin() AS current_actor_is_admin) OR (EXISTS ( SELECT 1
+   FROM public.coaching c
+  WHERE ((c.coach_id = call_details.coach_id) AND (c.client_id = ( SELECT public.current_actor_id() AS current_actor_id))))) OR (EXISTS ( SELECT 1
+   FROM public.appointments a
+  WHERE (a.coach_id = call_details.coach_id)))));
+
+--
+-- Name: POLICY call_details_visible ON call_details; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON POLICY call_details_visible ON public.call_details IS 'How a coach''s calls happen is seen by the coach, admins, the coach''s clients (now or before) and whoever sees one of the coach''s calls.';
 
 --
 -- Name: coaching; Type: ROW SECURITY; Schema: public; Owner: -
@@ -4443,6 +4923,12 @@ GRANT INSERT(password_hash),UPDATE(password_hash) ON TABLE public.users TO offic
 GRANT SELECT(created_at) ON TABLE public.users TO officehours_app;
 
 --
+-- Name: FUNCTION appointment_notes_changed(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.appointment_notes_changed() FROM PUBLIC;
+
+--
 -- Name: FUNCTION begin_password_sign_in(p_email text, p_remote text); Type: ACL; Schema: public; Owner: -
 --
 
@@ -4669,6 +5155,27 @@ GRANT ALL ON FUNCTION public.revoke_feed_token() TO officehours_app;
 GRANT SELECT ON TABLE public.rule_definitions TO officehours_app;
 
 --
+-- Name: FUNCTION set_appointment_call_details(p_token text, p_kind text, p_value text, p_details text, p_own boolean); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.set_appointment_call_details(p_token text, p_kind text, p_value text, p_details text, p_own boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.set_appointment_call_details(p_token text, p_kind text, p_value text, p_details text, p_own boolean) TO officehours_app;
+
+--
+-- Name: FUNCTION set_appointment_note(p_token text, p_note text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.set_appointment_note(p_token text, p_note text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.set_appointment_note(p_token text, p_note text) TO officehours_app;
+
+--
+-- Name: FUNCTION set_call_details(p_coach text, p_kind text, p_value text, p_details text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.set_call_details(p_coach text, p_kind text, p_value text, p_details text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.set_call_details(p_coach text, p_kind text, p_value text, p_details text) TO officehours_app;
+
+--
 -- Name: FUNCTION slot_terms(p_coach text, p_start timestamp with time zone, p_moving text); Type: ACL; Schema: public; Owner: -
 --
 
@@ -4714,10 +5221,22 @@ REVOKE ALL ON FUNCTION public.users_end_sessions() FROM PUBLIC;
 REVOKE ALL ON FUNCTION public.web_session_user(p_secret text) FROM PUBLIC;
 
 --
+-- Name: TABLE appointment_call_details; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.appointment_call_details TO officehours_app;
+
+--
 -- Name: TABLE appointment_history; Type: ACL; Schema: public; Owner: -
 --
 
 GRANT SELECT ON TABLE public.appointment_history TO officehours_app;
+
+--
+-- Name: TABLE appointment_notes; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.appointment_notes TO officehours_app;
 
 --
 -- Name: TABLE busy_intervals; Type: ACL; Schema: public; Owner: -
@@ -4736,6 +5255,18 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.caldav_changes TO officehours_
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.caldav_items TO officehours_app;
+
+--
+-- Name: TABLE call_details; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.call_details TO officehours_app;
+
+--
+-- Name: TABLE call_details_of_appointments; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.call_details_of_appointments TO officehours_app;
 
 --
 -- Name: TABLE coach_conflicts; Type: ACL; Schema: public; Owner: -

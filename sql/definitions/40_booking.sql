@@ -263,6 +263,8 @@ BEGIN
     VALUES (NEW.id, NEW.revision,
             CASE WHEN TG_OP = 'INSERT' THEN 'booked'
                  WHEN NEW.status = 'cancelled' THEN 'cancelled'
+                 -- Same time, same status: how the call happens changed (42_call_details.sql).
+                 WHEN NEW.during = OLD.during THEN 'updated'
                  ELSE 'moved' END::appointment_action,
             current_actor_id(), clock(), NEW.during,
             CASE WHEN TG_OP = 'UPDATE' THEN OLD.during END);

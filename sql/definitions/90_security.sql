@@ -247,3 +247,41 @@ CREATE POLICY caldav_changes_own ON caldav_changes FOR ALL TO officehours_app
     USING (owner_id = (SELECT current_actor_id()))
     WITH CHECK (owner_id = (SELECT current_actor_id()));
 COMMENT ON POLICY caldav_changes_own ON caldav_changes IS 'A user sees and writes only the change log of their own collections.';
+
+-- How calls happen and the client's note (42_call_details.sql): read through the policies,
+-- written only by the SECURITY DEFINER setters. A note is seen by whoever sees its call: the
+-- call's client, its coach and admins (appointments' own policies decide), never another client.
+REVOKE EXECUTE ON FUNCTION
+    set_call_details(text, text, text, text),
+    set_appointment_call_details(text, text, text, text, boolean),
+    set_appointment_note(text, text), appointment_notes_changed()
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    set_call_details(text, text, text, text),
+    set_appointment_call_details(text, text, text, text, boolean),
+    set_appointment_note(text, text)
+TO officehours_app;
+GRANT SELECT ON call_details, appointment_call_details, appointment_notes,
+    call_details_of_appointments TO officehours_app;
+
+ALTER TABLE call_details ENABLE ROW LEVEL SECURITY;
+ALTER TABLE appointment_call_details ENABLE ROW LEVEL SECURITY;
+ALTER TABLE appointment_notes ENABLE ROW LEVEL SECURITY;
+
+DROP POLICY IF EXISTS call_details_visible ON call_details;
+CREATE POLICY call_details_visible ON call_details FOR SELECT TO officehours_app
+    USING (coach_id = (SELECT current_actor_id()) OR (SELECT current_actor_is_admin())
+           OR EXISTS (SELECT 1 FROM coaching c WHERE c.coach_id = call_details.coach_id
+                      AND c.client_id = (SELECT current_actor_id()))
+           OR EXISTS (SELECT 1 FROM appointments a WHERE a.coach_id = call_details.coach_id));
+COMMENT ON POLICY call_details_visible ON call_details IS 'How a coach''s calls happen is seen by the coach, admins, the coach''s clients (now or before) and whoever sees one of the coach''s calls.';
+
+DROP POLICY IF EXISTS appointment_call_details_visible ON appointment_call_details;
+CREATE POLICY appointment_call_details_visible ON appointment_call_details FOR SELECT TO officehours_app
+    USING (EXISTS (SELECT 1 FROM appointments a WHERE a.id = appointment_call_details.appointment_id));
+COMMENT ON POLICY appointment_call_details_visible ON appointment_call_details IS 'A call''s own details are seen by whoever sees the call.';
+
+DROP POLICY IF EXISTS appointment_notes_visible ON appointment_notes;
+CREATE POLICY appointment_notes_visible ON appointment_notes FOR SELECT TO officehours_app
+    USING (EXISTS (SELECT 1 FROM appointments a WHERE a.id = appointment_notes.appointment_id));
+COMMENT ON POLICY appointment_notes_visible ON appointment_notes IS 'The client''s note is seen by whoever sees the call: its client, its coach and admins, never another client.';

@@ -40,6 +40,7 @@ class Route:
 
 
 SLOT = "2027-01-06T17:00:00Z"  # a free slot of coach X (09:00 Wednesday in Los Angeles)
+CALL_DETAILS = {"kind": "video", "value": "https://meet.example.org/x", "details": "Camera off."}
 HOURS = {"day-1-0-start": "09:00", "day-1-0-end": "12:00", "day-7-1-start": "", "day-7-1-end": ""}
 
 ROUTES: dict[str, Route] = {
@@ -58,7 +59,9 @@ ROUTES: dict[str, Route] = {
     "booking.home": Route("GET", "/", SIGNED_IN),
     "booking.week": Route("GET", "/book", CLIENT, query={"week": "2027-01-11", "go": "2027-02"}),
     "booking.confirm": Route("GET", "/book/confirm", CLIENT, query={"start": SLOT}),
-    "booking.book": Route("POST", "/book", CLIENT, form={"start": SLOT, "months": "1"}),
+    "booking.book": Route(
+        "POST", "/book", CLIENT, form={"start": SLOT, "months": "1", "note": "Sleep"}
+    ),
     "appointments.mine": Route("GET", "/appointments", SIGNED_IN),
     "appointments.detail": Route("GET", "/appointments/{call}", CALL_SIDES),
     "appointments.download": Route("GET", "/appointments/{call}.ics", CALL_SIDES),
@@ -113,6 +116,23 @@ ROUTES: dict[str, Route] = {
     ),
     "coach.clear_exception": Route(
         "POST", "/coach/exceptions/clear", COACH, form={"on_date": "2027-02-01"}
+    ),
+    "call_details.mine": Route("GET", "/coach/details", COACH),
+    "call_details.save_mine": Route("POST", "/coach/details", COACH, form=CALL_DETAILS),
+    "call_details.of_coach": Route("GET", "/admin/coaches/{x}/details", ADMIN),
+    "call_details.save_of_coach": Route(
+        "POST", "/admin/coaches/{x}/details", ADMIN, form=CALL_DETAILS
+    ),
+    "call_details.of_call": Route("GET", "/appointments/{call}/details", CALL_SIDES + ADMIN),
+    "call_details.save_of_call": Route(
+        "POST",
+        "/appointments/{call}/details",
+        CALL_SIDES + ADMIN,
+        form={**CALL_DETAILS, "own": "yes"},
+    ),
+    "call_details.note": Route("GET", "/appointments/{call}/note", CLIENT),
+    "call_details.save_note": Route(
+        "POST", "/appointments/{call}/note", CLIENT, form={"note": "I'd like to talk about sleep"}
     ),
     "admin.mail": Route("GET", "/admin/mail", ADMIN),
     "admin.users": Route("GET", "/admin/users", ADMIN),

@@ -1,0 +1,116 @@
+"""Lynx sets how a coach's calls happen: the coach's form works in a text browser (radio
+buttons, a text field, a text area), and a refused link changes nothing.
+
+The keystrokes are what a person types: search for the form's legend (its first radio button
+becomes the current field), choose with Enter, move with the arrow keys, type, press Enter on
+the button.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from booking_web import create_app
+from ics.calls import CallDetails
+from officehours import accounts, call_details, passwords
+from officehours.services import WsgiService
+from tests.lib.support import NOW, World
+
+PASSWORD = "correct horse battery"
+MEET = "https://meet.example.org/xavier"
+DOWN = "key Down Arrow"
+ENTER = "key ^J"
+
+
+@pytest.fixture
+def server(world: World) -> Iterator[str]:
+    accounts.set_password_hash(world.db, None, world.x, passwords.hash_password(PASSWORD))
+    config = {
+        "DATABASE": world.db,
+        "SECRET_KEY": "lynx",
+        "NOW": NOW,
+        "BASE_URL": "http://127.0.0.1",
+    }
+    service = WsgiService("web", create_app(config), ("127.0.0.1", 0), "Booking website")
+    service.start()
+    try:
+        yield service.url
+    finally:
+        service.stop()
+
+
+def _keys(text: str) -> list[str]:
+    return [f"key {'<space>' if ch == ' ' else ch}" for ch in text]
+
+
+def _lynx(url: str, commands: list[str], tmp: Path) -> None:
+    if shutil.which("lynx") is None:
+        pytest.fail("lynx is not installed (scripts/debian-packages.txt lists it)")
+    script = tmp / "keys.txt"
+    script.write_text("\n".join(commands) + "\n")
+    env = {**os.environ, "TERM": "vt100", "HOME": str(tmp), "LYNX_CFG": "/etc/lynx/lynx.cfg"}
+    result = subprocess.run(
+        ["lynx", "-nopause", "-accept_all_cookies", "-noreferer", f"-cmd_script={script}",
+         "-cookie_file=/dev/null", "-nolog", url],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+
+SIGN_IN = [
+    # The sign-in page: skip link, home link, then the email and password fields.
+    DOWN, DOWN, *_keys("x@example.com"), DOWN, *_keys(PASSWORD), DOWN, ENTER,
+]  # fmt: skip
+
+
+def _fill_details(value: str, details: str) -> list[str]:
+    """On the coach's form: choose "By video call", put ``value`` in the field (erasing what
+    it held) and type ``details`` into the text area, and press Save."""
+    return [
+        # The radio buttons follow the legend: Not said yet, By video call, By phone, At a place.
+        "key /", *_keys("How calls happen"), ENTER, DOWN, ENTER,
+        DOWN, DOWN, DOWN, "key ^U", *_keys(value),
+        DOWN, *_keys(details),
+        # Out of the four lines of the text area, onto the button.
+        DOWN, DOWN, DOWN, DOWN, ENTER,
+    ]  # fmt: skip
+
+
+QUIT = ["key q", "key y"]
+
+
+def test_lynx_sets_a_video_link(server: str, world: World, tmp_path: Path) -> None:
+    commands = [*SIGN_IN, *_fill_details(MEET, "Camera optional."), *QUIT]
+    _lynx(f"{server}/signin?next=/coach/details", commands, tmp_path)
+    assert call_details.for_coach(world.db, world.x, world.x) == CallDetails(
+        kind="video", value=MEET, details="Camera optional."
+    )
+
+
+def test_lynx_is_refused_a_plain_http_link_then_corrects_it(
+    server: str, world: World, tmp_path: Path
+) -> None:
+    call_details.set_for_coach(world.db, world.x, world.x, "phone", "+1 555 0100", None, now=NOW)
+    refused = [*SIGN_IN, *_fill_details("http://meet.example.org/", "Camera optional."), *QUIT]
+    _lynx(f"{server}/signin?next=/coach/details", refused, tmp_path)
+    assert call_details.for_coach(world.db, world.x, world.x) == CallDetails(
+        kind="phone", value="+1 555 0100"
+    )
+    # The refusal page keeps what was typed, with the error above the form: correct the link.
+    corrected = [
+        *SIGN_IN,
+        *_fill_details("http://meet.example.org/", "Camera optional."),
+        *_fill_details(MEET, ""),
+        *QUIT,
+    ]
+    _lynx(f"{server}/signin?next=/coach/details", corrected, tmp_path)
+    assert call_details.for_coach(world.db, world.x, world.x) == CallDetails(
+        kind="video", value=MEET, details="Camera optional."
+    )
