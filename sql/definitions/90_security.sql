@@ -237,3 +237,13 @@ CREATE POLICY caldav_changes_own ON caldav_changes FOR ALL TO officehours_app
     USING (owner_id = (SELECT current_actor_id()))
     WITH CHECK (owner_id = (SELECT current_actor_id()));
 COMMENT ON POLICY caldav_changes_own ON caldav_changes IS 'A user sees and writes only the change log of their own collections.';
+
+-- Accounts (50_accounts.sql, 56_account_links.sql): a user changes their own profile, an admin
+-- anyone's, through update_user, which checks who may change what; password links and their
+-- outbox are the owner's connection's business, but for an admin sending one or seeing the last.
+REVOKE EXECUTE ON FUNCTION update_user(text, text, text, text, user_role), users_check_role_change()
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    update_user(text, text, text, text, user_role),
+    send_password_link(text, account_link_kind), password_link_latest(text)
+TO officehours_app;
