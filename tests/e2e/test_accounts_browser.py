@@ -139,3 +139,37 @@ def test_forgot_password_end_to_end(
     assert page.inner_text("h1") == "Forgot your password?"
     context.close()
     other.close()
+
+
+@pytest.mark.parametrize("scripts", [False, True], ids=["javascript-off", "javascript-on"])
+def test_welcome_mail_end_to_end(
+    site: tuple[str, World], browser: Any, smtp_sink: SmtpSink, scripts: bool
+) -> None:
+    base, world = site
+    email = f"new-{'on' if scripts else 'off'}@example.com"
+    context = browser.new_context(java_script_enabled=scripts)
+    page = context.new_page()
+    sign_in(page, base, ADMIN)
+    page.goto(f"{base}/admin/users")
+    page.fill("#name", "Nia New")
+    page.fill("#email", email)
+    page.select_option("#time_zone", "Europe/Paris")
+    page.click("button:has-text('Add the account')")
+    assert "The account of Nia New is made" in page.inner_text("main")
+
+    before = len(smtp_sink.received)
+    sent = deliver(world.db, smtp_sink, MAIL_BASE, NOW)
+    assert sent and set(sent) == {"sent"}
+    mine = [m for m in smtp_sink.wait_for(before + len(sent))[before:] if m.rcpt_tos == [email]]
+    assert [m.message["X-Officehours-Kind"] for m in mine] == ["welcome"]
+
+    newcomer = browser.new_context(java_script_enabled=scripts)
+    visit = newcomer.new_page()
+    visit.goto(link_in(mine[0]).replace(MAIL_BASE, base))
+    assert visit.inner_text("h1") == "Choose a password"
+    visit.fill("#new_password", NEW_PASSWORD)
+    visit.fill("#confirm", NEW_PASSWORD)
+    visit.click("button:has-text('Set the password')")
+    assert "Signed in as Nia New" in visit.inner_text("footer")
+    newcomer.close()
+    context.close()
