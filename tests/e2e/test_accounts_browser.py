@@ -173,3 +173,27 @@ def test_welcome_mail_end_to_end(
     assert "Signed in as Nia New" in visit.inner_text("footer")
     newcomer.close()
     context.close()
+
+
+@pytest.mark.parametrize(
+    ("scripts", "zone"),
+    [(False, "Europe/Berlin"), (True, "America/Chicago")],
+    ids=["javascript-off", "javascript-on"],
+)
+def test_profile_zone_change(
+    site: tuple[str, World], browser: Any, scripts: bool, zone: str
+) -> None:
+    base, world = site
+    context = browser.new_context(java_script_enabled=scripts)
+    page = context.new_page()
+    sign_in(page, base, A)
+    page.click("nav >> text=Account")
+    assert "a@example.com" in page.inner_text("main")
+    page.select_option("#time_zone", zone)
+    page.click("button:has-text('Save the profile')")
+    assert "Your profile is saved" in page.inner_text("main")
+    assert f"Times are shown in {zone}" in page.inner_text("footer")
+    page.click("nav >> text=Book a call")
+    assert f"Times are in your time zone, {zone}" in page.inner_text("main")
+    assert accounts.get_user(world.db, None, world.a).time_zone == zone
+    context.close()
