@@ -197,3 +197,42 @@ def test_profile_zone_change(
     assert f"Times are in your time zone, {zone}" in page.inner_text("main")
     assert accounts.get_user(world.db, None, world.a).time_zone == zone
     context.close()
+
+
+@pytest.mark.parametrize(
+    ("scripts", "coach"), [(False, "y"), (True, "x")], ids=["javascript-off", "javascript-on"]
+)
+def test_admin_edits_a_user_and_deactivates_after_confirming(
+    site: tuple[str, World], browser: Any, scripts: bool, coach: str
+) -> None:
+    base, world = site
+    slug = getattr(world, coach)
+    who = accounts.get_user(world.db, None, slug)
+    context = browser.new_context(java_script_enabled=scripts)
+    page = context.new_page()
+    sign_in(page, base, ADMIN)
+    page.goto(f"{base}/admin/users")
+    page.click(f"main a:has-text('{who.name}')")
+    assert page.inner_text("h1") == who.name
+
+    page.select_option("#role", "client")
+    page.click("button:has-text('Save the account')")
+    assert "coaches" in page.inner_text(".error-summary")  # refused by the database
+    assert accounts.get_user(world.db, None, slug).role == "coach"
+
+    page.fill("#name", f"{who.name} Senior")
+    page.select_option("#role", "coach")
+    page.select_option("#time_zone", "Europe/Madrid")
+    page.click("button:has-text('Save the account')")
+    assert "is saved" in page.inner_text("main")
+    edited = accounts.get_user(world.db, None, slug)
+    assert (edited.name, edited.time_zone) == (f"{who.name} Senior", "Europe/Madrid")
+
+    page.click(f"main a:has-text('Deactivate {edited.name}')")
+    assert page.inner_text("h1") == f"Deactivate {edited.name}?"
+    assert "ends coaching of" in page.inner_text("main")
+    assert accounts.get_user(world.db, None, slug).active  # nothing done yet
+    page.click(f"button:has-text('Deactivate {edited.name}')")
+    assert "is deactivated" in page.inner_text("main")
+    assert not accounts.get_user(world.db, None, slug).active
+    context.close()
