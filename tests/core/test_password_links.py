@@ -64,9 +64,7 @@ def wait_until_blocked(db: Database) -> None:
 
 
 def test_the_answer_does_not_tell_whether_an_account_exists(world: World) -> None:
-    for email in ("a@example.com", "nobody@example.com"):
-        assert password_links.request_link(world.db, email, "192.0.2.1", NOW) is None
-    for _ in range(2):
+    for _ in range(3):
         password_links.request_link(world.db, "a@example.com", "192.0.2.1", NOW)
         password_links.request_link(world.db, "nobody@example.com", "192.0.2.1", NOW)
     for email in ("a@example.com", "nobody@example.com"):
