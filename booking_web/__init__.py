@@ -17,6 +17,7 @@ from werkzeug.routing import BaseConverter
 from booking_web import (
     account,
     admin,
+    admin_users,
     api,
     appointments,
     auth,
@@ -27,6 +28,7 @@ from booking_web import (
     errors,
     forms,
     health,
+    password_links,
     security,
     timefmt,
 )
@@ -77,8 +79,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         call_details.bp,
         coach.bp,
         admin.bp,
+        admin_users.bp,
         api.bp,
         health.bp,
+        password_links.bp,
     ):
         app.register_blueprint(blueprint)
     proxies = int(app.config.get("PROXIES", 0))

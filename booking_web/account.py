@@ -1,6 +1,9 @@
-"""The account page: change password, sign out everywhere, and API tokens for the JSON API."""
+"""The account page: the profile (name, time zone), change password, sign out everywhere, and API
+tokens for the JSON API."""
 
 from __future__ import annotations
+
+from zoneinfo import available_timezones
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -16,6 +19,25 @@ from officehours.errors import PasswordMismatch, WeakPassword
 bp = Blueprint("account", __name__)
 
 PASSWORD_FIELDS = ("current_password", "new_password", "confirm")
+PROFILE_FIELDS = ("name", "time_zone")
+_zone_groups: list[tuple[str, list[str]]] = []
+
+
+def zone_groups() -> list[tuple[str, list[str]]]:
+    """Every zone a user may have, grouped by region ("America", "Europe", ...; "Other" for
+    names without one), for one <select> with an <optgroup> per region: it works in Lynx and
+    without scripts, with no search. The list is the database's (the rule of the users CHECK);
+    a zone Python's tzdata lacks is left out, since no page could show a time in it. Read once
+    per process: it changes only with an upgrade of PostgreSQL's zone data."""
+    if not _zone_groups:
+        known = available_timezones()
+        groups: dict[str, list[str]] = {}
+        for zone in accounts.time_zones(db()):
+            if zone in known:
+                region = zone.split("/", 1)[0] if "/" in zone else "Other"
+                groups.setdefault(region, []).append(zone)
+        _zone_groups.extend(sorted(groups.items(), key=lambda g: (g[0] == "Other", g[0])))
+    return _zone_groups
 
 
 def _page(
@@ -24,10 +46,17 @@ def _page(
     token_errors: dict[str, str] | None = None,
     new_token: str | None = None,
     label: str = "",
+    profile_errors: dict[str, str] | None = None,
+    profile: dict[str, str] | None = None,
 ) -> ResponseReturnValue:
+    me = user()
+    assert me is not None
     return (
         render_template(
             "account.html",
+            profile_errors=profile_errors or {},
+            profile=profile or {"name": me.name, "time_zone": me.time_zone},
+            zone_groups=zone_groups(),
             password_errors=password_errors or {},
             token_errors=token_errors or {},
             tokens=queries.credentials(db(), actor(), "api_token"),
@@ -43,6 +72,24 @@ def _page(
 def page() -> ResponseReturnValue:
     """The account page."""
     return _page()
+
+
+@bp.post("/account/profile")
+@login_required
+def profile() -> ResponseReturnValue:
+    """Changes the signed-in user's name and time zone. Every page, mail and invite shows times
+    in the new zone from now on; nothing stored about calls changes."""
+    values = {k: request.form.get(k, "").strip() for k in PROFILE_FIELDS}
+    try:
+        accounts.update_user(
+            db(), actor(), actor(), values["name"], values["time_zone"], now=rules_now()
+        )
+    except errors.OfficeHoursError as exc:
+        return _page(
+            exc.http_status, profile_errors=field_errors(exc, PROFILE_FIELDS), profile=values
+        )
+    flash("Your profile is saved.")
+    return redirect(url_for("account.page"), 303)
 
 
 def _change_password(current: str, new: str, confirm: str) -> None:

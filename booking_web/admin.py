@@ -64,7 +64,7 @@ def add_user() -> ResponseReturnValue:
             raise WeakFirstPassword(str(exc)) from exc
         slug = accounts.add_user(
             db(), actor(), values["email"], values["name"], values["role"],
-            values["time_zone"], password_hash,
+            values["time_zone"], password_hash, welcome=True, now=rules_now(),
         )  # fmt: skip
     except errors.OfficeHoursError as exc:
         return _users_page(exc.http_status, field_errors(exc, USER_FIELDS), values)

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from mailer import account_mail
 from mailer.service import build_loop
 from officehours import sqlfiles
 from officehours.db import Database
@@ -40,6 +41,7 @@ def run(settings: Settings, db: Database, *, once: bool = False, poll_seconds: f
     log.info("mailer %s", loop.mailer.transport.describe())
     if once:
         outcomes = loop.mailer.deliver_due()
+        outcomes += account_mail.deliver_due(loop.mailer)
         log.info("%d mail(s) handled", len(outcomes))
         return 0
 

@@ -15,6 +15,7 @@ from typing import Any
 import psycopg2
 import psycopg2.extensions
 
+from mailer import account_mail
 from mailer.outbox import Mailer
 from officehours import errors, sqlfiles
 
@@ -94,6 +95,7 @@ class MailLoop:
             while not self.stopping:
                 try:
                     self.mailer.deliver_due(stop=lambda: self.stopping)
+                    account_mail.deliver_due(self.mailer, stop=lambda: self.stopping)
                 except (psycopg2.Error, errors.DatabaseUnavailable, errors.Busy) as exc:
                     # The database is down or too busy: wait a poll interval and try again.
                     log.warning("outbox unavailable, retrying in %ss: %s", self.poll_seconds, exc)

@@ -62,10 +62,15 @@ def add_user(
     role: str,
     time_zone: str,
     password_hash: str | None = None,
+    *,
+    welcome: bool = False,
+    now: datetime | None = None,
 ) -> str:
     """Creates a user and returns the new slug. The email is stored in the form
     ``ics.addresses.email_address`` gives (domain in lower-case ASCII); the database checks
-    both again.
+    both again. With ``welcome`` and no password, the new user is mailed a link to set one (the
+    welcome_link_valid rule says how long it works), in the same transaction: an account never
+    exists without a way in. now: the rules' clock.
 
     Raises:
         InvalidEmail, InvalidName: saying what is wrong with the address or the name.
@@ -80,7 +85,7 @@ def add_user(
         name = addresses.display_name(name.strip(" "))
     except addresses.AddressError as exc:
         raise errors.InvalidName(str(exc)) from exc
-    with db.transaction(actor) as cur:
+    with db.transaction(actor, now=now) as cur:
         cur.execute(
             Q.add_user,
             {
@@ -91,7 +96,76 @@ def add_user(
                 "password_hash": password_hash,
             },
         )
-        return str(one(cur)[0])
+        slug = str(one(cur)[0])
+        if welcome and password_hash is None:
+            cur.execute(Q.send_welcome_link, {"who": slug})
+        return slug
+
+
+def update_user(
+    db: Database,
+    actor: str | None,
+    who: str,
+    name: str,
+    time_zone: str,
+    *,
+    email: str | None = None,
+    role: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Changes a user's name and time zone (their own, or anyone's for an admin) and, for an
+    admin, email and role (None: unchanged). Stored times do not change: pages, mail and invites
+    show them in the new zone from then on. now: the rules' clock.
+
+    Raises:
+        InvalidName, InvalidEmail: saying what is wrong with the name or the address.
+        InvalidTimeZone, Forbidden, UnknownUser, EmailTaken.
+        WrongRole: when the database refuses the role change (a coach with clients, a client
+            with a coach, a user with calls booked), with its message.
+    """
+    try:
+        name = addresses.display_name(name.strip(" "))
+    except addresses.AddressError as exc:
+        raise errors.InvalidName(str(exc)) from exc
+    if email is not None:
+        try:
+            email = addresses.email_address(email.strip(" "))
+        except addresses.AddressError as exc:
+            raise errors.InvalidEmail(f"That is not an email address: {exc}") from exc
+    with db.transaction(actor, now=now) as cur:
+        cur.execute(
+            Q.update_user,
+            {"who": who, "name": name, "time_zone": time_zone, "email": email, "role": role},
+        )
+
+
+def time_zones(db: Database) -> list[str]:
+    """Every zone a user may have, by name: the database's list under the rule its CHECK on
+    users uses (is_time_zone)."""
+    with db.transaction() as cur:
+        cur.execute(Q.time_zones)
+        return [str(row[0]) for row in cur.fetchall()]
+
+
+@dataclass(frozen=True)
+class DeactivationEffects:
+    """What deactivating a user would do now (computed by the database)."""
+
+    role: str
+    active: bool
+    coaching_ended: int
+    calls_cancelled: int
+    people_mailed: int
+    credentials_revoked: int
+
+
+def deactivation_effects(
+    db: Database, actor: str | None, who: str, *, now: datetime | None = None
+) -> DeactivationEffects:
+    """What deactivating ``who`` would do now, for a confirmation. Raises UnknownUser."""
+    with db.transaction(actor, now=now) as cur:
+        cur.execute(Q.deactivation_effects, {"who": who})
+        return DeactivationEffects(*one(cur))
 
 
 def get_user(db: Database, actor: str | None, who: str) -> User:

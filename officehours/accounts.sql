@@ -105,3 +105,21 @@ SELECT user_for_app_password(%s, %s);
 -- name: login_lookup
 -- The slug and password hash of the active user with this email (no row when there is none).
 SELECT slug, password_hash FROM login_lookup(%s);
+
+-- name: send_welcome_link
+-- Mails a new user (slug) without a password a welcome link to set one; returns its expiry.
+SELECT send_password_link(%(who)s, 'welcome');
+
+-- name: update_user
+-- Changes a user's name and zone and (admin; NULL: unchanged) email and role.
+SELECT update_user(%(who)s, %(name)s, %(time_zone)s, %(email)s, %(role)s::user_role);
+
+-- name: time_zones
+-- Every zone a user may have, by name: PostgreSQL's list under the CHECK of users.time_zone.
+SELECT name FROM pg_timezone_names WHERE is_time_zone(name) ORDER BY name;
+
+-- name: deactivation_effects
+-- What deactivating the user (slug or email) would do now, in the columns of
+-- accounts.DeactivationEffects.
+SELECT role::text, active, coaching_ended, calls_cancelled, people_mailed, credentials_revoked
+FROM deactivation_effects(%(who)s);

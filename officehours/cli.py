@@ -59,7 +59,13 @@ def _user_add(args: argparse.Namespace, db: Database) -> int:
     password_hash = None
     if args.password is not None:
         password_hash = hash_password(args.password, user_inputs=(args.email, args.name))
-    print(accounts.add_user(db, None, args.email, args.name, args.role, args.tz, password_hash))
+    # Without a password the new user is mailed a link to set one: no account needs this
+    # command line to sign in.
+    print(
+        accounts.add_user(
+            db, None, args.email, args.name, args.role, args.tz, password_hash, welcome=True
+        )
+    )
     return 0
 
 
@@ -217,7 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--name", required=True)
     u.add_argument("--role", required=True, choices=("client", "coach", "admin"))
     u.add_argument("--tz", required=True, help="IANA time zone, e.g. Europe/London")
-    u.add_argument("--password", help="website password (12 to 256 characters, not easy to guess)")
+    u.add_argument(
+        "--password",
+        help="website password (12 to 256 characters, not easy to guess); without it the user"
+        " is mailed a link to set one",
+    )
     u.set_defaults(run=_user_add)
     u = user.add_parser("list", help="list users")
     u.add_argument("--role", choices=("client", "coach", "admin"))

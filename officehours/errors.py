@@ -146,6 +146,9 @@ InvalidNote = _error(
     "OH073",
     "note",
 )
+LinkUnknown = _error("link_unknown", 404, "This link is not valid. Ask for a new one.", "OH060")
+LinkExpired = _error("link_expired", 410, "This link has expired. Ask for a new one.", "OH061")
+LinkUsed = _error("link_used", 410, "This link was used already. Ask for a new one.", "OH062")
 EmailTaken = _error("email_taken", 409, "An account with that email exists already.", None, "email")
 InvalidEmail = _error("invalid_email", 422, "That is not an email address.", None, "email")
 InvalidName = _error(
@@ -324,6 +327,17 @@ BY_CONSTRAINT: dict[str, type[OfficeHoursError]] = {
     "sign_in_limit_delays_sane": InvalidInput,
     "sign_in_counter_failures_sane": InvalidInput,
     "sign_in_counter_key_sane": InvalidInput,
+    # Password links and their mail (0050): only SQL functions write them.
+    "account_link_hash_unique": Conflict,
+    "account_link_expires_after_creation": InvalidInput,
+    "account_link_used_or_revoked": InvalidInput,
+    "account_mail_public_id_unique": Conflict,
+    "account_mail_one_per_link": Conflict,
+    "account_mail_attempts_sane": InvalidInput,
+    "account_mail_finished_matches_state": InvalidInput,
+    "account_mail_secret_only_pending": InvalidInput,
+    "account_mail_secret_while_pending": InvalidInput,
+    "rule_welcome_link_valid_sane": InvalidRuleValue,
 }
 
 

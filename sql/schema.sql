@@ -19,6 +19,21 @@ CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public;
 COMMENT ON EXTENSION btree_gist IS 'support for indexing common datatypes in GiST';
 
 --
+-- Name: account_link_kind; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.account_link_kind AS ENUM (
+    'password_reset',
+    'welcome'
+);
+
+--
+-- Name: TYPE account_link_kind; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.account_link_kind IS 'Why a link to set a password was made: password_reset (asked for on the sign-in page, valid an hour) or welcome (an account made without a password, valid welcome_link_valid).';
+
+--
 -- Name: appointment_action; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -169,6 +184,153 @@ CREATE TYPE public.user_role AS ENUM (
 COMMENT ON TYPE public.user_role IS 'What a user is: a client books calls, a coach holds office hours, an admin runs the service.';
 
 --
+-- Name: account_mail_attempt_failed(text, text, interval, boolean); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.account_mail_attempt_failed(p_public_id text, p_error text, p_retry_in interval, p_give_up boolean DEFAULT false) RETURNS public.mail_state
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    m account_mail;
+BEGIN
+    UPDATE account_mail SET attempts = attempts + 1, last_error = left(p_error, 2000)
+    WHERE public_id = p_public_id AND state = 'pending' RETURNING * INTO m;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    ELSIF p_give_up OR m.attempts >= m.max_attempts THEN
+        UPDATE account_mail SET state = 'failed', finished_at = clock(), link_secret = NULL
+        WHERE id = m.id;
+        RETURN 'failed';
+    END IF;
+    UPDATE account_mail SET next_attempt_at = clock() + p_retry_in WHERE id = m.id;
+    RETURN 'pending';
+END $$;
+
+--
+-- Name: FUNCTION account_mail_attempt_failed(p_public_id text, p_error text, p_retry_in interval, p_give_up boolean); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.account_mail_attempt_failed(p_public_id text, p_error text, p_retry_in interval, p_give_up boolean) IS 'Records a failed attempt of a claimed account mail: retried after p_retry_in, or given up (failed, forgetting the secret) after max_attempts or at once with p_give_up. Returns the new state.';
+
+--
+-- Name: account_mail_claim(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.account_mail_claim() RETURNS TABLE(public_id text, kind public.account_link_kind, attempts integer, link_secret text, expires_at timestamp with time zone, created_at timestamp with time zone, name text, email text, time_zone text)
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    -- A link that stopped working (used, replaced, expired) before its mail went out is not
+    -- worth sending.
+    UPDATE account_mail SET state = 'superseded', link_secret = NULL, finished_at = clock()
+    WHERE id IN (SELECT m.id FROM account_mail m JOIN account_links l ON l.id = m.link_id
+                 JOIN users u ON u.id = m.user_id
+                 WHERE m.state = 'pending' AND password_link_state(l, u) <> 'valid'
+                 FOR UPDATE OF m SKIP LOCKED);
+    RETURN QUERY
+        WITH claimed AS (
+            SELECT m.id FROM account_mail m
+            WHERE m.state = 'pending' AND m.next_attempt_at <= clock()
+            ORDER BY m.next_attempt_at, m.id
+            LIMIT 1
+            FOR UPDATE SKIP LOCKED
+        )
+        SELECT m.public_id, m.kind, m.attempts, m.link_secret, l.expires_at, m.created_at,
+               u.display_name, u.email, u.time_zone
+        FROM claimed
+        JOIN account_mail m ON m.id = claimed.id
+        JOIN account_links l ON l.id = m.link_id
+        JOIN users u ON u.id = m.user_id;
+END $$;
+
+--
+-- Name: FUNCTION account_mail_claim(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.account_mail_claim() IS 'Locks the next due account mail no other mailer holds (FOR UPDATE SKIP LOCKED) until the transaction ends and returns what it takes to write it, the link''s secret included; first drops pending mail whose link stopped working. No row when nothing is due.';
+
+--
+-- Name: clock(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.clock() RETURNS timestamp with time zone
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN COALESCE((NULLIF(current_setting('officehours.now'::text, true), ''::text))::timestamp with time zone, now());
+
+--
+-- Name: FUNCTION clock(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.clock() IS 'The current time for every rule: now(), unless the transaction set officehours.now (tests and what-if checks by operators).';
+
+--
+-- Name: new_token(integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.new_token(random_bytes integer DEFAULT 16) RETURNS text
+    LANGUAGE sql PARALLEL SAFE
+    RETURN translate(rtrim(encode(substr(((uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())) || uuid_send(gen_random_uuid())), 1, random_bytes), 'base64'::text), '='::text), '+/'::text, '-_'::text);
+
+--
+-- Name: FUNCTION new_token(random_bytes integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.new_token(random_bytes integer) IS 'A random URL-safe token (base64url of random bytes from gen_random_uuid; at most 48 bytes).';
+
+--
+-- Name: account_mail; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.account_mail (
+    id bigint NOT NULL,
+    public_id text DEFAULT public.new_token() NOT NULL,
+    link_id bigint NOT NULL,
+    kind public.account_link_kind NOT NULL,
+    user_id bigint NOT NULL,
+    link_secret text,
+    state public.mail_state DEFAULT 'pending'::public.mail_state NOT NULL,
+    next_attempt_at timestamp with time zone NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    max_attempts integer DEFAULT 10 NOT NULL,
+    last_error text,
+    created_at timestamp with time zone NOT NULL,
+    finished_at timestamp with time zone,
+    CONSTRAINT account_mail_attempts_sane CHECK (((attempts >= 0) AND ((max_attempts >= 1) AND (max_attempts <= 100)))),
+    CONSTRAINT account_mail_finished_matches_state CHECK (((state = 'pending'::public.mail_state) = (finished_at IS NULL))),
+    CONSTRAINT account_mail_secret_only_pending CHECK (((state = 'pending'::public.mail_state) OR (link_secret IS NULL))),
+    CONSTRAINT account_mail_secret_while_pending CHECK (((state <> 'pending'::public.mail_state) OR (link_secret IS NOT NULL)))
+);
+
+--
+-- Name: TABLE account_mail; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.account_mail IS 'Mail carrying a link to set a password, written in the transaction that made the link and sent by the mailers like appointment mail (claimed FOR UPDATE SKIP LOCKED). Not granted to officehours_app.';
+
+--
+-- Name: COLUMN account_mail.link_secret; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.account_mail.link_secret IS 'The link''s secret, in clear, while the mail is pending: the mailer cannot make the link from its hash. Cleared when the mail is sent, fails for good or is superseded, so the table never holds a usable credential longer than it takes to send it.';
+
+--
+-- Name: account_mail_sent(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.account_mail_sent(p_public_id text) RETURNS void
+    LANGUAGE sql
+    BEGIN ATOMIC
+ UPDATE public.account_mail SET state = 'sent'::public.mail_state, attempts = (account_mail.attempts + 1), finished_at = public.clock(), last_error = NULL::text, link_secret = NULL::text
+   WHERE ((account_mail.public_id = account_mail_sent.p_public_id) AND (account_mail.state = 'pending'::public.mail_state));
+END;
+
+--
+-- Name: FUNCTION account_mail_sent(p_public_id text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.account_mail_sent(p_public_id text) IS 'Marks a claimed account mail sent and forgets the link''s secret, which only the recipient has from now on.';
+
+--
 -- Name: add_user(text, text, public.user_role, text, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -300,20 +462,6 @@ CREATE FUNCTION public.is_time_zone(zone text) RETURNS boolean
 --
 
 COMMENT ON FUNCTION public.is_time_zone(zone text) IS 'True when the text names an IANA time zone PostgreSQL knows.';
-
---
--- Name: new_token(integer); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.new_token(random_bytes integer DEFAULT 16) RETURNS text
-    LANGUAGE sql PARALLEL SAFE
-    RETURN translate(rtrim(encode(substr(((uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())) || uuid_send(gen_random_uuid())), 1, random_bytes), 'base64'::text), '='::text), '+/'::text, '-_'::text);
-
---
--- Name: FUNCTION new_token(random_bytes integer); Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON FUNCTION public.new_token(random_bytes integer) IS 'A random URL-safe token (base64url of random bytes from gen_random_uuid; at most 48 bytes).';
 
 --
 -- Name: appointments; Type: TABLE; Schema: public; Owner: -
@@ -1002,20 +1150,6 @@ END $$;
 COMMENT ON FUNCTION public.cancel(p_token text) IS 'Cancels a booked call: a status change, never a delete. Raises unknown_appointment, not_your_appointment, already_cancelled, in_the_past or inside_cutoff.';
 
 --
--- Name: clock(); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.clock() RETURNS timestamp with time zone
-    LANGUAGE sql STABLE PARALLEL SAFE
-    RETURN COALESCE((NULLIF(current_setting('officehours.now'::text, true), ''::text))::timestamp with time zone, now());
-
---
--- Name: FUNCTION clock(); Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON FUNCTION public.clock() IS 'The current time for every rule: now(), unless the transaction set officehours.now (tests and what-if checks by operators).';
-
---
 -- Name: business_rules; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1039,7 +1173,8 @@ CREATE TABLE public.business_rules (
     CONSTRAINT rule_monthly_limit_sane CHECK (((name <> 'monthly_limit'::text) OR ((count_value >= 1) AND (count_value <= 31)))),
     CONSTRAINT rule_reminder_lead_sane CHECK (((name <> 'reminder_lead'::text) OR ((duration_value >= '00:00:00'::interval) AND (duration_value <= '14 days'::interval)))),
     CONSTRAINT rule_retention_is_global CHECK (((name <> ALL (ARRAY['mail_kept'::text, 'calls_kept'::text])) OR (coach_id IS NULL))),
-    CONSTRAINT rule_slot_length_sane CHECK (((name <> 'slot_length'::text) OR (((duration_value >= '00:15:00'::interval) AND (duration_value <= '04:00:00'::interval)) AND (((EXTRACT(epoch FROM duration_value))::integer % 300) = 0))))
+    CONSTRAINT rule_slot_length_sane CHECK (((name <> 'slot_length'::text) OR (((duration_value >= '00:15:00'::interval) AND (duration_value <= '04:00:00'::interval)) AND (((EXTRACT(epoch FROM duration_value))::integer % 300) = 0)))),
+    CONSTRAINT rule_welcome_link_valid_sane CHECK (((name <> 'welcome_link_valid'::text) OR ((coach_id IS NULL) AND ((duration_value >= '01:00:00'::interval) AND (duration_value <= '30 days'::interval)))))
 );
 
 --
@@ -1453,6 +1588,33 @@ CREATE FUNCTION public.current_actor_is_admin() RETURNS boolean
 --
 
 COMMENT ON FUNCTION public.current_actor_is_admin() IS 'True when the acting user is an active admin.';
+
+--
+-- Name: deactivation_effects(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.deactivation_effects(p_user text) RETURNS TABLE(role public.user_role, active boolean, coaching_ended integer, calls_cancelled integer, people_mailed integer, credentials_revoked integer)
+    LANGUAGE sql STABLE
+    AS $$
+    -- What users_after_deactivate would do now, counted the way it selects the rows.
+    WITH u AS (SELECT * FROM find_user(p_user)),
+         calls AS (SELECT a.* FROM appointments a, u
+                   WHERE a.status = 'booked' AND lower(a.during) > clock()
+                     AND u.id IN (a.coach_id, a.client_id))
+    SELECT u.role, u.active,
+           (SELECT count(*)::integer FROM coaching c
+            WHERE upper_inf(c.during) AND u.id IN (c.coach_id, c.client_id)),
+           (SELECT count(*)::integer FROM calls),
+           (SELECT count(DISTINCT p)::integer FROM calls, unnest(ARRAY[calls.coach_id, calls.client_id]) AS p),
+           (SELECT count(*)::integer FROM credentials cr WHERE cr.user_id = u.id AND cr.revoked_at IS NULL)
+    FROM u
+$$;
+
+--
+-- Name: FUNCTION deactivation_effects(p_user text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.deactivation_effects(p_user text) IS 'What deactivating a user (slug or email) would do now, for the admin''s confirmation: the open coaching relationships it ends, the future calls it cancels, how many people (both sides of those calls) get the cancellation mail, and the API tokens and app passwords it revokes. Counts what the caller may see (an admin: everything). Raises unknown_user.';
 
 --
 -- Name: describe_interval(interval); Type: FUNCTION; Schema: public; Owner: -
@@ -2086,6 +2248,41 @@ END;
 COMMENT ON FUNCTION public.mail_sent(p_public_id text) IS 'Marks a claimed mail sent; the mailer commits it right after the SMTP server accepted the message.';
 
 --
+-- Name: make_password_link(bigint, public.account_link_kind); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.make_password_link(p_user bigint, p_kind public.account_link_kind) RETURNS timestamp with time zone
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    secret text := new_token(32);
+    link bigint;
+    expires timestamptz := clock() + password_link_valid_for(p_kind);
+BEGIN
+    -- One working link per user: the newest. Its older siblings stop working, and their mail,
+    -- if no mailer holds it right now, is not sent at all.
+    UPDATE account_links SET revoked_at = clock()
+    WHERE user_id = p_user AND used_at IS NULL AND revoked_at IS NULL;
+    UPDATE account_mail SET state = 'superseded', link_secret = NULL, finished_at = clock()
+    WHERE id IN (SELECT m.id FROM account_mail m WHERE m.user_id = p_user AND m.state = 'pending'
+                 FOR UPDATE SKIP LOCKED);
+    INSERT INTO account_links (user_id, kind, secret_hash, created_at, expires_at)
+    VALUES (p_user, p_kind, secret_hash(secret), clock(), expires)
+    RETURNING id INTO link;
+    INSERT INTO account_mail (link_id, kind, user_id, link_secret, next_attempt_at, created_at)
+    VALUES (link, p_kind, p_user, secret, clock(), clock());
+    PERFORM pg_notify('officehours_mail', '');
+    RETURN expires;
+END $$;
+
+--
+-- Name: FUNCTION make_password_link(p_user bigint, p_kind public.account_link_kind); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.make_password_link(p_user bigint, p_kind public.account_link_kind) IS 'Makes a new link that sets the password of a user (revoking the older ones) and queues its mail, waking the mailers; returns when the link expires.';
+
+--
 -- Name: month_outlook(public.users, public.users, public.users, timestamp with time zone, bigint); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2207,6 +2404,162 @@ END $$;
 --
 
 COMMENT ON FUNCTION public.open_web_session(p_user text) IS 'Starts a website session for the active user with this slug (after the website checked their password) and returns its secret, for the cookie, this once; only its hash is kept. Raises not_signed_in for an inactive or unknown user.';
+
+--
+-- Name: password_link_check(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.password_link_check(p_state text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+BEGIN
+    CASE p_state
+    WHEN 'valid' THEN
+        RETURN;
+    WHEN 'used' THEN
+        RAISE EXCEPTION 'This link was used already: each link sets a password once. Ask for a new one below.'
+            USING ERRCODE = 'OH062';
+    WHEN 'replaced' THEN
+        RAISE EXCEPTION 'A newer link was sent since this one: use the link in the latest mail, or ask for a new one below.'
+            USING ERRCODE = 'OH061';
+    WHEN 'expired' THEN
+        RAISE EXCEPTION 'This link has expired. Ask for a new one below.' USING ERRCODE = 'OH061';
+    ELSE
+        RAISE EXCEPTION 'This link is not valid: check that it is the whole link from the mail, or ask for a new one below.'
+            USING ERRCODE = 'OH060';
+    END CASE;
+END $$;
+
+--
+-- Name: FUNCTION password_link_check(p_state text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.password_link_check(p_state text) IS 'Raises the error of a link that cannot be used (link_unknown OH060, link_expired OH061 for an expired or replaced one, link_used OH062); returns for a valid one.';
+
+--
+-- Name: password_link_latest(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.password_link_latest(p_user text) RETURNS TABLE(kind public.account_link_kind, created_at timestamp with time zone, expires_at timestamp with time zone, state text, mail_state public.mail_state)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM password_link_require_admin();
+    RETURN QUERY
+        SELECT l.kind, l.created_at, l.expires_at, password_link_state(l, u), m.state
+        FROM users u
+        JOIN account_links l ON l.user_id = u.id
+        LEFT JOIN account_mail m ON m.link_id = l.id
+        WHERE u.slug = p_user
+        ORDER BY l.created_at DESC, l.id DESC
+        LIMIT 1;
+END $$;
+
+--
+-- Name: FUNCTION password_link_latest(p_user text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.password_link_latest(p_user text) IS 'The newest password link of a user (slug) and what became of it and its mail, for the admin''s page of that user; no row when none was made. Raises forbidden for anyone but an admin or the owner.';
+
+--
+-- Name: password_link_require_admin(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.password_link_require_admin() RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    -- The role that called (see mail_require_reader): the owner may, the web app's role only
+    -- for an admin.
+    IF NOT (current_actor_is_admin()
+            OR has_table_privilege(CASE current_setting('role') WHEN 'none' THEN session_user::text
+                                   ELSE current_setting('role') END, 'account_links', 'INSERT')) THEN
+        RAISE EXCEPTION 'Only an admin may send a password link.' USING ERRCODE = 'OH007';
+    END IF;
+END $$;
+
+--
+-- Name: FUNCTION password_link_require_admin(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.password_link_require_admin() IS 'Raises forbidden (OH007) unless the acting user is an admin or the calling role may write account_links itself (the owner: the command line).';
+
+--
+-- Name: account_links; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.account_links (
+    id bigint NOT NULL,
+    user_id bigint NOT NULL,
+    kind public.account_link_kind NOT NULL,
+    secret_hash bytea NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    used_at timestamp with time zone,
+    revoked_at timestamp with time zone,
+    CONSTRAINT account_link_expires_after_creation CHECK ((expires_at > created_at)),
+    CONSTRAINT account_link_used_or_revoked CHECK (((used_at IS NULL) OR (revoked_at IS NULL)))
+);
+
+--
+-- Name: TABLE account_links; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.account_links IS 'Single-use links that set a user''s password. The link holds a random secret (256 bits); only its SHA-256 is kept here. A link works once, until expires_at, and only while no newer link of the user was made (revoked_at).';
+
+--
+-- Name: password_link_state(public.account_links, public.users); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.password_link_state(l public.account_links, u public.users) RETURNS text
+    LANGUAGE sql STABLE
+    RETURN CASE WHEN (((l).id IS NULL) OR ((u).id IS NULL) OR (NOT (u).active)) THEN 'unknown'::text WHEN ((l).used_at IS NOT NULL) THEN 'used'::text WHEN ((l).revoked_at IS NOT NULL) THEN 'replaced'::text WHEN ((l).expires_at <= public.clock()) THEN 'expired'::text ELSE 'valid'::text END;
+
+--
+-- Name: FUNCTION password_link_state(l public.account_links, u public.users); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.password_link_state(l public.account_links, u public.users) IS 'What a link is worth now: valid, used, replaced (a newer link was made), expired, or unknown (no such link, or its account is not active).';
+
+--
+-- Name: password_link_user(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.password_link_user(p_secret text) RETURNS TABLE(slug text, email text, display_name text, kind public.account_link_kind)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    l account_links;
+    u users;
+BEGIN
+    SELECT * INTO l FROM account_links WHERE secret_hash = secret_hash(p_secret);
+    SELECT * INTO u FROM users WHERE id = l.user_id;
+    PERFORM password_link_check(password_link_state(l, u));
+    RETURN QUERY SELECT u.slug, u.email, u.display_name, l.kind;
+END $$;
+
+--
+-- Name: FUNCTION password_link_user(p_secret text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.password_link_user(p_secret text) IS 'Whose password a working link sets (for the form, and for the password policy, which refuses a password made of the name or email). Raises link_unknown, link_expired or link_used.';
+
+--
+-- Name: password_link_valid_for(public.account_link_kind); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.password_link_valid_for(p_kind public.account_link_kind) RETURNS interval
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN CASE p_kind WHEN 'password_reset'::public.account_link_kind THEN '01:00:00'::interval ELSE public.rule_duration('welcome_link_valid'::text, NULL::bigint) END;
+
+--
+-- Name: FUNCTION password_link_valid_for(p_kind public.account_link_kind); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.password_link_valid_for(p_kind public.account_link_kind) IS 'How long a new link works: an hour for a forgotten password, the welcome_link_valid rule for a welcome.';
 
 --
 -- Name: password_sign_in_succeeded(text, text); Type: FUNCTION; Schema: public; Owner: -
@@ -2351,6 +2704,39 @@ END $$;
 --
 
 COMMENT ON FUNCTION public.refuse_delete() IS 'Keeps history: appointments are never deleted, their history never changed, except by prune() when the retention rules say a call is old enough.';
+
+--
+-- Name: request_password_link(text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.request_password_link(p_email text, p_remote text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    scopes text[] := ARRAY['reset-address', 'reset-remote'];
+    keys text[] := ARRAY[sign_in_address(p_email), sign_in_place(p_remote)];
+    wait integer := sign_in_wait(scopes, keys);
+    who bigint;
+BEGIN
+    IF wait > 0 THEN
+        RETURN wait;
+    END IF;
+    -- Every request counts, whether or not an account has the address: the limit then says
+    -- nothing about which addresses exist.
+    PERFORM sign_in_failed(scopes, keys);
+    SELECT id INTO who FROM users WHERE lower(email) = lower(btrim(p_email)) AND active;
+    IF FOUND THEN
+        PERFORM make_password_link(who, 'password_reset');
+    END IF;
+    RETURN 0;
+END $$;
+
+--
+-- Name: FUNCTION request_password_link(p_email text, p_remote text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.request_password_link(p_email text, p_remote text) IS '"Forgot password": mails a link valid an hour to the active account with this email, if there is one, and returns 0; or returns the seconds to wait when this address, or this place, asked too often (nothing is done then). The answer is the same whether or not the account exists.';
 
 --
 -- Name: require_actor(); Type: FUNCTION; Schema: public; Owner: -
@@ -2512,6 +2898,34 @@ CREATE FUNCTION public.secret_hash(p_secret text) RETURNS bytea
 --
 
 COMMENT ON FUNCTION public.secret_hash(p_secret text) IS 'SHA-256 of a random secret. Enough for 256-bit random secrets, which need no slow hash.';
+
+--
+-- Name: send_password_link(text, public.account_link_kind); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.send_password_link(p_user text, p_kind public.account_link_kind) RETURNS timestamp with time zone
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    u users;
+BEGIN
+    PERFORM password_link_require_admin();
+    SELECT * INTO u FROM users WHERE slug = p_user OR lower(email) = lower(p_user);
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'There is no user "%".', p_user USING ERRCODE = 'OH002';
+    ELSIF NOT u.active THEN
+        RAISE EXCEPTION 'The account of % is not active: activate it before sending a password link.',
+            u.display_name USING ERRCODE = 'OH003';
+    END IF;
+    RETURN make_password_link(u.id, p_kind);
+END $$;
+
+--
+-- Name: FUNCTION send_password_link(p_user text, p_kind public.account_link_kind); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.send_password_link(p_user text, p_kind public.account_link_kind) IS 'An admin (or the owner) sends a user (slug or email) a link to set their password: a welcome or a password reset, revoking older links. Returns when it expires. Raises forbidden, unknown_user or inactive_user.';
 
 --
 -- Name: set_appointment_call_details(text, text, text, text, boolean); Type: FUNCTION; Schema: public; Owner: -
@@ -2999,6 +3413,86 @@ END $$;
 COMMENT ON FUNCTION public.unset_rule(p_name text, p_coach text) IS 'Removes a coach''s override so the global value applies again; true when there was one.';
 
 --
+-- Name: update_user(text, text, text, text, public.user_role); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.update_user(p_user text, p_name text, p_time_zone text, p_email text DEFAULT NULL::text, p_role public.user_role DEFAULT NULL::public.user_role) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    caller text := CASE current_setting('role') WHEN 'none' THEN session_user::text
+                   ELSE current_setting('role') END;
+    owner boolean := has_table_privilege(caller, 'users', 'UPDATE');
+    actor users;
+    target users;
+BEGIN
+    SELECT * INTO actor FROM users WHERE id = current_actor_id();
+    IF actor.id IS NULL AND NOT owner THEN
+        RAISE EXCEPTION 'You need to be signed in as an active user.' USING ERRCODE = 'OH001';
+    END IF;
+    SELECT * INTO target FROM users WHERE slug = p_user OR lower(email) = lower(p_user);
+    IF NOT FOUND AND (owner OR actor.role = 'admin') THEN
+        RAISE EXCEPTION 'There is no user "%".', p_user USING ERRCODE = 'OH002';
+    ELSIF NOT (owner OR actor.role = 'admin') AND target.id IS DISTINCT FROM actor.id THEN
+        RAISE EXCEPTION 'You can only change your own profile.' USING ERRCODE = 'OH007';
+    ELSIF NOT (owner OR actor.role = 'admin')
+          AND (p_email IS DISTINCT FROM NULL OR p_role IS DISTINCT FROM NULL) THEN
+        RAISE EXCEPTION 'Only an admin changes an email address or a role.' USING ERRCODE = 'OH007';
+    ELSIF target.id = actor.id AND p_role IS DISTINCT FROM NULL AND p_role <> target.role THEN
+        RAISE EXCEPTION 'You cannot change your own role: another admin can.' USING ERRCODE = 'OH007';
+    END IF;
+    IF p_time_zone IS NULL OR NOT is_time_zone(p_time_zone) THEN
+        RAISE EXCEPTION 'Unknown time zone "%".', left(p_time_zone, 60) USING ERRCODE = 'OH032';
+    END IF;
+    -- A role change takes the lock of the coaches concerned, as deactivation does, so a
+    -- booking in flight and users_check_role_change never interleave.
+    IF p_role IS DISTINCT FROM NULL AND p_role <> target.role THEN
+        PERFORM lock_coaches_of(target.id);
+    END IF;
+    UPDATE users SET display_name = btrim(p_name), time_zone = p_time_zone,
+                     email = coalesce(btrim(p_email), email), role = coalesce(p_role, role)
+    WHERE id = target.id;
+END $$;
+
+--
+-- Name: FUNCTION update_user(p_user text, p_name text, p_time_zone text, p_email text, p_role public.user_role); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.update_user(p_user text, p_name text, p_time_zone text, p_email text, p_role public.user_role) IS 'Changes a user''s name and time zone (the user themself, an admin or the owner) and, for an admin or the owner, email and role (NULL: unchanged). Times already stored do not change; every page and mail shows them in the new zone. Raises not_signed_in, forbidden, unknown_user, invalid_time_zone, wrong_role (users_check_role_change) or the constraint errors of users (email_taken, invalid_email, invalid_name).';
+
+--
+-- Name: use_password_link(text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.use_password_link(p_secret text, p_password_hash text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    l account_links;
+    u users;
+BEGIN
+    -- Locked: of two uses of one link at once, the second waits and then finds it used.
+    SELECT * INTO l FROM account_links WHERE secret_hash = secret_hash(p_secret) FOR UPDATE;
+    SELECT * INTO u FROM users WHERE id = l.user_id;
+    PERFORM password_link_check(password_link_state(l, u));
+    IF p_password_hash IS NULL OR p_password_hash !~ '^\$argon2' THEN
+        RAISE EXCEPTION 'A password link sets an argon2 hash.' USING ERRCODE = 'OH007';
+    END IF;
+    UPDATE account_links SET used_at = clock() WHERE id = l.id;
+    -- A new password ends every website session of the user (users_end_sessions).
+    UPDATE users SET password_hash = p_password_hash WHERE id = u.id;
+    RETURN u.slug;
+END $_$;
+
+--
+-- Name: FUNCTION use_password_link(p_secret text, p_password_hash text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.use_password_link(p_secret text, p_password_hash text) IS 'Sets the password (its argon2 hash) of the user a working link belongs to, marks the link used and ends every session of the user; returns their slug. Raises link_unknown, link_expired or link_used.';
+
+--
 -- Name: user_for_api_token(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -3082,6 +3576,45 @@ END $$;
 --
 
 COMMENT ON FUNCTION public.users_after_deactivate() IS 'A coaching relationship needs an active coach and client: deactivation ends it, cancels future calls (mail goes to both sides) and revokes the user''s API tokens, app passwords and calendar-feed URLs.';
+
+--
+-- Name: users_check_role_change(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.users_check_role_change() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    coached integer;
+    calls integer;
+BEGIN
+    -- A coaching relationship joins a coach and a client (coaching_check_parties); a role
+    -- change must not leave one that joins anything else, nor calls booked under the old role.
+    SELECT count(*) INTO coached FROM coaching c
+    WHERE upper_inf(c.during) AND NEW.id IN (c.coach_id, c.client_id);
+    IF coached > 0 AND OLD.role = 'coach' THEN
+        RAISE EXCEPTION '% coaches % client% now: give % another coach on the Coaching page first.',
+            OLD.display_name, coached, CASE WHEN coached = 1 THEN '' ELSE 's' END,
+            CASE WHEN coached = 1 THEN 'them' ELSE 'each of them' END USING ERRCODE = 'OH008';
+    ELSIF coached > 0 THEN
+        RAISE EXCEPTION '% has a coach: only a client without one can change role.', OLD.display_name
+            USING ERRCODE = 'OH008';
+    END IF;
+    SELECT count(*) INTO calls FROM appointments a
+    WHERE a.status = 'booked' AND upper(a.during) > clock() AND NEW.id IN (a.coach_id, a.client_id);
+    IF calls > 0 THEN
+        RAISE EXCEPTION '% has % call% booked: a role can change only without any.',
+            OLD.display_name, calls, CASE WHEN calls = 1 THEN '' ELSE 's' END USING ERRCODE = 'OH008';
+    END IF;
+    RETURN NEW;
+END $$;
+
+--
+-- Name: FUNCTION users_check_role_change(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.users_check_role_change() IS 'Refuses (wrong_role) a change of role while the user is part of an open coaching relationship or has calls booked that have not ended: a coach with clients cannot become a client.';
 
 --
 -- Name: users_end_sessions(); Type: FUNCTION; Schema: public; Owner: -
@@ -3185,6 +3718,32 @@ END $$;
 --
 
 COMMENT ON FUNCTION public.web_session_user(p_secret text) IS 'The active user whose live session has this secret (no row when it ended, expired or is unknown), noting that the session is in use.';
+
+--
+-- Name: account_links_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.account_links ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.account_links_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: account_mail_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.account_mail ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.account_mail_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 --
 -- Name: appointment_call_details; Type: TABLE; Schema: public; Owner: -
@@ -3776,6 +4335,41 @@ ALTER TABLE public.web_sessions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY
 );
 
 --
+-- Name: account_links account_link_hash_unique; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_links
+    ADD CONSTRAINT account_link_hash_unique UNIQUE (secret_hash);
+
+--
+-- Name: account_links account_links_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_links
+    ADD CONSTRAINT account_links_pkey PRIMARY KEY (id);
+
+--
+-- Name: account_mail account_mail_one_per_link; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_mail
+    ADD CONSTRAINT account_mail_one_per_link UNIQUE (link_id);
+
+--
+-- Name: account_mail account_mail_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_mail
+    ADD CONSTRAINT account_mail_pkey PRIMARY KEY (id);
+
+--
+-- Name: account_mail account_mail_public_id_unique; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_mail
+    ADD CONSTRAINT account_mail_public_id_unique UNIQUE (public_id);
+
+--
 -- Name: appointment_call_details appointment_call_details_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4063,6 +4657,18 @@ ALTER TABLE ONLY public.web_sessions
     ADD CONSTRAINT web_sessions_pkey PRIMARY KEY (id);
 
 --
+-- Name: account_links_open_by_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX account_links_open_by_user ON public.account_links USING btree (user_id) WHERE ((used_at IS NULL) AND (revoked_at IS NULL));
+
+--
+-- Name: account_mail_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX account_mail_due ON public.account_mail USING btree (next_attempt_at, id) WHERE (state = 'pending'::public.mail_state);
+
+--
 -- Name: appointments_client_start; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -4249,6 +4855,12 @@ CREATE TRIGGER coaching_check_parties BEFORE INSERT OR UPDATE ON public.coaching
 CREATE TRIGGER users_after_deactivate AFTER UPDATE OF active ON public.users FOR EACH ROW WHEN ((old.active AND (NOT new.active))) EXECUTE FUNCTION public.users_after_deactivate();
 
 --
+-- Name: users users_check_role_change; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER users_check_role_change BEFORE UPDATE OF role ON public.users FOR EACH ROW WHEN ((old.role IS DISTINCT FROM new.role)) EXECUTE FUNCTION public.users_check_role_change();
+
+--
 -- Name: users users_end_sessions; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -4259,6 +4871,27 @@ CREATE TRIGGER users_end_sessions AFTER UPDATE OF active, password_hash ON publi
 --
 
 CREATE TRIGGER users_fill_slug BEFORE INSERT ON public.users FOR EACH ROW EXECUTE FUNCTION public.users_fill_slug();
+
+--
+-- Name: account_links account_links_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_links
+    ADD CONSTRAINT account_links_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
+
+--
+-- Name: account_mail account_mail_link_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_mail
+    ADD CONSTRAINT account_mail_link_id_fkey FOREIGN KEY (link_id) REFERENCES public.account_links(id);
+
+--
+-- Name: account_mail account_mail_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_mail
+    ADD CONSTRAINT account_mail_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
 
 --
 -- Name: appointment_call_details appointment_call_details_appointment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -4845,6 +5478,24 @@ COMMENT ON POLICY users_update_self ON public.users IS 'Everyone may change thei
 GRANT USAGE ON SCHEMA public TO officehours_app;
 
 --
+-- Name: FUNCTION account_mail_attempt_failed(p_public_id text, p_error text, p_retry_in interval, p_give_up boolean); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.account_mail_attempt_failed(p_public_id text, p_error text, p_retry_in interval, p_give_up boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION account_mail_claim(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.account_mail_claim() FROM PUBLIC;
+
+--
+-- Name: FUNCTION account_mail_sent(p_public_id text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.account_mail_sent(p_public_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION api_token_sign_in(p_secret text, p_remote text); Type: ACL; Schema: public; Owner: -
 --
 
@@ -5117,6 +5768,12 @@ REVOKE ALL ON FUNCTION public.mail_require_reader() FROM PUBLIC;
 REVOKE ALL ON FUNCTION public.mail_sent(p_public_id text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION make_password_link(p_user bigint, p_kind public.account_link_kind); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.make_password_link(p_user bigint, p_kind public.account_link_kind) FROM PUBLIC;
+
+--
 -- Name: FUNCTION move(p_token text, p_start timestamp with time zone, p_end timestamp with time zone); Type: ACL; Schema: public; Owner: -
 --
 
@@ -5128,6 +5785,19 @@ GRANT ALL ON FUNCTION public.move(p_token text, p_start timestamp with time zone
 --
 
 REVOKE ALL ON FUNCTION public.open_web_session(p_user text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION password_link_latest(p_user text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.password_link_latest(p_user text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.password_link_latest(p_user text) TO officehours_app;
+
+--
+-- Name: FUNCTION password_link_user(p_secret text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.password_link_user(p_secret text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION password_sign_in_succeeded(p_email text, p_remote text); Type: ACL; Schema: public; Owner: -
@@ -5142,6 +5812,12 @@ REVOKE ALL ON FUNCTION public.password_sign_in_succeeded(p_email text, p_remote 
 REVOKE ALL ON FUNCTION public.prune(p_batch integer, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint) FROM PUBLIC;
 
 --
+-- Name: FUNCTION request_password_link(p_email text, p_remote text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.request_password_link(p_email text, p_remote text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION revoke_feed_token(); Type: ACL; Schema: public; Owner: -
 --
 
@@ -5153,6 +5829,13 @@ GRANT ALL ON FUNCTION public.revoke_feed_token() TO officehours_app;
 --
 
 GRANT SELECT ON TABLE public.rule_definitions TO officehours_app;
+
+--
+-- Name: FUNCTION send_password_link(p_user text, p_kind public.account_link_kind); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.send_password_link(p_user text, p_kind public.account_link_kind) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.send_password_link(p_user text, p_kind public.account_link_kind) TO officehours_app;
 
 --
 -- Name: FUNCTION set_appointment_call_details(p_token text, p_kind text, p_value text, p_details text, p_own boolean); Type: ACL; Schema: public; Owner: -
@@ -5183,6 +5866,19 @@ REVOKE ALL ON FUNCTION public.slot_terms(p_coach text, p_start timestamp with ti
 GRANT ALL ON FUNCTION public.slot_terms(p_coach text, p_start timestamp with time zone, p_moving text) TO officehours_app;
 
 --
+-- Name: FUNCTION update_user(p_user text, p_name text, p_time_zone text, p_email text, p_role public.user_role); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.update_user(p_user text, p_name text, p_time_zone text, p_email text, p_role public.user_role) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.update_user(p_user text, p_name text, p_time_zone text, p_email text, p_role public.user_role) TO officehours_app;
+
+--
+-- Name: FUNCTION use_password_link(p_secret text, p_password_hash text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.use_password_link(p_secret text, p_password_hash text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION user_for_api_token(p_secret text); Type: ACL; Schema: public; Owner: -
 --
 
@@ -5207,6 +5903,12 @@ REVOKE ALL ON FUNCTION public.user_for_feed_token(p_secret text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION public.users_after_deactivate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION users_check_role_change(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.users_check_role_change() FROM PUBLIC;
 
 --
 -- Name: FUNCTION users_end_sessions(); Type: ACL; Schema: public; Owner: -

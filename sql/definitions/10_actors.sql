@@ -13,6 +13,7 @@
 --   OH025 range_too_long
 --   OH030 nonexistent_local_time OH031 ambiguous_local_time    OH032 invalid_time_zone
 --   OH040 invalid_rule_value     OH041 unknown_rule            OH050 appointment_immutable
+--   OH060 link_unknown           OH061 link_expired            OH062 link_used
 --   OH071 invalid_call_details   OH072 invalid_call_text       OH073 invalid_note
 
 CREATE OR REPLACE FUNCTION clock() RETURNS timestamptz

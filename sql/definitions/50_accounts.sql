@@ -146,3 +146,92 @@ COMMENT ON FUNCTION coaching_after_end() IS 'A coaching relationship that ends t
 CREATE OR REPLACE TRIGGER coaching_after_end AFTER UPDATE OF during ON coaching
     FOR EACH ROW WHEN (upper_inf(OLD.during) AND NOT upper_inf(NEW.during))
     EXECUTE FUNCTION coaching_after_end();
+
+CREATE OR REPLACE FUNCTION users_check_role_change() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    coached integer;
+    calls integer;
+BEGIN
+    -- A coaching relationship joins a coach and a client (coaching_check_parties); a role
+    -- change must not leave one that joins anything else, nor calls booked under the old role.
+    SELECT count(*) INTO coached FROM coaching c
+    WHERE upper_inf(c.during) AND NEW.id IN (c.coach_id, c.client_id);
+    IF coached > 0 AND OLD.role = 'coach' THEN
+        RAISE EXCEPTION '% coaches % client% now: give % another coach on the Coaching page first.',
+            OLD.display_name, coached, CASE WHEN coached = 1 THEN '' ELSE 's' END,
+            CASE WHEN coached = 1 THEN 'them' ELSE 'each of them' END USING ERRCODE = 'OH008';
+    ELSIF coached > 0 THEN
+        RAISE EXCEPTION '% has a coach: only a client without one can change role.', OLD.display_name
+            USING ERRCODE = 'OH008';
+    END IF;
+    SELECT count(*) INTO calls FROM appointments a
+    WHERE a.status = 'booked' AND upper(a.during) > clock() AND NEW.id IN (a.coach_id, a.client_id);
+    IF calls > 0 THEN
+        RAISE EXCEPTION '% has % call% booked: a role can change only without any.',
+            OLD.display_name, calls, CASE WHEN calls = 1 THEN '' ELSE 's' END USING ERRCODE = 'OH008';
+    END IF;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION users_check_role_change() IS 'Refuses (wrong_role) a change of role while the user is part of an open coaching relationship or has calls booked that have not ended: a coach with clients cannot become a client.';
+CREATE OR REPLACE TRIGGER users_check_role_change BEFORE UPDATE OF role ON users
+    FOR EACH ROW WHEN (OLD.role IS DISTINCT FROM NEW.role) EXECUTE FUNCTION users_check_role_change();
+
+CREATE OR REPLACE FUNCTION update_user(p_user text, p_name text, p_time_zone text,
+                                       p_email text DEFAULT NULL, p_role user_role DEFAULT NULL)
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    caller text := CASE current_setting('role') WHEN 'none' THEN session_user::text
+                   ELSE current_setting('role') END;
+    owner boolean := has_table_privilege(caller, 'users', 'UPDATE');
+    actor users;
+    target users;
+BEGIN
+    SELECT * INTO actor FROM users WHERE id = current_actor_id();
+    IF actor.id IS NULL AND NOT owner THEN
+        RAISE EXCEPTION 'You need to be signed in as an active user.' USING ERRCODE = 'OH001';
+    END IF;
+    SELECT * INTO target FROM users WHERE slug = p_user OR lower(email) = lower(p_user);
+    IF NOT FOUND AND (owner OR actor.role = 'admin') THEN
+        RAISE EXCEPTION 'There is no user "%".', p_user USING ERRCODE = 'OH002';
+    ELSIF NOT (owner OR actor.role = 'admin') AND target.id IS DISTINCT FROM actor.id THEN
+        RAISE EXCEPTION 'You can only change your own profile.' USING ERRCODE = 'OH007';
+    ELSIF NOT (owner OR actor.role = 'admin')
+          AND (p_email IS DISTINCT FROM NULL OR p_role IS DISTINCT FROM NULL) THEN
+        RAISE EXCEPTION 'Only an admin changes an email address or a role.' USING ERRCODE = 'OH007';
+    ELSIF target.id = actor.id AND p_role IS DISTINCT FROM NULL AND p_role <> target.role THEN
+        RAISE EXCEPTION 'You cannot change your own role: another admin can.' USING ERRCODE = 'OH007';
+    END IF;
+    IF p_time_zone IS NULL OR NOT is_time_zone(p_time_zone) THEN
+        RAISE EXCEPTION 'Unknown time zone "%".', left(p_time_zone, 60) USING ERRCODE = 'OH032';
+    END IF;
+    -- A role change takes the lock of the coaches concerned, as deactivation does, so a
+    -- booking in flight and users_check_role_change never interleave.
+    IF p_role IS DISTINCT FROM NULL AND p_role <> target.role THEN
+        PERFORM lock_coaches_of(target.id);
+    END IF;
+    UPDATE users SET display_name = btrim(p_name), time_zone = p_time_zone,
+                     email = coalesce(btrim(p_email), email), role = coalesce(p_role, role)
+    WHERE id = target.id;
+END $$;
+COMMENT ON FUNCTION update_user(text, text, text, text, user_role) IS 'Changes a user''s name and time zone (the user themself, an admin or the owner) and, for an admin or the owner, email and role (NULL: unchanged). Times already stored do not change; every page and mail shows them in the new zone. Raises not_signed_in, forbidden, unknown_user, invalid_time_zone, wrong_role (users_check_role_change) or the constraint errors of users (email_taken, invalid_email, invalid_name).';
+
+CREATE OR REPLACE FUNCTION deactivation_effects(p_user text)
+    RETURNS TABLE (role user_role, active boolean, coaching_ended integer, calls_cancelled integer,
+                   people_mailed integer, credentials_revoked integer)
+    LANGUAGE sql STABLE AS $$
+    -- What users_after_deactivate would do now, counted the way it selects the rows.
+    WITH u AS (SELECT * FROM find_user(p_user)),
+         calls AS (SELECT a.* FROM appointments a, u
+                   WHERE a.status = 'booked' AND lower(a.during) > clock()
+                     AND u.id IN (a.coach_id, a.client_id))
+    SELECT u.role, u.active,
+           (SELECT count(*)::integer FROM coaching c
+            WHERE upper_inf(c.during) AND u.id IN (c.coach_id, c.client_id)),
+           (SELECT count(*)::integer FROM calls),
+           (SELECT count(DISTINCT p)::integer FROM calls, unnest(ARRAY[calls.coach_id, calls.client_id]) AS p),
+           (SELECT count(*)::integer FROM credentials cr WHERE cr.user_id = u.id AND cr.revoked_at IS NULL)
+    FROM u
+$$;
+COMMENT ON FUNCTION deactivation_effects(text) IS 'What deactivating a user (slug or email) would do now, for the admin''s confirmation: the open coaching relationships it ends, the future calls it cancels, how many people (both sides of those calls) get the cancellation mail, and the API tokens and app passwords it revokes. Counts what the caller may see (an admin: everything). Raises unknown_user.';

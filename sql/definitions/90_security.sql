@@ -285,3 +285,12 @@ DROP POLICY IF EXISTS appointment_notes_visible ON appointment_notes;
 CREATE POLICY appointment_notes_visible ON appointment_notes FOR SELECT TO officehours_app
     USING (EXISTS (SELECT 1 FROM appointments a WHERE a.id = appointment_notes.appointment_id));
 COMMENT ON POLICY appointment_notes_visible ON appointment_notes IS 'The client''s note is seen by whoever sees the call: its client, its coach and admins, never another client.';
+-- Accounts (50_accounts.sql, 56_account_links.sql): a user changes their own profile, an admin
+-- anyone's, through update_user, which checks who may change what; password links and their
+-- outbox are the owner's connection's business, but for an admin sending one or seeing the last.
+REVOKE EXECUTE ON FUNCTION update_user(text, text, text, text, user_role), users_check_role_change()
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    update_user(text, text, text, text, user_role),
+    send_password_link(text, account_link_kind), password_link_latest(text)
+TO officehours_app;

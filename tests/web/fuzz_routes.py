@@ -41,6 +41,8 @@ class Route:
 
 SLOT = "2027-01-06T17:00:00Z"  # a free slot of coach X (09:00 Wednesday in Los Angeles)
 CALL_DETAILS = {"kind": "video", "value": "https://meet.example.org/x", "details": "Camera off."}
+# A link to set a password that was never made: the pages answer 404 with our message.
+UNKNOWN_LINK = "A" * 43
 HOURS = {"day-1-0-start": "09:00", "day-1-0-end": "12:00", "day-7-1-start": "", "day-7-1-end": ""}
 
 ROUTES: dict[str, Route] = {
@@ -56,6 +58,18 @@ ROUTES: dict[str, Route] = {
         slow=("email", "password", "next"),
     ),
     "auth.signout": Route("POST", "/signout", SIGNED_IN),
+    "password_links.forgot": Route("GET", "/password/forgot", ANYONE, query={"email": "a@x.org"}),
+    "password_links.forgot_post": Route(
+        "POST", "/password/forgot", ANYONE, form={"email": "fuzz{n}@example.com"}
+    ),
+    "password_links.link": Route("GET", "/password/" + UNKNOWN_LINK, ANYONE),
+    "password_links.set_password": Route(
+        "POST",
+        "/password/" + UNKNOWN_LINK,
+        ANYONE,
+        form={"new_password": "a new long password", "confirm": "a new long password"},
+        slow=("new_password", "confirm"),
+    ),
     "booking.home": Route("GET", "/", SIGNED_IN),
     "booking.week": Route("GET", "/book", CLIENT, query={"week": "2027-01-11", "go": "2027-02"}),
     "booking.confirm": Route("GET", "/book/confirm", CLIENT, query={"start": SLOT}),
@@ -101,6 +115,12 @@ ROUTES: dict[str, Route] = {
             "confirm": "a new long password",
         },
         slow=("current_password", "new_password", "confirm"),
+    ),
+    "account.profile": Route(
+        "POST",
+        "/account/profile",
+        SIGNED_IN,
+        form={"name": "Fuzz Person {n}", "time_zone": "Europe/Paris"},
     ),
     "account.create_token": Route("POST", "/account/tokens", SIGNED_IN, form={"label": "Bot {n}"}),
     "account.revoke_token": Route("POST", "/account/tokens/{token_handle}/revoke", CLIENT),
@@ -149,6 +169,23 @@ ROUTES: dict[str, Route] = {
         },
         slow=("password",),
     ),
+    "admin_users.page": Route("GET", "/admin/users/{y}", ADMIN),
+    "admin_users.update": Route(
+        "POST",
+        "/admin/users/{y}",
+        ADMIN,
+        form={
+            "name": "Yara Coach",
+            "email": "y@example.com",
+            "time_zone": "Europe/London",
+            "role": "coach",
+        },
+    ),
+    "admin_users.send_link": Route(
+        "POST", "/admin/users/{y}/password-link", ADMIN, form={"kind": "welcome"}
+    ),
+    "admin_users.confirm_deactivate": Route("GET", "/admin/users/{y}/deactivate", ADMIN),
+    "admin_users.deactivate": Route("POST", "/admin/users/{y}/deactivate", ADMIN),
     "admin.set_active": Route("POST", "/admin/users/{y}/active", ADMIN, form={"active": "1"}),
     "admin.end_sessions": Route("POST", "/admin/users/{y}/sessions/end", ADMIN),
     "admin.assignments": Route("GET", "/admin/assignments", ADMIN),
