@@ -160,8 +160,8 @@ def gunicorn(url: str, data_dir: str) -> Iterator[str]:
             try:
                 if requests.get(base + "/healthz", timeout=1).ok:
                     break
-            except requests.ConnectionError:
-                time.sleep(0.05)
+            except requests.RequestException:
+                time.sleep(0.05)  # not listening yet, or a worker still starting
         else:
             raise RuntimeError("gunicorn did not start")
         yield base
