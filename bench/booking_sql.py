@@ -1,7 +1,8 @@
 """Benchmark of the booking functions against a real PostgreSQL, as ratios measured in one run.
 
 1. book() calls per second against plain INSERTs into the same table, with the same constraints
-   (goal: book() at least half as fast).
+   and triggers, each in a transaction of its own, alternating call by call (goal: book() at
+   least 0.7x as fast: its checks cost less than the write and its commit).
 2. free_slots() over 8 weeks for a coach with five years of history (3,000+ past calls, 500 busy
    intervals) against a coach with none (goal: within 1.5x; the cost must not grow with history).
 
@@ -15,7 +16,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,14 +31,6 @@ from officehours.migrations import migrate
 NOW = datetime(2027, 1, 4, 12, tzinfo=UTC)
 MIDNIGHT = datetime(2027, 1, 5, tzinfo=UTC)
 CALLS = 1500
-ROUNDS = 5
-
-
-def best_rate(action: Callable[[int], None], n: int) -> float:
-    start = time.perf_counter()
-    for i in range(n):
-        action(i)
-    return n / (time.perf_counter() - start)
 
 
 def setup(db: Database) -> dict[str, str]:
@@ -91,14 +83,19 @@ def bench_book(db: Database, s: dict[str, str]) -> tuple[float, float]:
         )
         conn.commit()
 
-    # Both run in their own transaction per call, alternating to share the machine's noise.
-    book_rates, insert_rates = [], []
-    per_round = CALLS // ROUNDS
-    for r in range(ROUNDS):
-        book_rates.append(best_rate(lambda i, r=r: book(r * per_round + i), per_round))
-        insert_rates.append(best_rate(lambda i, r=r: insert(r * per_round + i), per_round))
+    # Both run in their own transaction per call, alternating call by call so that the machine's
+    # noise (other processes, the disk's flushes) falls on both alike; medians of the latencies,
+    # so a burst of load on a few calls does not move the figure.
+    book_times, insert_times = [], []
+    for i in range(CALLS):
+        began = time.perf_counter()
+        book(i)
+        between = time.perf_counter()
+        insert(i)
+        book_times.append(between - began)
+        insert_times.append(time.perf_counter() - between)
     conn.close()
-    return statistics.median(book_rates), statistics.median(insert_rates)
+    return 1 / statistics.median(book_times), 1 / statistics.median(insert_times)
 
 
 def add_history(db: Database, s: dict[str, str]) -> int:
@@ -168,7 +165,7 @@ def main() -> None:
         print("booking_sql benchmark (medians; ratios measured in this run)")
         print(f"  book() calls/s               {book_rate:9.0f}")
         print(f"  plain INSERTs/s              {insert_rate:9.0f}")
-        print(f"  book() / INSERT              {book_rate / insert_rate:9.2f}   goal >= 0.50")
+        print(f"  book() / INSERT              {book_rate / insert_rate:9.2f}   goal >= 0.70")
         print(
             f"  free_slots 8 weeks, {history} past calls + {busy} busy: "
             f"{with_history * 1000:.2f} ms"

@@ -8,10 +8,17 @@ measured in turns, level by level. Prints p50 and p99 latency and errors (a fail
 or any answer but 200) of each. Goal: serve has no errors and its p99 is at most 1.5x
 gunicorn's.
 
+With --open-loop it measures capacity instead: requests of the client week page arrive at a
+fixed rate, whatever the answers (bench/open_loop.py), stepping the rate up (x1.25 a step,
+5 s each; --quick: x1.5, 2 s) until the p99 latency reaches 300 ms or a request fails, for
+`officehours serve` and then for gunicorn, and it prints the highest rate each held.
+
 PostgreSQL is DATABASE_URL's server (a fresh database is made on it and dropped afterwards)
-or an embedded one in a temporary folder. Everything runs on loopback.
+or an embedded one in a temporary folder. Everything runs on loopback; the load comes from
+this process, on the same cores as the servers.
 
     .venv/bin/python bench/serve.py [--requests 600]
+    .venv/bin/python bench/serve.py --open-loop [--quick] [--start 20] [--max-rate 2000]
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import open_loop  # bench/open_loop.py, beside this file
 import requests
 from web import PASSWORD, database, free_port, sign_in  # bench/web.py, beside this file
 
@@ -143,11 +151,6 @@ class Figures:
     errors: int
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def measure(
     base: str, headers: Callable[[int], dict[str, str]], path: str, clients: int, total: int
 ) -> Figures:
@@ -189,13 +192,86 @@ def measure(
         thread.start()
     for thread in threads:
         thread.join()
-    return Figures(percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000, errors[0])
+    return Figures(
+        open_loop.percentile(latencies, 0.5) * 1000,
+        open_loop.percentile(latencies, 0.99) * 1000,
+        errors[0],
+    )
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=600, help="requests per row and server")
+    parser.add_argument("--open-loop", action="store_true", help="measure capacity at a fixed rate")
+    parser.add_argument("--quick", action="store_true", help="open loop: bigger, shorter steps")
+    parser.add_argument("--start", type=float, default=20.0, help="open loop: first rate, req/s")
+    parser.add_argument("--factor", type=float, help="open loop: rate growth per step")
+    parser.add_argument("--max-rate", type=float, default=2000.0, help="open loop: last rate")
+    parser.add_argument("--step-seconds", type=float, help="open loop: seconds per rate")
+    parser.add_argument("--goal-ms", type=float, default=300.0, help="open loop: p99 goal")
+    args = parser.parse_args()
+    args.factor = args.factor or (1.5 if args.quick else 1.25)
+    args.step_seconds = args.step_seconds or (2.0 if args.quick else 5.0)
+    return args
+
+
+def signed_in_cookies(base: str, clients: list[tuple[str, str]]) -> list[dict[str, str]]:
+    """A Cookie header for each client, signed in on ``base``."""
+    cookies = []
+    for email, _ in clients:
+        session, _ = sign_in(base, email)
+        cookies.append({"Cookie": "; ".join(f"{c.name}={c.value}" for c in session.cookies)})
+    return cookies
+
+
+def capacity_main(args: argparse.Namespace) -> int:
+    """The open-loop mode: the highest rate of week pages each server holds under the goal."""
+    path = f"/book?week={(datetime.now(UTC) + timedelta(days=14)).date().isoformat()}"
+    results: list[tuple[str, list[open_loop.Step]]] = []
+    with database() as url, tempfile.TemporaryDirectory() as data_dir:
+        db = Database(url, max_connections=2)
+        clients = seed(db)
+        db.close()
+        with officehours_serve(url, data_dir) as serve, gunicorn(url, data_dir) as guni:
+            cookies = signed_in_cookies(serve, clients)
+            for name, base in (("officehours serve", serve), ("gunicorn", guni)):
+                # Warm every worker, thread and pool before the clock starts.
+                measure(base, lambda i: cookies[i % CLIENTS], path, 10, 50 if args.quick else 200)
+                steps = open_loop.capacity(
+                    base,
+                    path,
+                    lambda i: cookies[i % CLIENTS],
+                    start=args.start,
+                    factor=args.factor,
+                    max_rate=args.max_rate,
+                    seconds=args.step_seconds,
+                    goal_ms=args.goal_ms,
+                )
+                results.append((name, steps))
+    workers = os.cpu_count() or 1
+    print(
+        f"bench/serve.py --open-loop: week page (/book?week=) at fixed rates, x{args.factor:g} "
+        f"per {args.step_seconds:g} s step, goal p99 < {args.goal_ms:g} ms and no errors, "
+        f"{workers} cores (load generated on the same cores)"
+    )
+    for name, steps in results:
+        for step in steps:
+            verdict = "ok" if step.passes(args.goal_ms) else "missed"
+            print(
+                f"  {name:<18} {step.rate:7.1f} req/s  sent {step.sent:5d}  "
+                f"p50 {step.p50_ms:7.1f} ms  p99 {step.p99_ms:7.1f} ms  "
+                f"errors {step.errors:4d}  {verdict}"
+            )
+    for name, steps in results:
+        best = open_loop.highest_passing(steps, args.goal_ms)
+        print(f"  highest rate with p99 < {args.goal_ms:g} ms, {name}: {best:.1f} req/s")
+    return 0
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=600, help="requests per row and server")
-    args = parser.parse_args()
+    args = arguments()
+    if args.open_loop:
+        return capacity_main(args)
     week = (datetime.now(UTC) + timedelta(days=14)).date().isoformat()
     rows: list[tuple[int, str, Figures, Figures]] = []
     with database() as url, tempfile.TemporaryDirectory() as data_dir:
@@ -203,11 +279,7 @@ def main() -> int:
         clients = seed(db)
         db.close()
         with officehours_serve(url, data_dir) as serve, gunicorn(url, data_dir) as guni:
-            cookies = []
-            for email, _ in clients:
-                session, _ = sign_in(serve, email)
-                cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
-                cookies.append({"Cookie": cookie})
+            cookies = signed_in_cookies(serve, clients)
             tokens = [{"Authorization": f"Bearer {token}"} for _, token in clients]
             requests_kinds = (
                 ("week page", f"/book?week={week}", lambda i: cookies[i % CLIENTS]),

@@ -76,6 +76,7 @@ def start_session(slug: str) -> None:
     session.clear()
     session[SESSION_KEY] = secret
     session.permanent = True
+    csrf_token()  # made now, so the pages that follow need not send the cookie again
 
 
 def end_session() -> None:
@@ -149,6 +150,10 @@ def init_app(app: Flask) -> None:
     the cookie lasts as long)."""
     app.config["SESSION_COOKIE_SECURE"] = str(app.config["BASE_URL"]).startswith("https://")
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=30)
+    # The cookie is sent again only when the session changed: its expiry need not move with
+    # every view (the server ends a session 30 days after it began whatever the cookie says),
+    # and re-signing it would cost every response a serialization, an HMAC and a header.
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     app.before_request(_load_user)
     app.before_request(_check_csrf)
     app.after_request(_headers)

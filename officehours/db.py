@@ -13,7 +13,11 @@ What we need on top of a list of connections is small and written down here:
 - a bounded wait for a connection (``wait_timeout``, then ``Busy``: a 503, never a hang), and a
   maximum age, so connections are renewed (memory of long-lived backends, moved servers);
 - per-pool limits on waiting for locks and on statements (``SET LOCAL`` at the start of each
-  transaction, see ``db.sql``), so no request waits for a coach's lock without end.
+  transaction, see ``db.sql``), so no request waits for a coach's lock without end;
+- few round trips: psycopg2 would send ``BEGIN`` on its own, then the settings, then the work,
+  then ``COMMIT``. A transaction here sends ``BEGIN``, its settings and its first statement in
+  one message, and ``COMMIT`` in a second: a one-query page transaction costs two round trips,
+  not four, and one that runs no statement costs none.
 """
 
 from __future__ import annotations
@@ -28,11 +32,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import psycopg2
 import psycopg2.extensions
 import psycopg2.extras
+from psycopg2 import sql
 
 from officehours import errors, sqlfiles
 
@@ -72,6 +77,60 @@ def _note(error: errors.OfficeHoursError) -> errors.OfficeHoursError:
     if seen is not None:
         seen.append(error)
     return error
+
+
+class _BeginsLazily:
+    """A cursor that sends what begins its transaction (``BEGIN`` and the ``SET LOCAL``s, held in
+    ``opening``) in the same message as its first statement; PostgreSQL runs a message's
+    statements in order and answers with the last one's result, so the caller sees only its own.
+    Methods that are not ``execute`` send the opening first, on its own."""
+
+    opening: str | None = None
+    begun = False
+
+    def execute(self, query: Any, vars: Any = None) -> None:
+        opening = self._take_opening()
+        if opening is None:
+            super().execute(query, vars)  # type: ignore[misc]
+            return
+        if isinstance(query, sql.Composable):
+            query = query.as_string(self)  # type: ignore[arg-type]
+        elif isinstance(query, bytes):
+            query = query.decode()
+        if vars is not None:
+            opening = opening.replace("%", "%%")  # the query's parameters follow
+        super().execute(opening + query, vars)  # type: ignore[misc]
+
+    def executemany(self, query: Any, vars_list: Any) -> None:
+        self._send_opening()
+        super().executemany(query, vars_list)  # type: ignore[misc]
+
+    def callproc(self, procname: str | bytes, parameters: Any = None, /) -> None:
+        self._send_opening()
+        super().callproc(procname, parameters)  # type: ignore[misc]
+
+    def copy_expert(self, sql: Any, file: Any, size: int = 8192) -> None:
+        self._send_opening()
+        super().copy_expert(sql, file, size)  # type: ignore[misc]
+
+    def _take_opening(self) -> str | None:
+        opening, self.opening = self.opening, None
+        if opening is not None:
+            self.begun = True
+        return opening
+
+    def _send_opening(self) -> None:
+        opening = self._take_opening()
+        if opening is not None:
+            super().execute(opening)  # type: ignore[misc]
+
+
+class _TupleCursor(_BeginsLazily, psycopg2.extensions.cursor):
+    """Rows as tuples."""
+
+
+class _DictCursor(_BeginsLazily, psycopg2.extras.RealDictCursor):
+    """Rows as dicts."""
 
 
 @dataclass
@@ -220,9 +279,16 @@ class Database:
         """Keeps a connection that came back in good order; closes any other."""
         conn = lease.conn
         keep = not lease.broken and conn.closed == 0
-        if keep and conn.status != psycopg2.extensions.STATUS_READY:
+        if keep:
             try:
-                conn.rollback()
+                if conn.autocommit:
+                    # A transaction of ours: psycopg2 does not know whether the server is in one.
+                    if conn.info.transaction_status != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+                        with conn.cursor() as cur:
+                            cur.execute(Q.rollback)
+                    conn.autocommit = False
+                elif conn.status != psycopg2.extensions.STATUS_READY:
+                    conn.rollback()
             except psycopg2.Error:
                 keep = False
         now = time.monotonic()
@@ -289,11 +355,21 @@ class Database:
         """
         with self._lease() as lease:
             conn = lease.conn
-            factory = psycopg2.extras.RealDictCursor if dict_rows else None
+            factory = _DictCursor if dict_rows else _TupleCursor
             try:
-                with conn, conn.cursor(cursor_factory=factory) as cur:
-                    self._begin(cur, actor, now)
-                    yield cur
+                # Autocommit, so that psycopg2 sends no BEGIN of its own: the cursor sends ours.
+                conn.autocommit = True
+                with conn.cursor(cursor_factory=factory) as plain:
+                    cur = cast(_TupleCursor, plain)
+                    cur.opening = self._opening(cur, actor, now)
+                    try:
+                        yield cur
+                    except BaseException:
+                        if cur.begun:
+                            self._end(lease, Q.rollback)
+                        raise
+                    if cur.begun:
+                        cur.execute(Q.commit)
             except psycopg2.Error as exc:
                 domain = self._failed(lease, exc)
                 if domain is None:
@@ -306,13 +382,26 @@ class Database:
                     raise
                 raise errors.InvalidInput("Text may not contain NUL characters.") from exc
 
-    def _begin(self, cur: Cursor, actor: str | None, now: datetime | None) -> None:
-        """The transaction's settings, all LOCAL, in one round trip (none when nothing is set)."""
+    def _opening(self, cur: Cursor, actor: str | None, now: datetime | None) -> str:
+        """What begins a transaction: BEGIN and its settings, all LOCAL, as text for the cursor
+        to send with the first statement."""
         clock = now.isoformat() if now else None
         if actor is not None:
-            cur.execute(Q.act_as, {"actor": actor, "now": clock, **self._limits})
+            settings = cur.mogrify(Q.act_as, {"actor": actor, "now": clock, **self._limits})
         elif clock is not None or self._has_limits:
-            cur.execute(Q.as_owner, {"now": clock, **self._limits})
+            settings = cur.mogrify(Q.as_owner, {"now": clock, **self._limits})
+        else:
+            settings = b""
+        return f"{Q.begin};\n{settings.decode()};\n" if settings else f"{Q.begin};\n"
+
+    def _end(self, lease: _Lease, statement: str) -> None:
+        """Ends a transaction the block left by raising; a connection where even that fails is
+        not used again."""
+        try:
+            with lease.conn.cursor() as cur:
+                cur.execute(statement)
+        except psycopg2.Error:
+            lease.broken = True
 
     def run(
         self,

@@ -21,6 +21,18 @@ SELECT set_config('officehours.now', coalesce(%(now)s, ''), true),
        set_config('statement_timeout',
                   coalesce(%(statement_timeout)s, current_setting('statement_timeout')), true)
 
+-- name: begin
+-- Starts a transaction (sent with its settings and its first statement, in one message).
+BEGIN
+
+-- name: commit
+-- Ends a transaction whose block finished: its work is kept.
+COMMIT
+
+-- name: rollback
+-- Ends a transaction whose block raised, or that a connection was left in: its work is undone.
+ROLLBACK
+
 -- name: ping
 -- The cheapest statement the server must answer: the check of a connection in doubt.
 SELECT 1

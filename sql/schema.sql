@@ -711,12 +711,13 @@ DECLARE
     slot_end timestamptz;
 BEGIN
     PERFORM require_may_act_for(actor, cc.client, cc.coach);
-    slot_end := coalesce(p_end, p_start + rule_duration('slot_length', (cc.coach).id));
-    PERFORM check_slot(cc.coach, cc.client, p_start, slot_end);
+    slot_end := check_slot(cc.coach, cc.client, p_start, p_end);
     INSERT INTO appointments (coach_id, client_id, during, series)
     VALUES ((cc.coach).id, (cc.client).id, tstzrange(p_start, slot_end, '[)'), p_series)
     RETURNING * INTO a;
-    RETURN appointment_info(a);
+    -- appointment_info(a) with the slugs in hand: it would read both users again.
+    RETURN ROW(a.token, (cc.coach).slug, (cc.client).slug, lower(a.during), upper(a.during),
+               a.status, a.revision, a.series)::appointment_info;
 END $$;
 
 --
@@ -1221,17 +1222,23 @@ COMMENT ON FUNCTION public.change_cutoff_boundary(p_coach bigint) IS 'The instan
 -- Name: check_slot(public.users, public.users, timestamp with time zone, timestamp with time zone, bigint); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.check_slot(p_coach public.users, p_client public.users, p_start timestamp with time zone, p_end timestamp with time zone, p_moving bigint DEFAULT NULL::bigint) RETURNS void
+CREATE FUNCTION public.check_slot(p_coach public.users, p_client public.users, p_start timestamp with time zone, p_end timestamp with time zone, p_moving bigint DEFAULT NULL::bigint) RETURNS timestamp with time zone
     LANGUAGE plpgsql STABLE
     AS $$
 DECLARE
-    slot_length interval := rule_duration('slot_length', p_coach.id);
+    -- Every rule value the checks need, read at once.
+    r record := slot_rules(p_coach.id);
+    slot_length interval := r.slot_length;
     window_lo timestamptz;
     month_start timestamp;
+    busy boolean;
+    coach_taken boolean;
+    client_taken boolean;
     booked integer;
     slot tstzrange;
 BEGIN
-    IF p_start IS NULL OR p_end IS NULL OR p_end <= p_start OR p_start = '-infinity' OR p_end = 'infinity' THEN
+    p_end := coalesce(p_end, p_start + slot_length);
+    IF p_start IS NULL OR p_end <= p_start OR p_start = '-infinity' OR p_end = 'infinity' THEN
         RAISE EXCEPTION 'The end of a call must come after its start.' USING ERRCODE = 'OH010';
     END IF;
     slot := tstzrange(p_start, p_end, '[)');
@@ -1239,11 +1246,11 @@ BEGIN
         RAISE EXCEPTION 'That time is in the past.' USING ERRCODE = 'OH011';
     ELSIF p_end - p_start <> slot_length THEN
         RAISE EXCEPTION 'A call lasts %.', describe_interval(slot_length) USING ERRCODE = 'OH012';
-    ELSIF p_start < clock() + rule_duration('minimum_notice', p_coach.id) THEN
-        RAISE EXCEPTION 'Calls must be booked at least % ahead.', describe_interval(rule_duration('minimum_notice', p_coach.id))
+    ELSIF p_start < clock() + r.minimum_notice THEN
+        RAISE EXCEPTION 'Calls must be booked at least % ahead.', describe_interval(r.minimum_notice)
             USING ERRCODE = 'OH021';
-    ELSIF p_start > clock() + rule_duration('booking_horizon', p_coach.id) THEN
-        RAISE EXCEPTION 'Calls can be booked at most % ahead.', describe_interval(rule_duration('booking_horizon', p_coach.id))
+    ELSIF p_start > clock() + r.booking_horizon THEN
+        RAISE EXCEPTION 'Calls can be booked at most % ahead.', describe_interval(r.booking_horizon)
             USING ERRCODE = 'OH018';
     END IF;
 
@@ -1255,30 +1262,36 @@ BEGIN
         RAISE EXCEPTION 'Calls start on the hour grid of the office hours.' USING ERRCODE = 'OH013';
     END IF;
 
-    IF EXISTS (SELECT 1 FROM busy_intervals b WHERE b.coach_id = p_coach.id AND b.during && slot) THEN
+    -- The clashes and the month's count in one statement (each a probe of its own index), then
+    -- the refusals in their order.
+    month_start := date_trunc('month', p_start AT TIME ZONE p_client.time_zone);
+    SELECT EXISTS (SELECT 1 FROM busy_intervals b WHERE b.coach_id = p_coach.id AND b.during && slot),
+           EXISTS (SELECT 1 FROM appointments a WHERE a.coach_id = p_coach.id AND a.status = 'booked'
+                   AND a.during && slot AND a.id IS DISTINCT FROM p_moving),
+           EXISTS (SELECT 1 FROM appointments a WHERE a.client_id = p_client.id AND a.status = 'booked'
+                   AND a.during && slot AND a.id IS DISTINCT FROM p_moving),
+           calls_in_month(p_client, p_start, p_moving)
+    INTO busy, coach_taken, client_taken, booked;
+    IF busy THEN
         RAISE EXCEPTION 'Your coach is busy then.' USING ERRCODE = 'OH015';
-    ELSIF EXISTS (SELECT 1 FROM appointments a WHERE a.coach_id = p_coach.id AND a.status = 'booked'
-                  AND a.during && slot AND a.id IS DISTINCT FROM p_moving) THEN
+    ELSIF coach_taken THEN
         RAISE EXCEPTION 'That slot has just been taken.' USING ERRCODE = 'OH016';
-    ELSIF EXISTS (SELECT 1 FROM appointments a WHERE a.client_id = p_client.id AND a.status = 'booked'
-                  AND a.during && slot AND a.id IS DISTINCT FROM p_moving) THEN
+    ELSIF client_taken THEN
         RAISE EXCEPTION 'You already have a call at that time.' USING ERRCODE = 'OH017';
     END IF;
-
-    month_start := date_trunc('month', p_start AT TIME ZONE p_client.time_zone);
-    booked := calls_in_month(p_client, p_start, p_moving);
-    IF booked >= rule_count('monthly_limit', p_coach.id) THEN
+    IF booked >= r.monthly_limit THEN
         RAISE EXCEPTION 'You already have % booked in %.',
             booked || CASE WHEN booked = 1 THEN ' call' ELSE ' calls' END, to_char(month_start, 'FMMonth YYYY')
             USING ERRCODE = 'OH019';
     END IF;
+    RETURN p_end;
 END $$;
 
 --
 -- Name: FUNCTION check_slot(p_coach public.users, p_client public.users, p_start timestamp with time zone, p_end timestamp with time zone, p_moving bigint); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.check_slot(p_coach public.users, p_client public.users, p_start timestamp with time zone, p_end timestamp with time zone, p_moving bigint) IS 'Every rule a new slot must meet, each refusal with its own SQLSTATE. p_moving is the appointment being moved, which does not count against itself.';
+COMMENT ON FUNCTION public.check_slot(p_coach public.users, p_client public.users, p_start timestamp with time zone, p_end timestamp with time zone, p_moving bigint) IS 'Every rule a new slot must meet, each refusal with its own SQLSTATE; returns the slot''s end (p_end NULL: the start plus the slot length). p_moving is the appointment being moved, which does not count against itself.';
 
 --
 -- Name: clean_call_text(text); Type: FUNCTION; Schema: public; Owner: -
@@ -1942,8 +1955,16 @@ DECLARE
 BEGIN
     -- Read, take the coach's lock, read again: deactivation and reassignment take the same lock
     -- before they change who is active or who coaches whom, so what the second read finds holds
-    -- until the transaction ends. A reassignment between the two reads names another coach:
-    -- take that one's lock too and read again.
+    -- until the transaction ends. The first read needs only whose lock to take (the checks come
+    -- with the second); when it finds no coach, the second read raises why. A reassignment
+    -- between the two reads names another coach: take that one's lock too and read again.
+    SELECT c.coach_id INTO locked
+    FROM users u JOIN coaching c ON c.client_id = u.id AND upper_inf(c.during)
+    WHERE u.slug = p_client OR lower(u.email) = lower(p_client)
+    LIMIT 1;
+    IF locked IS NOT NULL THEN
+        PERFORM lock_coach(locked);
+    END IF;
     FOR attempt IN 1 .. 3 LOOP
         found_now := client_and_coach(p_client);
         client := found_now.client;
@@ -3346,6 +3367,30 @@ CREATE FUNCTION public.slot_inside_cutoff(p_client public.users, p_actor public.
 --
 
 COMMENT ON FUNCTION public.slot_inside_cutoff(p_client public.users, p_actor public.users, p_boundary timestamp with time zone, p_start timestamp with time zone) IS 'True when a call at p_start, once booked, could not be moved or cancelled by the client because it starts before the coach''s change_cutoff_boundary; only when the client is the actor.';
+
+--
+-- Name: slot_rules(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.slot_rules(p_coach bigint, OUT slot_length interval, OUT minimum_notice interval, OUT booking_horizon interval, OUT monthly_limit integer) RETURNS record
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    -- One read for the four rules every booking checks, where rule_duration and rule_count would
+    -- take one each; the same precedence: the coach's override, else the global value.
+    SELECT (array_agg(duration_value ORDER BY coach_id NULLS LAST) FILTER (WHERE name = 'slot_length'))[1],
+           (array_agg(duration_value ORDER BY coach_id NULLS LAST) FILTER (WHERE name = 'minimum_notice'))[1],
+           (array_agg(duration_value ORDER BY coach_id NULLS LAST) FILTER (WHERE name = 'booking_horizon'))[1],
+           (array_agg(count_value ORDER BY coach_id NULLS LAST) FILTER (WHERE name = 'monthly_limit'))[1]
+    FROM business_rules
+    WHERE name IN ('slot_length', 'minimum_notice', 'booking_horizon', 'monthly_limit')
+      AND (coach_id = p_coach OR coach_id IS NULL)
+$$;
+
+--
+-- Name: FUNCTION slot_rules(p_coach bigint, OUT slot_length interval, OUT minimum_notice interval, OUT booking_horizon interval, OUT monthly_limit integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.slot_rules(p_coach bigint, OUT slot_length interval, OUT minimum_notice interval, OUT booking_horizon interval, OUT monthly_limit integer) IS 'The rules a new slot must meet, for a coach (their overrides, else the global values): slot length, minimum notice, booking horizon and monthly limit.';
 
 --
 -- Name: slot_terms(text, timestamp with time zone, text); Type: FUNCTION; Schema: public; Owner: -

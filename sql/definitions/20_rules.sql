@@ -14,6 +14,21 @@ CREATE OR REPLACE FUNCTION rule_count(p_name text, p_coach bigint) RETURNS integ
             ORDER BY coach_id NULLS LAST LIMIT 1);
 COMMENT ON FUNCTION rule_count(text, bigint) IS 'The value of a count rule for a coach: the coach''s override, else the global value.';
 
+CREATE OR REPLACE FUNCTION slot_rules(p_coach bigint, OUT slot_length interval, OUT minimum_notice interval,
+                                      OUT booking_horizon interval, OUT monthly_limit integer)
+    LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    -- One read for the four rules every booking checks, where rule_duration and rule_count would
+    -- take one each; the same precedence: the coach's override, else the global value.
+    SELECT (array_agg(duration_value ORDER BY coach_id NULLS LAST) FILTER (WHERE name = 'slot_length'))[1],
+           (array_agg(duration_value ORDER BY coach_id NULLS LAST) FILTER (WHERE name = 'minimum_notice'))[1],
+           (array_agg(duration_value ORDER BY coach_id NULLS LAST) FILTER (WHERE name = 'booking_horizon'))[1],
+           (array_agg(count_value ORDER BY coach_id NULLS LAST) FILTER (WHERE name = 'monthly_limit'))[1]
+    FROM business_rules
+    WHERE name IN ('slot_length', 'minimum_notice', 'booking_horizon', 'monthly_limit')
+      AND (coach_id = p_coach OR coach_id IS NULL)
+$$;
+COMMENT ON FUNCTION slot_rules(bigint) IS 'The rules a new slot must meet, for a coach (their overrides, else the global values): slot length, minimum notice, booking horizon and monthly limit.';
+
 CREATE OR REPLACE FUNCTION describe_interval(i interval) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN (WITH e(s) AS (SELECT extract(epoch FROM i)::bigint),
