@@ -270,20 +270,6 @@ CREATE FUNCTION public.is_email_address(address text) RETURNS boolean
 COMMENT ON FUNCTION public.is_email_address(address text) IS 'True when the text is an email address in the form officehours stores: an ASCII dot-atom before the @ (at most 64 characters), a host name with a dot and a top-level domain ending in a letter after it (IDN as A-labels), 254 characters in all, no special-use domain. The twin of ics.addresses.is_email_address; input goes through ics.addresses.email_address (email-validator) first.';
 
 --
--- Name: is_time_zone(text); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.is_time_zone(zone text) RETURNS boolean
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    RETURN ((EXISTS (SELECT 1 FROM pg_timezone_names WHERE (pg_timezone_names.name = is_time_zone.zone))) AND (zone !~* '^(posix/|right/|localtime$)'::text));
-
---
--- Name: FUNCTION is_time_zone(zone text); Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON FUNCTION public.is_time_zone(zone text) IS 'True when the text names an IANA time zone PostgreSQL knows.';
-
---
 -- Name: new_token(integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -353,8 +339,7 @@ CREATE TABLE public.users (
     CONSTRAINT user_deactivated_at_matches_active CHECK ((active = (deactivated_at IS NULL))),
     CONSTRAINT user_display_name_sane CHECK (public.is_display_name(display_name)),
     CONSTRAINT user_email_format CHECK (public.is_email_address(email)),
-    CONSTRAINT user_slug_format CHECK ((slug ~ '^[a-z0-9][a-z0-9-]{0,62}$'::text)),
-    CONSTRAINT user_time_zone_valid CHECK (public.is_time_zone(time_zone))
+    CONSTRAINT user_slug_format CHECK ((slug ~ '^[a-z0-9][a-z0-9-]{0,62}$'::text))
 );
 
 --
@@ -1310,6 +1295,34 @@ CREATE FUNCTION public.has_feed_token() RETURNS boolean
 --
 
 COMMENT ON FUNCTION public.has_feed_token() IS 'True when the acting user has an active calendar-feed URL.';
+
+--
+-- Name: time_zones; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.time_zones (
+    name text NOT NULL
+);
+
+--
+-- Name: TABLE time_zones; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.time_zones IS 'The IANA time zones PostgreSQL knows (pg_timezone_names without the posix/ and right/ copies and localtime): the zones a user may have. officehours migrate adds those a newer zone database knows and removes those it no longer knows that no user has.';
+
+--
+-- Name: is_time_zone(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.is_time_zone(zone text) RETURNS boolean
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    RETURN (EXISTS (SELECT 1 FROM public.time_zones WHERE (time_zones.name = is_time_zone.zone)));
+
+--
+-- Name: FUNCTION is_time_zone(zone text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.is_time_zone(zone text) IS 'True when the text names an IANA time zone PostgreSQL knows: a row of time_zones, the table the foreign key user_time_zone_valid of users refers to (migration 0055).';
 
 --
 -- Name: local_to_instant(timestamp without time zone, text, integer); Type: FUNCTION; Schema: public; Owner: -
@@ -3306,6 +3319,13 @@ ALTER TABLE ONLY public.sign_in_limits
     ADD CONSTRAINT sign_in_limits_pkey PRIMARY KEY (scope);
 
 --
+-- Name: time_zones time_zones_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.time_zones
+    ADD CONSTRAINT time_zones_pkey PRIMARY KEY (name);
+
+--
 -- Name: users user_slug_unique; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3658,6 +3678,13 @@ ALTER TABLE ONLY public.office_hours_exceptions
 
 ALTER TABLE ONLY public.sign_in_counters
     ADD CONSTRAINT sign_in_counters_scope_fkey FOREIGN KEY (scope) REFERENCES public.sign_in_limits(scope);
+
+--
+-- Name: users user_time_zone_valid; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT user_time_zone_valid FOREIGN KEY (time_zone) REFERENCES public.time_zones(name);
 
 --
 -- Name: web_sessions web_sessions_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -4214,6 +4241,12 @@ GRANT ALL ON FUNCTION public.free_slots(p_coach text, p_from timestamp with time
 
 REVOKE ALL ON FUNCTION public.has_feed_token() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.has_feed_token() TO officehours_app;
+
+--
+-- Name: TABLE time_zones; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.time_zones TO officehours_app;
 
 --
 -- Name: FUNCTION login_lookup(p_email text); Type: ACL; Schema: public; Owner: -

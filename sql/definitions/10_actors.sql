@@ -19,6 +19,11 @@ CREATE OR REPLACE FUNCTION clock() RETURNS timestamptz
     RETURN coalesce(nullif(current_setting('officehours.now', true), '')::timestamptz, now());
 COMMENT ON FUNCTION clock() IS 'The current time for every rule: now(), unless the transaction set officehours.now (tests and what-if checks by operators).';
 
+CREATE OR REPLACE FUNCTION is_time_zone(zone text) RETURNS boolean
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    RETURN EXISTS (SELECT 1 FROM time_zones WHERE name = zone);
+COMMENT ON FUNCTION is_time_zone(text) IS 'True when the text names an IANA time zone PostgreSQL knows: a row of time_zones, the table the foreign key user_time_zone_valid of users refers to (migration 0055).';
+
 CREATE OR REPLACE FUNCTION current_actor_id() RETURNS bigint
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
     RETURN (SELECT id FROM users WHERE slug = nullif(current_setting('officehours.actor', true), '') AND active);

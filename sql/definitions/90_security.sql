@@ -62,6 +62,9 @@ GRANT INSERT (email, display_name, time_zone, role, password_hash) ON users TO o
 
 GRANT UPDATE (display_name, time_zone, password_hash, active, deactivated_at) ON users TO officehours_app;
 
+-- The zones a user may have: public knowledge, for the forms that offer them.
+GRANT SELECT ON time_zones TO officehours_app;
+
 ALTER TABLE users ENABLE ROW LEVEL SECURITY;
 
 DROP POLICY IF EXISTS users_see_self ON users;
