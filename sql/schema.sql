@@ -19,6 +19,18 @@ CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public;
 COMMENT ON EXTENSION btree_gist IS 'support for indexing common datatypes in GiST';
 
 --
+-- Name: pg_trgm; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+
+--
+-- Name: EXTENSION pg_trgm; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching based on trigrams';
+
+--
 -- Name: appointment_action; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -3402,6 +3414,18 @@ CREATE INDEX caldav_items_busy_until ON public.caldav_items USING btree (owner_i
 CREATE INDEX caldav_items_during ON public.caldav_items USING gist (collection_id, during);
 
 --
+-- Name: coaching_by_client; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX coaching_by_client ON public.coaching USING btree (client_id, coach_id);
+
+--
+-- Name: coaching_by_coach; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX coaching_by_coach ON public.coaching USING btree (coach_id, client_id);
+
+--
 -- Name: coaching_coach; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -3442,6 +3466,24 @@ CREATE INDEX sign_in_counters_last_failure ON public.sign_in_counters USING btre
 --
 
 CREATE UNIQUE INDEX user_email_unique ON public.users USING btree (lower(email));
+
+--
+-- Name: users_by_name; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX users_by_name ON public.users USING btree (lower(display_name), slug);
+
+--
+-- Name: users_by_role_name; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX users_by_role_name ON public.users USING btree (role, lower(display_name), slug);
+
+--
+-- Name: users_search; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX users_search ON public.users USING gin ((((lower(display_name) || ' '::text) || lower(email))) public.gin_trgm_ops);
 
 --
 -- Name: web_sessions_last_seen; Type: INDEX; Schema: public; Owner: -
@@ -3917,9 +3959,9 @@ ALTER TABLE public.office_hours ENABLE ROW LEVEL SECURITY;
 -- Name: office_hours office_hours_clients; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY office_hours_clients ON public.office_hours FOR SELECT TO officehours_app USING ((EXISTS ( SELECT 1
+CREATE POLICY office_hours_clients ON public.office_hours FOR SELECT TO officehours_app USING ((coach_id IN ( SELECT c.coach_id
    FROM public.coaching c
-  WHERE ((c.coach_id = office_hours.coach_id) AND (c.client_id = ( SELECT public.current_actor_id() AS current_actor_id)) AND upper_inf(c.during)))));
+  WHERE ((c.client_id = ( SELECT public.current_actor_id() AS current_actor_id)) AND upper_inf(c.during)))));
 
 --
 -- Name: POLICY office_hours_clients ON office_hours; Type: COMMENT; Schema: public; Owner: -
@@ -3937,9 +3979,9 @@ ALTER TABLE public.office_hours_exceptions ENABLE ROW LEVEL SECURITY;
 -- Name: office_hours_exceptions office_hours_exceptions_clients; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY office_hours_exceptions_clients ON public.office_hours_exceptions FOR SELECT TO officehours_app USING ((EXISTS ( SELECT 1
+CREATE POLICY office_hours_exceptions_clients ON public.office_hours_exceptions FOR SELECT TO officehours_app USING ((coach_id IN ( SELECT c.coach_id
    FROM public.coaching c
-  WHERE ((c.coach_id = office_hours_exceptions.coach_id) AND (c.client_id = ( SELECT public.current_actor_id() AS current_actor_id)) AND upper_inf(c.during)))));
+  WHERE ((c.client_id = ( SELECT public.current_actor_id() AS current_actor_id)) AND upper_inf(c.during)))));
 
 --
 -- Name: POLICY office_hours_exceptions_clients ON office_hours_exceptions; Type: COMMENT; Schema: public; Owner: -
@@ -3993,9 +4035,9 @@ COMMENT ON POLICY users_admin ON public.users IS 'Admins see and manage every ac
 -- Name: users users_client_sees_coach; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY users_client_sees_coach ON public.users FOR SELECT TO officehours_app USING ((EXISTS ( SELECT 1
+CREATE POLICY users_client_sees_coach ON public.users FOR SELECT TO officehours_app USING ((id IN ( SELECT c.coach_id
    FROM public.coaching c
-  WHERE ((c.coach_id = users.id) AND (c.client_id = ( SELECT public.current_actor_id() AS current_actor_id))))));
+  WHERE (c.client_id = ( SELECT public.current_actor_id() AS current_actor_id)))));
 
 --
 -- Name: POLICY users_client_sees_coach ON users; Type: COMMENT; Schema: public; Owner: -
@@ -4007,9 +4049,9 @@ COMMENT ON POLICY users_client_sees_coach ON public.users IS 'A client sees the 
 -- Name: users users_coach_sees_clients; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY users_coach_sees_clients ON public.users FOR SELECT TO officehours_app USING ((EXISTS ( SELECT 1
+CREATE POLICY users_coach_sees_clients ON public.users FOR SELECT TO officehours_app USING ((id IN ( SELECT c.client_id
    FROM public.coaching c
-  WHERE ((c.client_id = users.id) AND (c.coach_id = ( SELECT public.current_actor_id() AS current_actor_id))))));
+  WHERE (c.coach_id = ( SELECT public.current_actor_id() AS current_actor_id)))));
 
 --
 -- Name: POLICY users_coach_sees_clients ON users; Type: COMMENT; Schema: public; Owner: -

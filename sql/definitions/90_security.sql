@@ -12,7 +12,11 @@
 -- (SELECT current_actor_is_admin()): a sub-select is evaluated once per statement (an InitPlan),
 -- where a bare call of these SECURITY DEFINER functions, which PostgreSQL never inlines, would
 -- run once per row. The policies then compare plain columns with a constant, which the indexes
--- on coach_id and client_id serve when a query says whose rows it wants.
+-- on coach_id and client_id serve when a query says whose rows it wants. Where a policy asks
+-- about coaching it does so as `column IN (SELECT ... FROM coaching WHERE <actor's side> =
+-- actor)`: the actor's relationships are read once per statement, through coaching_by_coach or
+-- coaching_by_client (migration 0055), into a hashed set each row is looked up in, where
+-- a correlated EXISTS would be a SubPlan over coaching for every row of users.
 
 REVOKE ALL ON ALL TABLES IN SCHEMA public FROM officehours_app;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM officehours_app;
@@ -79,12 +83,12 @@ COMMENT ON POLICY users_update_self ON users IS 'Everyone may change their own n
 
 DROP POLICY IF EXISTS users_coach_sees_clients ON users;
 CREATE POLICY users_coach_sees_clients ON users FOR SELECT TO officehours_app
-    USING (EXISTS (SELECT 1 FROM coaching c WHERE c.client_id = users.id AND c.coach_id = (SELECT current_actor_id())));
+    USING (id IN (SELECT c.client_id FROM coaching c WHERE c.coach_id = (SELECT current_actor_id())));
 COMMENT ON POLICY users_coach_sees_clients ON users IS 'A coach sees the clients they coach or have coached.';
 
 DROP POLICY IF EXISTS users_client_sees_coach ON users;
 CREATE POLICY users_client_sees_coach ON users FOR SELECT TO officehours_app
-    USING (EXISTS (SELECT 1 FROM coaching c WHERE c.coach_id = users.id AND c.client_id = (SELECT current_actor_id())));
+    USING (id IN (SELECT c.coach_id FROM coaching c WHERE c.client_id = (SELECT current_actor_id())));
 COMMENT ON POLICY users_client_sees_coach ON users IS 'A client sees the coaches they have or had.';
 
 DROP POLICY IF EXISTS users_admin ON users;
@@ -122,8 +126,8 @@ COMMENT ON POLICY office_hours_own ON office_hours IS 'A coach manages their own
 
 DROP POLICY IF EXISTS office_hours_clients ON office_hours;
 CREATE POLICY office_hours_clients ON office_hours FOR SELECT TO officehours_app
-    USING (EXISTS (SELECT 1 FROM coaching c WHERE c.coach_id = office_hours.coach_id
-                   AND c.client_id = (SELECT current_actor_id()) AND upper_inf(c.during)));
+    USING (coach_id IN (SELECT c.coach_id FROM coaching c
+                        WHERE c.client_id = (SELECT current_actor_id()) AND upper_inf(c.during)));
 COMMENT ON POLICY office_hours_clients ON office_hours IS 'A client sees their current coach''s weekly hours.';
 
 DROP POLICY IF EXISTS office_hours_exceptions_own ON office_hours_exceptions;
@@ -134,8 +138,8 @@ COMMENT ON POLICY office_hours_exceptions_own ON office_hours_exceptions IS 'A c
 
 DROP POLICY IF EXISTS office_hours_exceptions_clients ON office_hours_exceptions;
 CREATE POLICY office_hours_exceptions_clients ON office_hours_exceptions FOR SELECT TO officehours_app
-    USING (EXISTS (SELECT 1 FROM coaching c WHERE c.coach_id = office_hours_exceptions.coach_id
-                   AND c.client_id = (SELECT current_actor_id()) AND upper_inf(c.during)));
+    USING (coach_id IN (SELECT c.coach_id FROM coaching c
+                        WHERE c.client_id = (SELECT current_actor_id()) AND upper_inf(c.during)));
 COMMENT ON POLICY office_hours_exceptions_clients ON office_hours_exceptions IS 'A client sees their current coach''s exceptions.';
 
 -- Busy time: private to the coach (clients see only its effect, through free_slots).

@@ -46,7 +46,9 @@ def test_the_zones_accepted_are_exactly_those_of_the_original_rule(db: Database)
             "SELECT name FROM pg_catalog.pg_timezone_names WHERE is_time_zone(name) ORDER BY 1"
         )
         accepted = [r[0] for r in cur.fetchall()]
-        cur.execute("SELECT zone FROM unnest(%s::text[]) AS zone WHERE is_time_zone(zone)", (REFUSED,))
+        cur.execute(
+            "SELECT zone FROM unnest(%s::text[]) AS zone WHERE is_time_zone(zone)", (REFUSED,)
+        )
         wrongly = cur.fetchall()
     assert len(original) > 400
     assert accepted == original
