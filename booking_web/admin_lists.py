@@ -83,39 +83,30 @@ def like_pattern(q: str) -> str | None:
 
 
 def _page(
-    db: Database,
-    actor: str,
-    listing: Listing,
-    queries: tuple[str, str],
-    params: dict[str, Any],
-    size: int,
+    db: Database, actor: str, listing: Listing, query: str, params: dict[str, Any], size: int
 ) -> tuple[list[tuple[Any, ...]], str | None, str | None]:
     """Rows of one page by keyset, with the slugs of the row before its first and after its
     last where there are such rows. Raises InvalidInput for a cursor that names no one."""
-    forward, backward = queries
     cursor = listing.after or listing.before
+    backward = listing.before is not None
     with db.transaction(actor) as cur:
         key: tuple[Any, ...] | None = None
         if cursor is not None:
             cur.execute(Q.cursor_key, {"slug": cursor})
             key = cur.fetchone()
             if key is None:
-                field = "after" if listing.after else "before"
-                raise errors.invalid_input(field, BAD_CURSOR)
+                raise errors.invalid_input("before" if backward else "after", BAD_CURSOR)
         name, slug = key if key is not None else (None, None)
-        args = {**params, "name": name, "slug": slug, "limit": size + 1}
-        if listing.before is not None:
-            cur.execute(backward, args)
-            rows = cur.fetchall()
-            more_before = len(rows) > size
-            rows = list(reversed(rows[:size]))
-            more_after = True
-        else:
-            cur.execute(forward, args)
-            rows = cur.fetchall()
-            more_after = len(rows) > size
-            rows = rows[:size]
-            more_before = listing.after is not None
+        args = {**params, "name": name, "slug": slug, "backward": backward, "limit": size + 1}
+        cur.execute(query, args)
+        rows = cur.fetchall()
+    more = len(rows) > size
+    rows = rows[:size]
+    if backward:
+        rows.reverse()
+        more_before, more_after = more, True
+    else:
+        more_before, more_after = listing.after is not None, more
     first = rows[0][0] if rows and more_before else None
     last = rows[-1][0] if rows and more_after else None
     return rows, first, last
@@ -127,7 +118,7 @@ def users(
     """A page of the users the actor may see (of one role, or all), matching the search, by
     name. Raises InvalidInput for a cursor that names no one."""
     params = {"role": role, "pattern": like_pattern(listing.q)}
-    rows, before, after = _page(db, actor, listing, (Q.users_after, Q.users_before), params, size)
+    rows, before, after = _page(db, actor, listing, Q.users_page, params, size)
     return Page([accounts.User(*row) for row in rows], before, after)
 
 
@@ -135,15 +126,16 @@ def clients(db: Database, actor: str, listing: Listing, size: int = PAGE_SIZE) -
     """A page of the active clients matching the search, by name, each with their current
     coach. Raises InvalidInput for a cursor that names no one."""
     params = {"pattern": like_pattern(listing.q)}
-    rows, before, after = _page(
-        db, actor, listing, (Q.clients_after, Q.clients_before), params, size
-    )
+    rows, before, after = _page(db, actor, listing, Q.clients_page, params, size)
     return Page([Client(*row) for row in rows], before, after)
 
 
 def coach_named(db: Database, actor: str, who: str) -> accounts.User | None:
-    """The coach with this slug or email, or None."""
-    with db.transaction(actor) as cur:
-        cur.execute(Q.coach_named, {"who": who})
-        row = cur.fetchone()
+    """The coach with this slug or email, or None (no such user, or not a coach)."""
+    try:
+        with db.transaction(actor) as cur:
+            cur.execute(Q.coach_named, {"who": who})
+            row = cur.fetchone()
+    except errors.UnknownUser:
+        return None
     return accounts.User(*row) if row else None

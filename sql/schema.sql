@@ -188,6 +188,90 @@ END $$;
 COMMENT ON FUNCTION public.add_user(p_email text, p_name text, p_role public.user_role, p_time_zone text, p_password_hash text) IS 'Creates a user and returns their slug. Raises invalid_time_zone, or the constraint errors of users (email_taken, ...).';
 
 --
+-- Name: admin_clients(text, text, text, boolean, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.admin_clients(p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer) RETURNS TABLE(slug text, display_name text, email text, time_zone text, coach_slug text, coach_name text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+BEGIN
+    PERFORM admin_require();
+    RETURN QUERY EXECUTE format(
+        'SELECT u.slug, u.display_name, u.email, u.time_zone, co.slug, co.display_name'
+        ' FROM users u'
+        ' LEFT JOIN coaching c ON c.client_id = u.id AND upper_inf(c.during)'
+        ' LEFT JOIN users co ON co.id = c.coach_id'
+        ' WHERE u.role = ''client'' AND u.active %s %s'
+        ' ORDER BY lower(u.display_name) %s, u.slug %s LIMIT $5',
+        CASE WHEN p_pattern IS NOT NULL
+             THEN $q$AND lower(u.display_name) || ' ' || lower(u.email) LIKE $1$q$ ELSE '' END,
+        CASE WHEN p_name IS NULL THEN ''
+             WHEN p_backward THEN 'AND (lower(u.display_name), u.slug) < ($2, $3)'
+             ELSE 'AND (lower(u.display_name), u.slug) > ($2, $3)' END,
+        CASE WHEN p_backward THEN 'DESC' ELSE '' END,
+        CASE WHEN p_backward THEN 'DESC' ELSE '' END)
+    USING p_pattern, p_name, p_slug, p_backward, p_limit;
+END $_$;
+
+--
+-- Name: FUNCTION admin_clients(p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.admin_clients(p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer) IS 'For an admin: at most p_limit active clients, each with their current coach (slug and name, NULL when none), matching p_pattern as admin_users does, after (or, p_backward, before) the key (p_name, p_slug) by name and slug. Raises forbidden (OH007) for anyone else.';
+
+--
+-- Name: admin_require(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.admin_require() RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+BEGIN
+    IF NOT current_actor_is_admin() THEN
+        RAISE EXCEPTION 'Only an admin may list every account.' USING ERRCODE = 'OH007';
+    END IF;
+END $$;
+
+--
+-- Name: FUNCTION admin_require(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.admin_require() IS 'Raises forbidden (OH007) unless the acting user is an active admin: the check of the admin''s list functions.';
+
+--
+-- Name: admin_users(public.user_role, text, text, text, boolean, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.admin_users(p_role public.user_role, p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer) RETURNS TABLE(slug text, email text, display_name text, time_zone text, role public.user_role, active boolean)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+BEGIN
+    PERFORM admin_require();
+    -- Only the conditions asked for are in the statement, and it is planned for these values
+    -- (EXECUTE plans each time): a cached generic plan of "p IS NULL OR ..." could use no index.
+    RETURN QUERY EXECUTE format(
+        'SELECT u.slug, u.email, u.display_name, u.time_zone, u.role, u.active FROM users u'
+        ' WHERE true %s %s %s ORDER BY lower(u.display_name) %s, u.slug %s LIMIT $6',
+        CASE WHEN p_role IS NOT NULL THEN 'AND u.role = $1' ELSE '' END,
+        CASE WHEN p_pattern IS NOT NULL
+             THEN $q$AND lower(u.display_name) || ' ' || lower(u.email) LIKE $2$q$ ELSE '' END,
+        CASE WHEN p_name IS NULL THEN ''
+             WHEN p_backward THEN 'AND (lower(u.display_name), u.slug) < ($3, $4)'
+             ELSE 'AND (lower(u.display_name), u.slug) > ($3, $4)' END,
+        CASE WHEN p_backward THEN 'DESC' ELSE '' END,
+        CASE WHEN p_backward THEN 'DESC' ELSE '' END)
+    USING p_role, p_pattern, p_name, p_slug, p_backward, p_limit;
+END $_$;
+
+--
+-- Name: FUNCTION admin_users(p_role public.user_role, p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.admin_users(p_role public.user_role, p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer) IS 'For an admin: at most p_limit users (of role p_role, or every role; matching the LIKE pattern p_pattern on lower(name || '' '' || email), or all) after the key (p_name = lower(display_name), p_slug), by name and slug, or before it, nearest first, when p_backward; no key: the first page. Raises forbidden (OH007) for anyone else.';
+
+--
 -- Name: api_token_sign_in(text, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1195,10 +1279,12 @@ CREATE FUNCTION public.find_user(p_user text) RETURNS public.users
     AS $$
 DECLARE
     u users;
+    wanted bigint := user_id_for(p_user);
 BEGIN
-    -- Every column but the password hash, which the web app's role may not read.
+    -- Every column but the password hash, which the web app's role may not read. By id, which
+    -- row-level security lets an index find (see user_id_for).
     SELECT id, slug, email, display_name, time_zone, role, active, deactivated_at, NULL, created_at
-    INTO u FROM users WHERE slug = p_user OR lower(email) = lower(p_user);
+    INTO u FROM users WHERE id = wanted;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'There is no user "%".', p_user USING ERRCODE = 'OH002';
     END IF;
@@ -2472,6 +2558,21 @@ CREATE FUNCTION public.user_for_feed_token(p_secret text) RETURNS text
 --
 
 COMMENT ON FUNCTION public.user_for_feed_token(p_secret text) IS 'The slug of the active user whose unrevoked calendar-feed secret this is, or NULL.';
+
+--
+-- Name: user_id_for(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.user_id_for(p_user text) RETURNS bigint
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    RETURN (SELECT users.id FROM public.users WHERE ((users.slug = user_id_for.p_user) OR (lower(users.email) = lower(user_id_for.p_user))));
+
+--
+-- Name: FUNCTION user_id_for(p_user text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.user_id_for(p_user text) IS 'The id of the user with this slug or email (case-insensitive), or NULL, whoever may see them: find_user''s index lookup. Under row-level security PostgreSQL would not use the index on lower(email) (lower() is not leakproof) and read every user; find_user then reads the row by id as the caller, so the policies still decide what is found.';
 
 --
 -- Name: users_after_deactivate(); Type: FUNCTION; Schema: public; Owner: -
@@ -4090,6 +4191,20 @@ COMMENT ON POLICY users_update_self ON public.users IS 'Everyone may change thei
 GRANT USAGE ON SCHEMA public TO officehours_app;
 
 --
+-- Name: FUNCTION admin_clients(p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.admin_clients(p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.admin_clients(p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer) TO officehours_app;
+
+--
+-- Name: FUNCTION admin_users(p_role public.user_role, p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.admin_users(p_role public.user_role, p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.admin_users(p_role public.user_role, p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer) TO officehours_app;
+
+--
 -- Name: FUNCTION api_token_sign_in(p_secret text, p_remote text); Type: ACL; Schema: public; Owner: -
 --
 
@@ -4398,6 +4513,13 @@ GRANT ALL ON FUNCTION public.user_for_app_password(p_email text, p_secret text) 
 --
 
 REVOKE ALL ON FUNCTION public.user_for_feed_token(p_secret text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION user_id_for(p_user text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.user_id_for(p_user text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.user_id_for(p_user text) TO officehours_app;
 
 --
 -- Name: FUNCTION users_after_deactivate(); Type: ACL; Schema: public; Owner: -

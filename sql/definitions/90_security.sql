@@ -35,7 +35,9 @@ REVOKE EXECUTE ON FUNCTION
     mail_enqueue(), mail_claim(), mail_sent(text), mail_attempt_failed(text, text, interval, boolean),
     mail_require_reader(), mail_counts(), mail_errors(integer),
     caldav_mark_stale(bigint[], text), caldav_appointments_changed(),
-    caldav_office_hours_changed(), caldav_user_changed(), prune(integer)
+    caldav_office_hours_changed(), caldav_user_changed(), prune(integer),
+    admin_users(user_role, text, text, text, boolean, integer),
+    admin_clients(text, text, text, boolean, integer), user_id_for(text)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     book(text, timestamptz, timestamptz, text), move(text, timestamptz, timestamptz), cancel(text),
@@ -43,7 +45,9 @@ GRANT EXECUTE ON FUNCTION
     user_for_api_token(text), user_for_app_password(text, text), login_lookup(text),
     current_actor_id(), current_actor_is_admin(),
     create_feed_token(), revoke_feed_token(), has_feed_token(),
-    mail_counts(), mail_errors(integer)
+    mail_counts(), mail_errors(integer),
+    admin_users(user_role, text, text, text, boolean, integer),
+    admin_clients(text, text, text, boolean, integer), user_id_for(text)
 TO officehours_app;
 
 -- Signing in (52_sign_in.sql): sessions and the limits on failed sign-ins are the owner's
