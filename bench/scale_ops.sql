@@ -41,9 +41,3 @@ SELECT caldav_mark_stale(ARRAY(SELECT id FROM users WHERE slug = %s), 'appointme
 -- An operator's change of a user's zone (slug) to the same zone: it fires caldav_user_changed,
 -- which marks the calendars of the user and of everyone they coach or are coached by stale.
 UPDATE users SET time_zone = time_zone WHERE slug = %s;
-
--- name: active_clients_and_coaches
--- How many active clients and active coaches there are: the size of the assignments page.
-SELECT count(*) FILTER (WHERE role = 'client'), count(*) FILTER (WHERE role = 'coach')
-FROM users
-WHERE active;

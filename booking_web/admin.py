@@ -7,7 +7,7 @@ from zoneinfo import available_timezones
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
-from booking_web import queries
+from booking_web import admin_lists
 from booking_web.context import actor, db, role_required, rules_now
 from booking_web.errors import WeakFirstPassword, invalid_input
 from booking_web.forms import field_errors
@@ -23,13 +23,25 @@ ZONES = sorted(
 )
 
 
+def _role_filter() -> str | None:
+    """The role the users page is narrowed to (None: every role); raises InvalidInput."""
+    role = request.args.get("role") or None
+    if role is not None and role not in dict(ROLES):
+        raise invalid_input("role", "Choose client, coach or admin.")
+    return role
+
+
 def _users_page(
     status: int = 200, errs: dict[str, str] | None = None, values: dict[str, str] | None = None
 ) -> ResponseReturnValue:
+    listing = admin_lists.parse_listing(request.args)
+    role = _role_filter()
     return (
         render_template(
             "admin_users.html",
-            users=accounts.list_users(db(), actor()),
+            page=admin_lists.users(db(), actor(), listing, role),
+            listing=listing,
+            role_filter=role,
             roles=ROLES,
             zones=[("UTC", "UTC")] + [(z, z) for z in ZONES],
             errors=errs or {},
@@ -42,7 +54,8 @@ def _users_page(
 @bp.get("/users")
 @role_required("admin")
 def users() -> ResponseReturnValue:
-    """Every account, and a form to add one."""
+    """The accounts a page at a time (searchable by name or email, and by role), and a form to
+    add one."""
     return _users_page()
 
 
@@ -99,17 +112,18 @@ def end_sessions(slug: str) -> ResponseReturnValue:
 @bp.get("/assignments")
 @role_required("admin")
 def assignments() -> ResponseReturnValue:
-    """Which coach each client has, with a form to change it."""
+    """Which coach each active client has, a page at a time (searchable by name or email),
+    with a field per client to name a new coach by email or slug."""
     return _assignments_page()
 
 
 def _assignments_page(status: int = 200, errs: dict[str, str] | None = None) -> ResponseReturnValue:
-    coaches = [u for u in accounts.list_users(db(), actor(), "coach") if u.active]
+    listing = admin_lists.parse_listing(request.args)
     return (
         render_template(
             "admin_assignments.html",
-            rows=queries.assignments(db(), actor()),
-            coaches=[("", "No coach")] + [(c.slug, c.name) for c in coaches],
+            page=admin_lists.clients(db(), actor(), listing),
+            listing=listing,
             errors=errs or {},
         ),
         status,
@@ -123,8 +137,9 @@ def assign() -> ResponseReturnValue:
     client = request.form.get("client", "")
     coach = request.form.get("coach", "")
     try:
-        if not coach:
-            raise invalid_input("_form", "Choose a coach.")
+        if not coach.strip():
+            raise invalid_input("_form", "Give the new coach's email address or slug.")
+        coach = coach.strip()
         accounts.assign_coach(db(), actor(), client, coach, now=rules_now())
     except errors.OfficeHoursError as exc:
         return _assignments_page(exc.http_status, field_errors(exc, ()))
@@ -135,17 +150,25 @@ def assign() -> ResponseReturnValue:
 def _rules_page(
     status: int = 200, errs: dict[str, str] | None = None, failed: str | None = None
 ) -> ResponseReturnValue:
-    coach = request.values.get("coach") or None
-    coaches = accounts.list_users(db(), actor(), "coach")
-    if coach is not None and coach not in {c.slug for c in coaches}:
-        raise errors.UnknownUser("There is no such coach.")
+    wanted = (request.values.get("coach") or "").strip() or None
+    coach = None
+    if wanted is not None:
+        inputs.refuse_zero_bytes("coach", wanted)
+        found = admin_lists.coach_named(db(), actor(), wanted)
+        if found is None:
+            raise errors.UnknownUser("There is no such coach.")
+        coach = found
+    # The coach picker is a search: at most a page of coaches matching what was typed.
+    search = admin_lists.parse_listing({"q": request.args.get("q", "")})
+    matches = admin_lists.users(db(), actor(), search, "coach", size=20).rows if search.q else []
     return (
         render_template(
             "admin_rules.html",
-            rules=accounts.rules(db(), actor(), coach),
-            coach=coach,
-            coach_name=next((c.name for c in coaches if c.slug == coach), None),
-            coaches=coaches,
+            rules=accounts.rules(db(), actor(), coach.slug if coach else None),
+            coach=coach.slug if coach else None,
+            coach_name=coach.name if coach else None,
+            search=search.q,
+            matches=matches,
             errors=errs or {},
             failed=failed,
         ),
@@ -156,7 +179,8 @@ def _rules_page(
 @bp.get("/rules")
 @role_required("admin")
 def rules() -> ResponseReturnValue:
-    """The business rules, globally or for one coach."""
+    """The business rules, globally or for one coach (named by slug or email, or found by a
+    search of the coaches' names and emails)."""
     return _rules_page()
 
 

@@ -32,6 +32,8 @@ Q = sqlfiles.load(__name__)
 MIGRATION_LOCK = 0x0FF1CE
 # The migration that brought the address rules, which may find rows from before it.
 ADDRESS_RULES = "0030"
+# The migration that made the table of time zones, which every migrate brings up to date.
+TIME_ZONES = "0055"
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,10 @@ def migrate(url: str) -> list[str]:
             in_force = dict(cur.fetchall())
             current = definitions()
             address_rules = any(m.version == ADDRESS_RULES for m in shipped)
+            time_zones = any(m.version == TIME_ZONES for m in shipped)
             if not pending and in_force == {d.file: d.checksum for d in current}:
+                if time_zones:
+                    cur.execute(Q.refresh_time_zones)
                 if address_rules:
                     _check_stored_addresses(cur)
                 return []
@@ -124,6 +129,8 @@ def migrate(url: str) -> list[str]:
                 cur.execute(d.sql)
                 cur.execute(Q.record_definitions, {"file": d.file, "checksum": d.checksum})
             log.info("laid the definitions again: %s", ", ".join(d.file for d in current))
+            if time_zones:
+                cur.execute(Q.refresh_time_zones)
             if address_rules:
                 _check_stored_addresses(cur)
             return [f"{m.version}_{m.name}.sql" for m in pending]

@@ -85,6 +85,26 @@ BEGIN
 END
 $drop$
 
+-- name: refresh_time_zones
+-- Keeps the zones a user may have (time_zones, migration 0055) those of this server's zone
+-- database: adds the zones a newer one knows, and removes those it no longer knows that no user
+-- has (zone by zone: a zone is almost never removed, so users is hardly ever read).
+DO $zones$
+DECLARE
+    gone text;
+BEGIN
+    INSERT INTO time_zones (name)
+    SELECT name FROM pg_catalog.pg_timezone_names WHERE name !~* '^(posix/|right/|localtime$)'
+    ON CONFLICT (name) DO NOTHING;
+    FOR gone IN SELECT name FROM time_zones
+                EXCEPT SELECT name FROM pg_catalog.pg_timezone_names
+                       WHERE name !~* '^(posix/|right/|localtime$)' LOOP
+        DELETE FROM time_zones t WHERE t.name = gone
+            AND NOT EXISTS (SELECT 1 FROM users u WHERE u.time_zone = gone);
+    END LOOP;
+END
+$zones$
+
 -- name: users_breaking_address_rules
 -- Users whose stored email or display name breaks the rules of migration 0030 (which added them
 -- NOT VALID, so such rows were kept): slug and column, for `officehours migrate` to report.

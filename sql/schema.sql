@@ -19,6 +19,18 @@ CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public;
 COMMENT ON EXTENSION btree_gist IS 'support for indexing common datatypes in GiST';
 
 --
+-- Name: pg_trgm; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+
+--
+-- Name: EXTENSION pg_trgm; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching based on trigrams';
+
+--
 -- Name: account_link_kind; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -356,6 +368,90 @@ END $$;
 COMMENT ON FUNCTION public.add_user(p_email text, p_name text, p_role public.user_role, p_time_zone text, p_password_hash text) IS 'Creates a user and returns their slug. Raises invalid_time_zone, or the constraint errors of users (email_taken, ...).';
 
 --
+-- Name: admin_clients(text, text, text, boolean, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.admin_clients(p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer) RETURNS TABLE(slug text, display_name text, email text, time_zone text, coach_slug text, coach_name text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+BEGIN
+    PERFORM admin_require();
+    RETURN QUERY EXECUTE format(
+        'SELECT u.slug, u.display_name, u.email, u.time_zone, co.slug, co.display_name'
+        ' FROM users u'
+        ' LEFT JOIN coaching c ON c.client_id = u.id AND upper_inf(c.during)'
+        ' LEFT JOIN users co ON co.id = c.coach_id'
+        ' WHERE u.role = ''client'' AND u.active %s %s'
+        ' ORDER BY lower(u.display_name) %s, u.slug %s LIMIT $5',
+        CASE WHEN p_pattern IS NOT NULL
+             THEN $q$AND lower(u.display_name) || ' ' || lower(u.email) LIKE $1$q$ ELSE '' END,
+        CASE WHEN p_name IS NULL THEN ''
+             WHEN p_backward THEN 'AND (lower(u.display_name), u.slug) < ($2, $3)'
+             ELSE 'AND (lower(u.display_name), u.slug) > ($2, $3)' END,
+        CASE WHEN p_backward THEN 'DESC' ELSE '' END,
+        CASE WHEN p_backward THEN 'DESC' ELSE '' END)
+    USING p_pattern, p_name, p_slug, p_backward, p_limit;
+END $_$;
+
+--
+-- Name: FUNCTION admin_clients(p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.admin_clients(p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer) IS 'For an admin: at most p_limit active clients, each with their current coach (slug and name, NULL when none), matching p_pattern as admin_users does, after (or, p_backward, before) the key (p_name, p_slug) by name and slug. Raises forbidden (OH007) for anyone else.';
+
+--
+-- Name: admin_require(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.admin_require() RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+BEGIN
+    IF NOT current_actor_is_admin() THEN
+        RAISE EXCEPTION 'Only an admin may list every account.' USING ERRCODE = 'OH007';
+    END IF;
+END $$;
+
+--
+-- Name: FUNCTION admin_require(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.admin_require() IS 'Raises forbidden (OH007) unless the acting user is an active admin: the check of the admin''s list functions.';
+
+--
+-- Name: admin_users(public.user_role, text, text, text, boolean, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.admin_users(p_role public.user_role, p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer) RETURNS TABLE(slug text, email text, display_name text, time_zone text, role public.user_role, active boolean)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+BEGIN
+    PERFORM admin_require();
+    -- Only the conditions asked for are in the statement, and it is planned for these values
+    -- (EXECUTE plans each time): a cached generic plan of "p IS NULL OR ..." could use no index.
+    RETURN QUERY EXECUTE format(
+        'SELECT u.slug, u.email, u.display_name, u.time_zone, u.role, u.active FROM users u'
+        ' WHERE true %s %s %s ORDER BY lower(u.display_name) %s, u.slug %s LIMIT $6',
+        CASE WHEN p_role IS NOT NULL THEN 'AND u.role = $1' ELSE '' END,
+        CASE WHEN p_pattern IS NOT NULL
+             THEN $q$AND lower(u.display_name) || ' ' || lower(u.email) LIKE $2$q$ ELSE '' END,
+        CASE WHEN p_name IS NULL THEN ''
+             WHEN p_backward THEN 'AND (lower(u.display_name), u.slug) < ($3, $4)'
+             ELSE 'AND (lower(u.display_name), u.slug) > ($3, $4)' END,
+        CASE WHEN p_backward THEN 'DESC' ELSE '' END,
+        CASE WHEN p_backward THEN 'DESC' ELSE '' END)
+    USING p_role, p_pattern, p_name, p_slug, p_backward, p_limit;
+END $_$;
+
+--
+-- Name: FUNCTION admin_users(p_role public.user_role, p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.admin_users(p_role public.user_role, p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer) IS 'For an admin: at most p_limit users (of role p_role, or every role; matching the LIKE pattern p_pattern on lower(name || '' '' || email), or all) after the key (p_name = lower(display_name), p_slug), by name and slug, or before it, nearest first, when p_backward; no key: the first page. Raises forbidden (OH007) for anyone else.';
+
+--
 -- Name: api_token_sign_in(text, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -450,20 +546,6 @@ CREATE FUNCTION public.is_email_address(address text) RETURNS boolean
 COMMENT ON FUNCTION public.is_email_address(address text) IS 'True when the text is an email address in the form officehours stores: an ASCII dot-atom before the @ (at most 64 characters), a host name with a dot and a top-level domain ending in a letter after it (IDN as A-labels), 254 characters in all, no special-use domain. The twin of ics.addresses.is_email_address; input goes through ics.addresses.email_address (email-validator) first.';
 
 --
--- Name: is_time_zone(text); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.is_time_zone(zone text) RETURNS boolean
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    RETURN ((EXISTS (SELECT 1 FROM pg_timezone_names WHERE (pg_timezone_names.name = is_time_zone.zone))) AND (zone !~* '^(posix/|right/|localtime$)'::text));
-
---
--- Name: FUNCTION is_time_zone(zone text); Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON FUNCTION public.is_time_zone(zone text) IS 'True when the text names an IANA time zone PostgreSQL knows.';
-
---
 -- Name: appointments; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -519,8 +601,7 @@ CREATE TABLE public.users (
     CONSTRAINT user_deactivated_at_matches_active CHECK ((active = (deactivated_at IS NULL))),
     CONSTRAINT user_display_name_sane CHECK (public.is_display_name(display_name)),
     CONSTRAINT user_email_format CHECK (public.is_email_address(email)),
-    CONSTRAINT user_slug_format CHECK ((slug ~ '^[a-z0-9][a-z0-9-]{0,62}$'::text)),
-    CONSTRAINT user_time_zone_valid CHECK (public.is_time_zone(time_zone))
+    CONSTRAINT user_slug_format CHECK ((slug ~ '^[a-z0-9][a-z0-9-]{0,62}$'::text))
 );
 
 --
@@ -1758,10 +1839,12 @@ CREATE FUNCTION public.find_user(p_user text) RETURNS public.users
     AS $$
 DECLARE
     u users;
+    wanted bigint := user_id_for(p_user);
 BEGIN
-    -- Every column but the password hash, which the web app's role may not read.
+    -- Every column but the password hash, which the web app's role may not read. By id, which
+    -- row-level security lets an index find (see user_id_for).
     SELECT id, slug, email, display_name, time_zone, role, active, deactivated_at, NULL, created_at
-    INTO u FROM users WHERE slug = p_user OR lower(email) = lower(p_user);
+    INTO u FROM users WHERE id = wanted;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'There is no user "%".', p_user USING ERRCODE = 'OH002';
     END IF;
@@ -1858,6 +1941,34 @@ CREATE FUNCTION public.has_feed_token() RETURNS boolean
 --
 
 COMMENT ON FUNCTION public.has_feed_token() IS 'True when the acting user has an active calendar-feed URL.';
+
+--
+-- Name: time_zones; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.time_zones (
+    name text NOT NULL
+);
+
+--
+-- Name: TABLE time_zones; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.time_zones IS 'The IANA time zones PostgreSQL knows (pg_timezone_names without the posix/ and right/ copies and localtime): the zones a user may have. officehours migrate adds those a newer zone database knows and removes those it no longer knows that no user has.';
+
+--
+-- Name: is_time_zone(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.is_time_zone(zone text) RETURNS boolean
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    RETURN (EXISTS (SELECT 1 FROM public.time_zones WHERE (time_zones.name = is_time_zone.zone)));
+
+--
+-- Name: FUNCTION is_time_zone(zone text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.is_time_zone(zone text) IS 'True when the text names an IANA time zone PostgreSQL knows: a row of time_zones, the table the foreign key user_time_zone_valid of users refers to (migration 0055).';
 
 --
 -- Name: local_to_instant(timestamp without time zone, text, integer); Type: FUNCTION; Schema: public; Owner: -
@@ -3596,6 +3707,21 @@ CREATE FUNCTION public.user_for_feed_token(p_secret text) RETURNS text
 COMMENT ON FUNCTION public.user_for_feed_token(p_secret text) IS 'The slug of the active user whose unrevoked calendar-feed secret this is, or NULL.';
 
 --
+-- Name: user_id_for(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.user_id_for(p_user text) RETURNS bigint
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    RETURN (SELECT users.id FROM public.users WHERE ((users.slug = user_id_for.p_user) OR (lower(users.email) = lower(user_id_for.p_user))));
+
+--
+-- Name: FUNCTION user_id_for(p_user text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.user_id_for(p_user text) IS 'The id of the user with this slug or email (case-insensitive), or NULL, whoever may see them: find_user''s index lookup. Under row-level security PostgreSQL would not use the index on lower(email) (lower() is not leakproof) and read every user; find_user then reads the row by id as the caller, so the policies still decide what is found.';
+
+--
 -- Name: users_after_deactivate(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -4674,6 +4800,13 @@ ALTER TABLE ONLY public.sign_in_limits
     ADD CONSTRAINT sign_in_limits_pkey PRIMARY KEY (scope);
 
 --
+-- Name: time_zones time_zones_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.time_zones
+    ADD CONSTRAINT time_zones_pkey PRIMARY KEY (name);
+
+--
 -- Name: users user_slug_unique; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4768,6 +4901,18 @@ CREATE INDEX caldav_items_busy_until ON public.caldav_items USING btree (owner_i
 CREATE INDEX caldav_items_during ON public.caldav_items USING gist (collection_id, during);
 
 --
+-- Name: coaching_by_client; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX coaching_by_client ON public.coaching USING btree (client_id, coach_id);
+
+--
+-- Name: coaching_by_coach; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX coaching_by_coach ON public.coaching USING btree (coach_id, client_id);
+
+--
 -- Name: coaching_coach; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -4808,6 +4953,24 @@ CREATE INDEX sign_in_counters_last_failure ON public.sign_in_counters USING btre
 --
 
 CREATE UNIQUE INDEX user_email_unique ON public.users USING btree (lower(email));
+
+--
+-- Name: users_by_name; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX users_by_name ON public.users USING btree (lower(display_name), slug);
+
+--
+-- Name: users_by_role_name; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX users_by_role_name ON public.users USING btree (role, lower(display_name), slug);
+
+--
+-- Name: users_search; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX users_search ON public.users USING gin ((((lower(display_name) || ' '::text) || lower(email))) public.gin_trgm_ops);
 
 --
 -- Name: web_sessions_last_seen; Type: INDEX; Schema: public; Owner: -
@@ -5098,6 +5261,13 @@ ALTER TABLE ONLY public.office_hours_exceptions
 
 ALTER TABLE ONLY public.sign_in_counters
     ADD CONSTRAINT sign_in_counters_scope_fkey FOREIGN KEY (scope) REFERENCES public.sign_in_limits(scope);
+
+--
+-- Name: users user_time_zone_valid; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT user_time_zone_valid FOREIGN KEY (time_zone) REFERENCES public.time_zones(name);
 
 --
 -- Name: web_sessions web_sessions_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -5392,9 +5562,9 @@ ALTER TABLE public.office_hours ENABLE ROW LEVEL SECURITY;
 -- Name: office_hours office_hours_clients; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY office_hours_clients ON public.office_hours FOR SELECT TO officehours_app USING ((EXISTS ( SELECT 1
+CREATE POLICY office_hours_clients ON public.office_hours FOR SELECT TO officehours_app USING ((coach_id IN ( SELECT c.coach_id
    FROM public.coaching c
-  WHERE ((c.coach_id = office_hours.coach_id) AND (c.client_id = ( SELECT public.current_actor_id() AS current_actor_id)) AND upper_inf(c.during)))));
+  WHERE ((c.client_id = ( SELECT public.current_actor_id() AS current_actor_id)) AND upper_inf(c.during)))));
 
 --
 -- Name: POLICY office_hours_clients ON office_hours; Type: COMMENT; Schema: public; Owner: -
@@ -5412,9 +5582,9 @@ ALTER TABLE public.office_hours_exceptions ENABLE ROW LEVEL SECURITY;
 -- Name: office_hours_exceptions office_hours_exceptions_clients; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY office_hours_exceptions_clients ON public.office_hours_exceptions FOR SELECT TO officehours_app USING ((EXISTS ( SELECT 1
+CREATE POLICY office_hours_exceptions_clients ON public.office_hours_exceptions FOR SELECT TO officehours_app USING ((coach_id IN ( SELECT c.coach_id
    FROM public.coaching c
-  WHERE ((c.coach_id = office_hours_exceptions.coach_id) AND (c.client_id = ( SELECT public.current_actor_id() AS current_actor_id)) AND upper_inf(c.during)))));
+  WHERE ((c.client_id = ( SELECT public.current_actor_id() AS current_actor_id)) AND upper_inf(c.during)))));
 
 --
 -- Name: POLICY office_hours_exceptions_clients ON office_hours_exceptions; Type: COMMENT; Schema: public; Owner: -
@@ -5468,9 +5638,9 @@ COMMENT ON POLICY users_admin ON public.users IS 'Admins see and manage every ac
 -- Name: users users_client_sees_coach; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY users_client_sees_coach ON public.users FOR SELECT TO officehours_app USING ((EXISTS ( SELECT 1
+CREATE POLICY users_client_sees_coach ON public.users FOR SELECT TO officehours_app USING ((id IN ( SELECT c.coach_id
    FROM public.coaching c
-  WHERE ((c.coach_id = users.id) AND (c.client_id = ( SELECT public.current_actor_id() AS current_actor_id))))));
+  WHERE (c.client_id = ( SELECT public.current_actor_id() AS current_actor_id)))));
 
 --
 -- Name: POLICY users_client_sees_coach ON users; Type: COMMENT; Schema: public; Owner: -
@@ -5482,9 +5652,9 @@ COMMENT ON POLICY users_client_sees_coach ON public.users IS 'A client sees the 
 -- Name: users users_coach_sees_clients; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY users_coach_sees_clients ON public.users FOR SELECT TO officehours_app USING ((EXISTS ( SELECT 1
+CREATE POLICY users_coach_sees_clients ON public.users FOR SELECT TO officehours_app USING ((id IN ( SELECT c.client_id
    FROM public.coaching c
-  WHERE ((c.client_id = users.id) AND (c.coach_id = ( SELECT public.current_actor_id() AS current_actor_id))))));
+  WHERE (c.coach_id = ( SELECT public.current_actor_id() AS current_actor_id)))));
 
 --
 -- Name: POLICY users_coach_sees_clients ON users; Type: COMMENT; Schema: public; Owner: -
@@ -5539,6 +5709,20 @@ REVOKE ALL ON FUNCTION public.account_mail_claim() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION public.account_mail_sent(p_public_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION admin_clients(p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.admin_clients(p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.admin_clients(p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer) TO officehours_app;
+
+--
+-- Name: FUNCTION admin_users(p_role public.user_role, p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.admin_users(p_role public.user_role, p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.admin_users(p_role public.user_role, p_pattern text, p_name text, p_slug text, p_backward boolean, p_limit integer) TO officehours_app;
 
 --
 -- Name: FUNCTION api_token_sign_in(p_secret text, p_remote text); Type: ACL; Schema: public; Owner: -
@@ -5762,6 +5946,12 @@ REVOKE ALL ON FUNCTION public.has_feed_token() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.has_feed_token() TO officehours_app;
 
 --
+-- Name: TABLE time_zones; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.time_zones TO officehours_app;
+
+--
 -- Name: FUNCTION login_lookup(p_email text); Type: ACL; Schema: public; Owner: -
 --
 
@@ -5942,6 +6132,13 @@ GRANT ALL ON FUNCTION public.user_for_app_password(p_email text, p_secret text) 
 --
 
 REVOKE ALL ON FUNCTION public.user_for_feed_token(p_secret text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION user_id_for(p_user text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.user_id_for(p_user text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.user_id_for(p_user text) TO officehours_app;
 
 --
 -- Name: FUNCTION users_after_deactivate(); Type: ACL; Schema: public; Owner: -

@@ -21,6 +21,11 @@ CREATE OR REPLACE FUNCTION clock() RETURNS timestamptz
     RETURN coalesce(nullif(current_setting('officehours.now', true), '')::timestamptz, now());
 COMMENT ON FUNCTION clock() IS 'The current time for every rule: now(), unless the transaction set officehours.now (tests and what-if checks by operators).';
 
+CREATE OR REPLACE FUNCTION is_time_zone(zone text) RETURNS boolean
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    RETURN EXISTS (SELECT 1 FROM time_zones WHERE name = zone);
+COMMENT ON FUNCTION is_time_zone(text) IS 'True when the text names an IANA time zone PostgreSQL knows: a row of time_zones, the table the foreign key user_time_zone_valid of users refers to (migration 0055).';
+
 CREATE OR REPLACE FUNCTION current_actor_id() RETURNS bigint
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
     RETURN (SELECT id FROM users WHERE slug = nullif(current_setting('officehours.actor', true), '') AND active);
@@ -49,14 +54,22 @@ CREATE OR REPLACE FUNCTION lock_coach(p_coach bigint) RETURNS void
     RETURN pg_advisory_xact_lock(hashtextextended('officehours.coach.' || p_coach, 0));
 COMMENT ON FUNCTION lock_coach(bigint) IS 'Serializes every change to one coach''s calendar (bookings, busy time) until the transaction ends, so checks and inserts cannot interleave and exclusion constraints never deadlock.';
 
+CREATE OR REPLACE FUNCTION user_id_for(p_user text) RETURNS bigint
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+    -- A slug has no @ and an email has one: at most one user matches.
+    RETURN (SELECT id FROM users WHERE slug = p_user OR lower(email) = lower(p_user));
+COMMENT ON FUNCTION user_id_for(text) IS 'The id of the user with this slug or email (case-insensitive), or NULL, whoever may see them: find_user''s index lookup. Under row-level security PostgreSQL would not use the index on lower(email) (lower() is not leakproof) and read every user; find_user then reads the row by id as the caller, so the policies still decide what is found.';
+
 CREATE OR REPLACE FUNCTION find_user(p_user text) RETURNS users
     LANGUAGE plpgsql STABLE AS $$
 DECLARE
     u users;
+    wanted bigint := user_id_for(p_user);
 BEGIN
-    -- Every column but the password hash, which the web app's role may not read.
+    -- Every column but the password hash, which the web app's role may not read. By id, which
+    -- row-level security lets an index find (see user_id_for).
     SELECT id, slug, email, display_name, time_zone, role, active, deactivated_at, NULL, created_at
-    INTO u FROM users WHERE slug = p_user OR lower(email) = lower(p_user);
+    INTO u FROM users WHERE id = wanted;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'There is no user "%".', p_user USING ERRCODE = 'OH002';
     END IF;

@@ -12,7 +12,11 @@
 -- (SELECT current_actor_is_admin()): a sub-select is evaluated once per statement (an InitPlan),
 -- where a bare call of these SECURITY DEFINER functions, which PostgreSQL never inlines, would
 -- run once per row. The policies then compare plain columns with a constant, which the indexes
--- on coach_id and client_id serve when a query says whose rows it wants.
+-- on coach_id and client_id serve when a query says whose rows it wants. Where a policy asks
+-- about coaching it does so as `column IN (SELECT ... FROM coaching WHERE <actor's side> =
+-- actor)`: the actor's relationships are read once per statement, through coaching_by_coach or
+-- coaching_by_client (migration 0055), into a hashed set each row is looked up in, where
+-- a correlated EXISTS would be a SubPlan over coaching for every row of users.
 
 REVOKE ALL ON ALL TABLES IN SCHEMA public FROM officehours_app;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM officehours_app;
@@ -31,7 +35,9 @@ REVOKE EXECUTE ON FUNCTION
     mail_enqueue(), mail_claim(), mail_sent(text), mail_attempt_failed(text, text, interval, boolean),
     mail_require_reader(), mail_counts(), mail_errors(integer),
     caldav_mark_stale(bigint[], text), caldav_appointments_changed(),
-    caldav_office_hours_changed(), caldav_user_changed(), prune(integer)
+    caldav_office_hours_changed(), caldav_user_changed(), prune(integer),
+    admin_users(user_role, text, text, text, boolean, integer),
+    admin_clients(text, text, text, boolean, integer), user_id_for(text)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     book(text, timestamptz, timestamptz, text), move(text, timestamptz, timestamptz), cancel(text),
@@ -39,7 +45,9 @@ GRANT EXECUTE ON FUNCTION
     user_for_api_token(text), user_for_app_password(text, text), login_lookup(text),
     current_actor_id(), current_actor_is_admin(),
     create_feed_token(), revoke_feed_token(), has_feed_token(),
-    mail_counts(), mail_errors(integer)
+    mail_counts(), mail_errors(integer),
+    admin_users(user_role, text, text, text, boolean, integer),
+    admin_clients(text, text, text, boolean, integer), user_id_for(text)
 TO officehours_app;
 
 -- What the week and confirm pages ask of the rules (45_free_slots.sql), as free_slots is.
@@ -72,6 +80,9 @@ GRANT INSERT (email, display_name, time_zone, role, password_hash) ON users TO o
 
 GRANT UPDATE (display_name, time_zone, password_hash, active, deactivated_at) ON users TO officehours_app;
 
+-- The zones a user may have: public knowledge, for the forms that offer them.
+GRANT SELECT ON time_zones TO officehours_app;
+
 ALTER TABLE users ENABLE ROW LEVEL SECURITY;
 
 DROP POLICY IF EXISTS users_see_self ON users;
@@ -86,12 +97,12 @@ COMMENT ON POLICY users_update_self ON users IS 'Everyone may change their own n
 
 DROP POLICY IF EXISTS users_coach_sees_clients ON users;
 CREATE POLICY users_coach_sees_clients ON users FOR SELECT TO officehours_app
-    USING (EXISTS (SELECT 1 FROM coaching c WHERE c.client_id = users.id AND c.coach_id = (SELECT current_actor_id())));
+    USING (id IN (SELECT c.client_id FROM coaching c WHERE c.coach_id = (SELECT current_actor_id())));
 COMMENT ON POLICY users_coach_sees_clients ON users IS 'A coach sees the clients they coach or have coached.';
 
 DROP POLICY IF EXISTS users_client_sees_coach ON users;
 CREATE POLICY users_client_sees_coach ON users FOR SELECT TO officehours_app
-    USING (EXISTS (SELECT 1 FROM coaching c WHERE c.coach_id = users.id AND c.client_id = (SELECT current_actor_id())));
+    USING (id IN (SELECT c.coach_id FROM coaching c WHERE c.client_id = (SELECT current_actor_id())));
 COMMENT ON POLICY users_client_sees_coach ON users IS 'A client sees the coaches they have or had.';
 
 DROP POLICY IF EXISTS users_admin ON users;
@@ -129,8 +140,8 @@ COMMENT ON POLICY office_hours_own ON office_hours IS 'A coach manages their own
 
 DROP POLICY IF EXISTS office_hours_clients ON office_hours;
 CREATE POLICY office_hours_clients ON office_hours FOR SELECT TO officehours_app
-    USING (EXISTS (SELECT 1 FROM coaching c WHERE c.coach_id = office_hours.coach_id
-                   AND c.client_id = (SELECT current_actor_id()) AND upper_inf(c.during)));
+    USING (coach_id IN (SELECT c.coach_id FROM coaching c
+                        WHERE c.client_id = (SELECT current_actor_id()) AND upper_inf(c.during)));
 COMMENT ON POLICY office_hours_clients ON office_hours IS 'A client sees their current coach''s weekly hours.';
 
 DROP POLICY IF EXISTS office_hours_exceptions_own ON office_hours_exceptions;
@@ -141,8 +152,8 @@ COMMENT ON POLICY office_hours_exceptions_own ON office_hours_exceptions IS 'A c
 
 DROP POLICY IF EXISTS office_hours_exceptions_clients ON office_hours_exceptions;
 CREATE POLICY office_hours_exceptions_clients ON office_hours_exceptions FOR SELECT TO officehours_app
-    USING (EXISTS (SELECT 1 FROM coaching c WHERE c.coach_id = office_hours_exceptions.coach_id
-                   AND c.client_id = (SELECT current_actor_id()) AND upper_inf(c.during)));
+    USING (coach_id IN (SELECT c.coach_id FROM coaching c
+                        WHERE c.client_id = (SELECT current_actor_id()) AND upper_inf(c.during)));
 COMMENT ON POLICY office_hours_exceptions_clients ON office_hours_exceptions IS 'A client sees their current coach''s exceptions.';
 
 -- Busy time: private to the coach (clients see only its effect, through free_slots).

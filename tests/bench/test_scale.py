@@ -34,6 +34,8 @@ EXPECTED = [
     "GET /coach/schedule",
     "GET /coach/clients",
     "GET /admin/users",
+    "GET /admin/users?q= (search by email)",
+    "GET /admin/users?after= (a page further on)",
     "GET /admin/assignments",
     "GET /admin/rules",
     "GET /api/v1/appointments (API token)",

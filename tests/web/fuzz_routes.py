@@ -155,7 +155,12 @@ ROUTES: dict[str, Route] = {
         "POST", "/appointments/{call}/note", CLIENT, form={"note": "I'd like to talk about sleep"}
     ),
     "admin.mail": Route("GET", "/admin/mail", ADMIN),
-    "admin.users": Route("GET", "/admin/users", ADMIN),
+    "admin.users": Route(
+        "GET",
+        "/admin/users",
+        ADMIN,
+        query={"q": "coach", "role": "coach", "after": "{x}", "before": ""},
+    ),
     "admin.add_user": Route(
         "POST",
         "/admin/users",
@@ -188,11 +193,13 @@ ROUTES: dict[str, Route] = {
     "admin_users.deactivate": Route("POST", "/admin/users/{y}/deactivate", ADMIN),
     "admin.set_active": Route("POST", "/admin/users/{y}/active", ADMIN, form={"active": "1"}),
     "admin.end_sessions": Route("POST", "/admin/users/{y}/sessions/end", ADMIN),
-    "admin.assignments": Route("GET", "/admin/assignments", ADMIN),
+    "admin.assignments": Route(
+        "GET", "/admin/assignments", ADMIN, query={"q": "client", "after": "{a}", "before": ""}
+    ),
     "admin.assign": Route(
         "POST", "/admin/assignments", ADMIN, form={"client": "{a}", "coach": "{x}"}
     ),
-    "admin.rules": Route("GET", "/admin/rules", ADMIN, query={"coach": "{x}"}),
+    "admin.rules": Route("GET", "/admin/rules", ADMIN, query={"coach": "{x}", "q": "coach"}),
     "admin.set_rule": Route(
         "POST",
         "/admin/rules",

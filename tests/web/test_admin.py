@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
 from officehours import accounts
-from tests.lib.support import World
+from tests.lib.support import NOW, World
 
 
 def test_users_create_and_deactivate(client: FlaskClient, world: World, login: Any) -> None:
@@ -111,3 +114,158 @@ def test_rules(client: FlaskClient, world: World, login: Any) -> None:
     assert unset.status_code == 303
     assert {r.name: r.value for r in accounts.rules(world.db, None, world.x)}["monthly_limit"] == 2
     assert client.get("/admin/rules?coach=nobody").status_code == 404
+
+
+# Paged lists: a page is the rows after (or before) the one a link names, by name and slug.
+ROW_NAME = re.compile(r"<tr>\s*<td>([^<]*)</td>")
+CLIENT_NAME = re.compile(r'<label for="coach-[^"]+">New coach of ([^<]*) \(email or slug\)</label>')
+
+
+def _add_people(world: World, count: int) -> None:
+    """``count`` more clients, Pat 001 to Pat NNN, coached by X (owner SQL: fast at any size)."""
+    with world.db.transaction() as cur:
+        cur.execute(
+            "INSERT INTO users (email, display_name, role, time_zone)"
+            " SELECT format('pat%%s@example.com', to_char(i, 'FM000')),"
+            "        format('Pat %%s', to_char(i, 'FM000')), 'client', 'UTC'"
+            " FROM generate_series(1, %s) AS i",
+            (count,),
+        )
+        cur.execute(
+            "INSERT INTO coaching (coach_id, client_id, during)"
+            " SELECT (SELECT id FROM users WHERE slug = %s), id, tstzrange(%s, NULL)"
+            " FROM users WHERE display_name LIKE 'Pat %%'",
+            (world.x, NOW - timedelta(days=400)),
+        )
+
+
+def _link(text: str, rel: str) -> str | None:
+    found = re.search(rf'<a href="([^"]+)" rel="{rel}">', text)
+    return html.unescape(found.group(1)) if found else None
+
+
+def _walk(client: FlaskClient, start: str, names: re.Pattern[str]) -> list[list[str]]:
+    """Every page from ``start`` on by its Next links, each checked to go back by Previous."""
+    pages: list[list[str]] = []
+    url: str | None = start
+    while url is not None:
+        page = client.get(url)
+        assert page.status_code == 200, url
+        pages.append(names.findall(page.text))
+        assert (_link(page.text, "prev") is None) == (len(pages) == 1), url
+        url = _link(page.text, "next")
+        if len(pages) > 1:
+            back = client.get(_link(page.text, "prev") or "")
+            assert names.findall(back.text) == pages[-2]
+    return pages
+
+
+def test_the_users_page_goes_a_page_at_a_time_both_ways(
+    client: FlaskClient, world: World, login: Any
+) -> None:
+    _add_people(world, 120)
+    login(client, world.admin)
+    pages = _walk(client, "/admin/users", ROW_NAME)
+    assert [len(p) for p in pages] == [50, 50, 26]
+    every = [name for p in pages for name in p]
+    assert every == sorted(every, key=str.lower) and len(set(every)) == 126
+    assert "Ada Admin" in every and "Pat 120" in every
+
+
+def test_the_users_page_searches_names_and_emails_and_filters_roles(
+    client: FlaskClient, world: World, login: Any
+) -> None:
+    _add_people(world, 120)
+    login(client, world.admin)
+
+    def names(query: str) -> list[str]:
+        page = client.get("/admin/users?" + query)
+        assert page.status_code == 200, query
+        return ROW_NAME.findall(page.text)
+
+    assert names("q=pat00") == [f"Pat 00{i}" for i in range(1, 10)]
+    assert names("q=PAT11") == [f"Pat 11{i}" for i in range(10)]
+    assert names("q=x%40example.com") == ["Xavier Coach"]
+    assert names("q=avier+co") == ["Xavier Coach"]
+    # LIKE's wildcards are searched for as themselves.
+    assert names("q=%25") == [] and names("q=_") == []
+    assert names("role=coach") == ["Xavier Coach", "Yara Coach"]
+    assert names("role=client&q=cy") == ["Cy Client"]
+    searched = _walk(client, "/admin/users?q=pat", ROW_NAME)
+    assert [len(p) for p in searched] == [50, 50, 20]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "after=nobody-at-all",
+        "before=nobody-at-all",
+        "after=Not%20a%20slug!",
+        "after=%00",
+        "after=ann&before=bo",
+        "role=root",
+        "q=" + "x" * 201,
+        "q=%00",
+    ],
+)
+def test_a_bad_cursor_or_search_is_a_400_with_our_message(
+    client: FlaskClient, world: World, login: Any, query: str
+) -> None:
+    login(client, world.admin)
+    for path in ("/admin/users", "/admin/assignments"):
+        if "role=" in query and path != "/admin/users":
+            continue
+        page = client.get(f"{path}?{query}")
+        assert page.status_code == 400, (path, query)
+        assert (
+            "start again from the first page" in page.text
+            or "Choose" in page.text
+            or ("at most 200" in page.text or "zero byte" in page.text)
+        )
+    api = client.get(f"/admin/users?{query}", headers={"Accept": "application/json"})
+    assert api.status_code == 400
+
+
+def test_the_assignments_page_is_paged_searchable_and_takes_a_coach_by_email(
+    client: FlaskClient, world: World, login: Any
+) -> None:
+    _add_people(world, 120)
+    token = login(client, world.admin)
+    first = client.get("/admin/assignments")
+    # No menu of every coach: a field per client for the new coach's email or slug.
+    assert "<option" not in first.text
+    pages = _walk(client, "/admin/assignments", CLIENT_NAME)
+    assert [len(p) for p in pages] == [50, 50, 23]
+    found = client.get("/admin/assignments?q=pat042")
+    assert CLIENT_NAME.findall(found.text) == ["Pat 042"]
+    assert "coached by Xavier Coach" in found.text
+    slug = re.search(r'name="client" value="([^"]+)"', found.text)
+    assert slug is not None
+    moved = client.post(
+        "/admin/assignments",
+        data={"csrf_token": token, "client": slug.group(1), "coach": "Y@Example.com"},
+    )
+    assert moved.status_code == 303
+    assert "coached by Yara Coach" in client.get("/admin/assignments?q=pat042").text
+    unknown = client.post(
+        "/admin/assignments",
+        data={"csrf_token": token, "client": slug.group(1), "coach": "nobody@example.com"},
+    )
+    assert unknown.status_code == 404
+    assert "coached by Yara Coach" in client.get("/admin/assignments?q=pat042").text
+
+
+def test_the_rules_page_finds_a_coach_by_search_or_email(
+    client: FlaskClient, world: World, login: Any
+) -> None:
+    _add_people(world, 120)
+    login(client, world.admin)
+    page = client.get("/admin/rules")
+    assert "<option" not in page.text and "Pat 001" not in page.text
+    found = client.get("/admin/rules?q=yara")
+    assert f'href="/admin/rules?coach={world.y}"' in found.text
+    assert "Xavier" not in found.text
+    assert "No coach matches" in client.get("/admin/rules?q=pat").text
+    by_email = client.get("/admin/rules?coach=x@example.com")
+    assert by_email.status_code == 200 and "Business rules for Xavier Coach" in by_email.text
+    assert client.get(f"/admin/rules?coach={world.a}").status_code == 404
