@@ -28,7 +28,9 @@ class Job:
 
     ``revision``, ``starts``/``ends`` and ``previous_*`` come from the appointment's history
     row of that change, so a mail always describes its own change, never a later one.
-    ``changed_at`` is when the change was made (the invite's DTSTAMP).
+    ``changed_at`` is when the change was made (the invite's DTSTAMP); ``changed_by_name`` and
+    ``changed_by_role`` say who made it (None: the owner, an operator or the system), and
+    ``reason`` why, when they said.
     """
 
     public_id: str
@@ -44,6 +46,9 @@ class Job:
     previous_ends: datetime | None
     coach: Party
     client: Party
+    changed_by_name: str | None = None
+    changed_by_role: str | None = None
+    reason: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Job:
@@ -62,6 +67,9 @@ class Job:
             previous_ends=row["previous_ends"],
             coach=Party(name=row["coach_name"], email=row["coach_email"], tz=row["coach_tz"]),
             client=Party(name=row["client_name"], email=row["client_email"], tz=row["client_tz"]),
+            changed_by_name=row.get("changed_by_name"),
+            changed_by_role=row.get("changed_by_role"),
+            reason=row.get("reason"),
         )
 
     @property

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from mailer.changes import change_facts
 from mailer.job import Job
 
 DASH = "\u2013"
@@ -113,6 +114,7 @@ def wording(job: Job, base_url: str) -> Wording:
         subject = f"Reminder: coaching call with {other.name}, {subject_when}"
         lead = f"A reminder: {call} is coming up."
         closing = "The invite is attached again, in case your calendar does not have it yet."
+    facts.extend(change_facts(job, base_url))
     return Wording(
         subject=subject,
         greeting=f"Hello {me.name},",
