@@ -312,6 +312,7 @@ CREATE TABLE public.appointments (
     series text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    starts timestamp with time zone GENERATED ALWAYS AS (lower(during)) STORED,
     CONSTRAINT appointment_not_self CHECK ((coach_id <> client_id)),
     CONSTRAINT appointment_range_positive CHECK (((NOT isempty(during)) AND (NOT lower_inf(during)) AND (NOT upper_inf(during)) AND lower_inc(during) AND (NOT upper_inc(during)))),
     CONSTRAINT appointment_revision_positive CHECK ((revision >= 1))
@@ -334,6 +335,12 @@ COMMENT ON COLUMN public.appointments.token IS 'Random public identifier: URLs, 
 --
 
 COMMENT ON COLUMN public.appointments.revision IS 'Raised by every change; it is the iCalendar SEQUENCE.';
+
+--
+-- Name: COLUMN appointments.starts; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.appointments.starts IS 'When the call starts: lower(during), stored so that an index on it serves queries run under row-level security.';
 
 --
 -- Name: users; Type: TABLE; Schema: public; Owner: -
@@ -3409,10 +3416,10 @@ CREATE INDEX appointments_client_start ON public.appointments USING btree (clien
 CREATE INDEX appointments_coach_start ON public.appointments USING btree (coach_id, lower(during));
 
 --
--- Name: appointments_start_token; Type: INDEX; Schema: public; Owner: -
+-- Name: appointments_starts_token; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX appointments_start_token ON public.appointments USING btree (lower(during), token);
+CREATE INDEX appointments_starts_token ON public.appointments USING btree (starts, token);
 
 --
 -- Name: busy_intervals_coach_during; Type: INDEX; Schema: public; Owner: -
