@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from booking_web import queries, timefmt
+from booking_web.appointments import history_page
 from booking_web.context import actor, clock, db, role_required, rules_now
 from booking_web.errors import invalid_input
 from booking_web.forms import field_errors
@@ -22,11 +23,13 @@ PERIODS = 2
 @bp.get("/schedule")
 @role_required("coach")
 def schedule() -> ResponseReturnValue:
-    """Upcoming calls with client names, and calls that collide with busy time."""
+    """Upcoming calls with client names, calls that collide with busy time, and past and
+    cancelled calls (paged)."""
     return render_template(
         "coach_schedule.html",
-        upcoming=queries.upcoming(db(), actor(), rules_now()),
+        upcoming=queries.upcoming(db(), actor(), rules_now(), role="coach"),
         conflicts=queries.conflicts(db(), actor(), rules_now()),
+        history=history_page(),
     )
 
 

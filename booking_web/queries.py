@@ -60,8 +60,13 @@ class Call:
 
 
 def _call(row: tuple[Any, ...]) -> Call:
-    """A row of upcoming_calls, past_calls or call_by_token as a Call."""
+    """A row of the call queries (the lists, call_by_token) as a Call."""
     return Call(row[0], Party(*row[1:5]), Party(*row[5:9]), *row[9:])
+
+
+def call_from_row(row: tuple[Any, ...]) -> Call:
+    """A row with the call queries' columns, from another module's query, as a Call."""
+    return _call(row)
 
 
 # The list queries of each role: each says whose rows it wants, so an index serves it; an
