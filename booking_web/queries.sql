@@ -9,7 +9,7 @@
 -- a.client_id = ... or a.coach_id = ..., the actor evaluated once as an InitPlan) so that the
 -- index on (client_id, lower(during)) or (coach_id, lower(during)) serves it; row-level
 -- security stays on and still decides. Without it each list was a scan of every appointment.
--- An admin's lists are of every call, in the order of appointments_start_token.
+-- An admin's lists are of every call.
 
 -- name: upcoming_calls_of_client
 -- The acting client's booked calls that have not ended, soonest first (the token breaks ties so
