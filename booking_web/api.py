@@ -152,8 +152,10 @@ def availability() -> ResponseReturnValue:
 @bp.get("/appointments")
 def appointments() -> ResponseReturnValue:
     """The user's calls: past ones (as far back as the rules show them) and upcoming ones."""
-    calls = queries.past(db(), actor(), rules_now())[::-1] + queries.upcoming(
-        db(), actor(), rules_now()
+    current = user()
+    role = current.role if current is not None else None
+    calls = queries.past(db(), actor(), rules_now(), role=role)[::-1] + queries.upcoming(
+        db(), actor(), rules_now(), role=role
     )
     return jsonify({"appointments": [_appointment(c) for c in calls]})
 

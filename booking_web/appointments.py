@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flask import (
@@ -17,7 +18,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from booking_web import call_details, queries, timefmt
-from booking_web.context import actor, clock, db, login_required, rules_now
+from booking_web.context import actor, clock, db, login_required, rules_now, user
 from booking_web.forms import field_errors
 from booking_web.weeks import call_changes, slot_terms, week_page
 from ics.invite import download as ics_download
@@ -47,14 +48,38 @@ def _changeable(found: queries.Call) -> None:
         )
 
 
+# A page cursor's token: what the <token:...> converter takes in a path.
+_CURSOR_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
+
+
+def _role() -> str:
+    current = user()
+    return current.role if current is not None else ""
+
+
+def history_page() -> queries.Page:
+    """The page of the signed-in user's past and cancelled calls that the query string asks
+    for (``before`` and ``before_token``: the start and token of the last call of the previous
+    page; neither for the first). Raises InvalidInput for a cursor that is not one."""
+    before_text, token = request.args.get("before"), request.args.get("before_token")
+    before = None
+    if before_text is not None or token is not None:
+        start = inputs.parse_instant(before_text, "before")
+        if token is None or not _CURSOR_TOKEN.fullmatch(token):
+            raise errors.InvalidInput("That page of past calls does not exist.")
+        before = (start, token)
+    return queries.history(db(), actor(), _role(), rules_now(), before)
+
+
 @bp.get("/appointments")
 @login_required
 def mine() -> ResponseReturnValue:
-    """Upcoming calls, and past ones as far back as the rules show them."""
+    """Upcoming calls, and past and cancelled ones as far back as the rules show them (paged)."""
     return render_template(
         "appointments.html",
-        upcoming=queries.upcoming(db(), actor(), rules_now()),
-        past=queries.past(db(), actor(), rules_now()),
+        upcoming=queries.upcoming(db(), actor(), rules_now(), role=_role()),
+        history=history_page(),
+        history_endpoint="appointments.mine",
     )
 
 
@@ -129,8 +154,9 @@ def move_confirm(token: str) -> ResponseReturnValue:
 def move(token: str) -> ResponseReturnValue:
     """Moves the call: the old time is given up only if the new one is taken."""
     start = inputs.parse_instant(request.form.get("start"), "start")
+    reason = _reason()
     try:
-        moved = booking.move(db(), actor(), token, start, now=rules_now())
+        moved = booking.move(db(), actor(), token, start, now=rules_now(), reason=reason)
     except errors.OfficeHoursError as exc:
         found = _call(token)
         page = render_template(
@@ -138,7 +164,8 @@ def move(token: str) -> ResponseReturnValue:
             call=found,
             start=start,
             terms=slot_terms(found.coach.slug, start, token),
-            errors=field_errors(exc, ()),
+            errors=field_errors(exc, ("reason",)),
+            reason=reason or "",
         )
         return page, exc.http_status
     flash("Your call is moved.")
@@ -151,18 +178,34 @@ def cancel_confirm(token: str) -> ResponseReturnValue:
     """Asks to confirm the cancellation."""
     found = _call(token)
     _changeable(found)
-    return render_template("cancel.html", call=found, errors={})
+    return render_template("cancel.html", call=found, errors={}, reason="")
+
+
+def _reason() -> str | None:
+    """The reason a coach or admin gave on a cancel or move form (the database checks it);
+    None when the form had none. Clients are offered no reason field: the call is theirs."""
+    reason = request.form.get("reason")
+    if reason is None or _role() not in ("coach", "admin"):
+        return None
+    return reason
+
+
+_AFTER_CANCEL = {"coach": "coach.schedule", "admin": "admin_bookings.bookings"}
 
 
 @bp.post("/appointments/<token:token>/cancel")
 @login_required
 def cancel(token: str) -> ResponseReturnValue:
-    """Cancels the call."""
+    """Cancels the call, with the reason a coach or admin gave."""
+    reason = _reason()
     try:
-        booking.cancel(db(), actor(), token, now=rules_now())
+        booking.cancel(db(), actor(), token, now=rules_now(), reason=reason)
     except errors.OfficeHoursError as exc:
         found = _call(token)
-        page = render_template("cancel.html", call=found, errors=field_errors(exc, ()))
+        page = render_template(
+            "cancel.html", call=found, errors=field_errors(exc, ("reason",)), reason=reason or ""
+        )
         return page, exc.http_status
-    flash("Your call is cancelled.")
-    return redirect(url_for("appointments.mine"), 303)
+    mine_or_theirs = "Your call" if _role() == "client" else "The call"
+    flash(f"{mine_or_theirs} is cancelled.")
+    return redirect(url_for(_AFTER_CANCEL.get(_role(), "appointments.mine")), 303)

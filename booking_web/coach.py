@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from booking_web import call_details, queries, timefmt
+from booking_web.appointments import history_page
 from booking_web.context import actor, clock, db, role_required, rules_now
 from booking_web.errors import invalid_input
 from booking_web.forms import field_errors
@@ -35,14 +36,15 @@ CLOCK_INPUT = {
 @bp.get("/schedule")
 @role_required("coach")
 def schedule() -> ResponseReturnValue:
-    """Upcoming calls with client names and their notes, and calls that collide with busy
-    time."""
-    upcoming = queries.upcoming(db(), actor(), rules_now())
+    """Upcoming calls with client names and their notes, calls that collide with busy time,
+    and past and cancelled calls (paged)."""
+    upcoming = queries.upcoming(db(), actor(), rules_now(), role="coach")
     return render_template(
         "coach_schedule.html",
         upcoming=upcoming,
         notes=call_details.tokens_with_notes(upcoming),
         conflicts=queries.conflicts(db(), actor(), rules_now()),
+        history=history_page(),
     )
 
 

@@ -8,7 +8,7 @@ joins only and never selected.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from ics.model import Appointment as IcsAppointment
@@ -60,22 +60,106 @@ class Call:
 
 
 def _call(row: tuple[Any, ...]) -> Call:
-    """A row of upcoming_calls, past_calls or call_by_token as a Call."""
+    """A row of the call queries (the lists, call_by_token) as a Call."""
     return Call(row[0], Party(*row[1:5]), Party(*row[5:9]), *row[9:])
 
 
-def upcoming(db: Database, actor: str, now: datetime | None, limit: int = 200) -> list[Call]:
-    """Booked calls that have not ended, soonest first."""
+def call_from_row(row: tuple[Any, ...]) -> Call:
+    """A row with the call queries' columns, from another module's query, as a Call."""
+    return _call(row)
+
+
+# The list queries of each role: each says whose rows it wants, so an index serves it; an
+# admin's are of every call. Anyone else (no one signed in) gets the client's, and no rows.
+_UPCOMING = {
+    "client": Q.upcoming_calls_of_client,
+    "coach": Q.upcoming_calls_of_coach,
+    "admin": Q.upcoming_calls_all,
+}
+_PAST = {
+    "client": Q.past_calls_of_client,
+    "coach": Q.past_calls_of_coach,
+    "admin": Q.past_calls_all,
+}
+_HISTORY = {"client": Q.history_of_client, "coach": Q.history_of_coach}
+
+
+def _role(cur: Cursor, role: str | None) -> str:
+    """The role given, or the acting user's ('' for no one)."""
+    if role is not None:
+        return role
+    cur.execute(Q.actor_role)
+    row = cur.fetchone()
+    return str(row[0]) if row else ""
+
+
+def upcoming(
+    db: Database, actor: str, now: datetime | None, limit: int = 200, *, role: str | None = None
+) -> list[Call]:
+    """Booked calls that have not ended, soonest first: the actor's own as client or coach
+    (``role``, when the caller knows it: one query fewer), every call for an admin."""
     with db.transaction(actor, now=now) as cur:
-        cur.execute(Q.upcoming_calls, (limit,))
+        cur.execute(_UPCOMING.get(_role(cur, role), Q.upcoming_calls_of_client), (limit,))
         return [_call(row) for row in cur.fetchall()]
 
 
-def past(db: Database, actor: str, now: datetime | None, limit: int = 50) -> list[Call]:
-    """Calls that have ended (clients see them only as far back as history_shown), latest first."""
+def past(
+    db: Database, actor: str, now: datetime | None, limit: int = 50, *, role: str | None = None
+) -> list[Call]:
+    """Booked calls that have ended, as far back as history_shown, latest first (whose: as
+    ``upcoming``)."""
     with db.transaction(actor, now=now) as cur:
-        cur.execute(Q.past_calls, (limit,))
+        cur.execute(_PAST.get(_role(cur, role), Q.past_calls_of_client), (limit,))
         return [_call(row) for row in cur.fetchall()]
+
+
+@dataclass(frozen=True)
+class PastCall:
+    """A call of the history list: over or cancelled, and if cancelled by whom, when, why.
+
+    ``cancelled_by`` is what the person who cancelled is to the call: client, coach, admin or
+    system (no one signed in: an operator, or a deactivation); their name is None when the
+    reader may not see that user (a client does not see admins)."""
+
+    call: Call
+    cancelled_at: datetime | None
+    reason: str | None
+    cancelled_by_name: str | None
+    cancelled_by: str | None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the history list, and the cursor of the next (None: this is the last)."""
+
+    calls: list[PastCall]
+    next_before: tuple[datetime, str] | None
+
+
+FIRST_PAGE = (datetime.max.replace(tzinfo=UTC), "")
+
+
+def history(
+    db: Database,
+    actor: str,
+    role: str,
+    now: datetime | None,
+    before: tuple[datetime, str] | None = None,
+    limit: int = 20,
+) -> Page:
+    """The actor's calls that have ended or were cancelled (within history_shown), latest
+    first, from the cursor ``before`` (the start and token of the last call shown; None for
+    the first page). ``role`` is the actor's, client or coach; any other has no history."""
+    if role not in _HISTORY:
+        return Page([], None)
+    start, token = before or FIRST_PAGE
+    with db.transaction(actor, now=now) as cur:
+        cur.execute(_HISTORY[role], {"before": start, "before_token": token, "limit": limit + 1})
+        rows = [PastCall(_call(r[:14]), *r[14:]) for r in cur.fetchall()]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1].call if rows else None
+    return Page(rows, (last.start, last.token) if more and last else None)
 
 
 def call(db: Database, actor: str, token: str, now: datetime | None) -> Call | None:

@@ -29,7 +29,9 @@ class Job:
 
     ``revision``, ``starts``/``ends`` and ``previous_*`` come from the appointment's history
     row of that change, so a mail always describes its own change, never a later one.
-    ``changed_at`` is when the change was made (the invite's DTSTAMP).
+    ``changed_at`` is when the change was made (the invite's DTSTAMP); ``changed_by_name`` and
+    ``changed_by_role`` say who made it (None: the owner, an operator or the system), and
+    ``reason`` why, when they said.
     """
 
     public_id: str
@@ -46,6 +48,9 @@ class Job:
     coach: Party
     client: Party
     call: CallFacts = field(default_factory=CallFacts)
+    changed_by_name: str | None = None
+    changed_by_role: str | None = None
+    reason: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Job:
@@ -65,6 +70,9 @@ class Job:
             coach=Party(name=row["coach_name"], email=row["coach_email"], tz=row["coach_tz"]),
             client=Party(name=row["client_name"], email=row["client_email"], tz=row["client_tz"]),
             call=CallFacts.from_row(row),
+            changed_by_name=row.get("changed_by_name"),
+            changed_by_role=row.get("changed_by_role"),
+            reason=row.get("reason"),
         )
 
     @property

@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from mailer.call_details import facts as call_facts
+from mailer.changes import change_facts
 from mailer.job import Job
 
 DASH = "\u2013"
@@ -119,6 +120,7 @@ def wording(job: Job, base_url: str) -> Wording:
         lead = f"A reminder: {call} is coming up."
         closing = "The invite is attached again, in case your calendar does not have it yet."
     facts.extend(call_facts(job.call))
+    facts.extend(change_facts(job, base_url))
     return Wording(
         subject=subject,
         greeting=f"Hello {me.name},",

@@ -80,22 +80,32 @@ def move(
     end: datetime | None = None,
     *,
     now: datetime | None = None,
+    reason: str | None = None,
 ) -> Appointment:
-    """Moves a booked call to a new slot, atomically."""
+    """Moves a booked call to a new slot, atomically; ``reason`` (optional) is kept in its
+    history and told to the client. Raises InvalidReason for a reason the database refuses."""
     _require_aware(start, end)
 
     def work(cur: Cursor) -> Appointment:
-        cur.execute(Q.move, (token, start, end))
+        cur.execute(Q.move, (token, start, end, reason))
         return Appointment.from_row(one(cur))
 
     return db.run(work, actor, now=now)
 
 
-def cancel(db: Database, actor: str, token: str, *, now: datetime | None = None) -> Appointment:
-    """Cancels a booked call."""
+def cancel(
+    db: Database,
+    actor: str,
+    token: str,
+    *,
+    now: datetime | None = None,
+    reason: str | None = None,
+) -> Appointment:
+    """Cancels a booked call; ``reason`` (optional) is kept in its history and told to the
+    client. Raises InvalidReason for a reason the database refuses."""
 
     def work(cur: Cursor) -> Appointment:
-        cur.execute(Q.cancel, (token,))
+        cur.execute(Q.cancel, (token, reason))
         return Appointment.from_row(one(cur))
 
     return db.run(work, actor, now=now)

@@ -10,15 +10,15 @@ SELECT token, coach, client, starts, ends, status, revision, series
 FROM book(%s, %s, %s);
 
 -- name: move
--- Moves a booked call (token) to a new slot (start, end or NULL), atomically. Returns the
--- appointment as moved.
+-- Moves a booked call (token) to a new slot (start, end or NULL), atomically, with a reason
+-- or NULL. Returns the appointment as moved.
 SELECT token, coach, client, starts, ends, status, revision, series
-FROM move(%s, %s, %s);
+FROM move(%s, %s, %s, %s);
 
 -- name: cancel
--- Cancels a booked call (token). Returns the appointment as cancelled.
+-- Cancels a booked call (token), with a reason or NULL. Returns the appointment as cancelled.
 SELECT token, coach, client, starts, ends, status, revision, series
-FROM cancel(%s);
+FROM cancel(%s, %s);
 
 -- name: book_series
 -- Books the same weekday and local time for a number of months, all or nothing: client, first

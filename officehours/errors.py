@@ -169,6 +169,13 @@ OfficeHoursOverlap = _error(
     "office_hours_overlap", 409, "Those office hours overlap each other.", None, "hours"
 )
 InvalidLabel = _error("invalid_label", 422, "A label is at most 100 characters.", None, "label")
+InvalidReason = _error(
+    "invalid_reason",
+    422,
+    "A reason is one line of at most 500 characters, without control characters.",
+    None,
+    "reason",
+)
 InvalidInput = _error("invalid_input", 400, "Part of the request is not valid.")
 Conflict = _error("conflict", 409, "That conflicts with what is stored.")
 
@@ -259,6 +266,7 @@ BY_CONSTRAINT: dict[str, type[OfficeHoursError]] = {
     "appointment_call_details_text_valid": InvalidCallText,
     "appointment_call_details_not_empty": InvalidCallDetails,
     "appointment_note_valid": InvalidNote,
+    "appointment_history_reason_sane": InvalidReason,
     "user_email_unique": EmailTaken,
     "user_email_format": InvalidEmail,
     "user_display_name_sane": InvalidName,

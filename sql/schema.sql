@@ -560,6 +560,7 @@ CREATE TABLE public.appointments (
     series text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    starts timestamp with time zone GENERATED ALWAYS AS (lower(during)) STORED,
     CONSTRAINT appointment_not_self CHECK ((coach_id <> client_id)),
     CONSTRAINT appointment_range_positive CHECK (((NOT isempty(during)) AND (NOT lower_inf(during)) AND (NOT upper_inf(during)) AND lower_inc(during) AND (NOT upper_inc(during)))),
     CONSTRAINT appointment_revision_positive CHECK ((revision >= 1))
@@ -582,6 +583,12 @@ COMMENT ON COLUMN public.appointments.token IS 'Random public identifier: URLs, 
 --
 
 COMMENT ON COLUMN public.appointments.revision IS 'Raised by every change; it is the iCalendar SEQUENCE.';
+
+--
+-- Name: COLUMN appointments.starts; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.appointments.starts IS 'When the call starts: lower(during), stored so that an index on it serves queries run under row-level security.';
 
 --
 -- Name: users; Type: TABLE; Schema: public; Owner: -
@@ -688,7 +695,8 @@ CREATE FUNCTION public.appointments_record_history() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    INSERT INTO appointment_history (appointment_id, revision, action, actor_id, at, during, previous_during)
+    INSERT INTO appointment_history (appointment_id, revision, action, actor_id, at, during, previous_during,
+                                     reason)
     VALUES (NEW.id, NEW.revision,
             CASE WHEN TG_OP = 'INSERT' THEN 'booked'
                  WHEN NEW.status = 'cancelled' THEN 'cancelled'
@@ -696,7 +704,8 @@ BEGIN
                  WHEN NEW.during = OLD.during THEN 'updated'
                  ELSE 'moved' END::appointment_action,
             current_actor_id(), clock(), NEW.during,
-            CASE WHEN TG_OP = 'UPDATE' THEN OLD.during END);
+            CASE WHEN TG_OP = 'UPDATE' THEN OLD.during END,
+            CASE WHEN TG_OP = 'UPDATE' THEN change_reason() END);
     RETURN NULL;
 END $$;
 
@@ -704,7 +713,7 @@ END $$;
 -- Name: FUNCTION appointments_record_history(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.appointments_record_history() IS 'Writes one appointment_history row per change: who, when, what.';
+COMMENT ON FUNCTION public.appointments_record_history() IS 'Writes one appointment_history row per change: who, when, what, and why when cancel() or move() was given a reason.';
 
 --
 -- Name: assign_coach(text, text); Type: FUNCTION; Schema: public; Owner: -
@@ -1210,10 +1219,10 @@ CREATE FUNCTION public.calls_in_month(p_client public.users, p_at timestamp with
 COMMENT ON FUNCTION public.calls_in_month(p_client public.users, p_at timestamp with time zone, p_moving bigint) IS 'The client''s booked calls in the calendar month (the client''s own zone) that holds p_at, not counting p_moving (a call being moved): what the monthly_limit rule counts, in check_slot and bookable_slots alike.';
 
 --
--- Name: cancel(text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: cancel(text, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.cancel(p_token text) RETURNS public.appointment_info
+CREATE FUNCTION public.cancel(p_token text, p_reason text DEFAULT NULL::text) RETURNS public.appointment_info
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
@@ -1221,15 +1230,17 @@ DECLARE
     actor users := require_actor();
     a appointments := find_appointment(p_token, actor);
 BEGIN
+    PERFORM set_change_reason(p_reason);
     UPDATE appointments SET status = 'cancelled' WHERE id = a.id RETURNING * INTO a;
+    PERFORM set_change_reason(NULL);
     RETURN appointment_info(a);
 END $$;
 
 --
--- Name: FUNCTION cancel(p_token text); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION cancel(p_token text, p_reason text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.cancel(p_token text) IS 'Cancels a booked call: a status change, never a delete. Raises unknown_appointment, not_your_appointment, already_cancelled, in_the_past or inside_cutoff.';
+COMMENT ON FUNCTION public.cancel(p_token text, p_reason text) IS 'Cancels a booked call: a status change, never a delete, with an optional reason kept in its history (blank: none). Raises unknown_appointment, not_your_appointment, already_cancelled, in_the_past, inside_cutoff or invalid_reason.';
 
 --
 -- Name: business_rules; Type: TABLE; Schema: public; Owner: -
@@ -1298,6 +1309,20 @@ CREATE FUNCTION public.change_cutoff_boundary(p_coach bigint) RETURNS timestamp 
 --
 
 COMMENT ON FUNCTION public.change_cutoff_boundary(p_coach bigint) IS 'The instant before which a call of this coach starts inside the change cut-off now: now plus the change_cutoff rule. Worked out once per statement by bookable_slots rather than once per slot.';
+
+--
+-- Name: change_reason(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.change_reason() RETURNS text
+    LANGUAGE sql STABLE
+    RETURN NULLIF(current_setting('officehours.reason'::text, true), ''::text);
+
+--
+-- Name: FUNCTION change_reason(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.change_reason() IS 'The reason set_change_reason handed over for the change being recorded, or NULL.';
 
 --
 -- Name: check_slot(public.users, public.users, timestamp with time zone, timestamp with time zone, bigint); Type: FUNCTION; Schema: public; Owner: -
@@ -1943,6 +1968,20 @@ CREATE FUNCTION public.has_feed_token() RETURNS boolean
 COMMENT ON FUNCTION public.has_feed_token() IS 'True when the acting user has an active calendar-feed URL.';
 
 --
+-- Name: is_change_reason(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.is_change_reason(reason text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN (((length(reason) >= 1) AND (length(reason) <= 500)) AND (reason !~ '^[ \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]|[ \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]$'::text) AND (reason !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb]'::text));
+
+--
+-- Name: FUNCTION is_change_reason(reason text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.is_change_reason(reason text) IS 'True when the text is an acceptable reason for cancelling or moving a call: 1 to 500 characters on one line, no white space at either end, no control characters, line or paragraph separators, text-direction marks, byte order mark or interlinear annotations (the same characters is_display_name refuses: the reason goes into mail).';
+
+--
 -- Name: time_zones; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2150,7 +2189,7 @@ COMMENT ON FUNCTION public.mail_attempt_failed(p_public_id text, p_error text, p
 -- Name: mail_claim(); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.mail_claim() RETURNS TABLE(public_id text, kind public.mail_kind, recipient public.mail_recipient, attempts integer, token text, revision integer, changed_at timestamp with time zone, starts timestamp with time zone, ends timestamp with time zone, previous_starts timestamp with time zone, previous_ends timestamp with time zone, coach_name text, coach_email text, coach_tz text, client_name text, client_email text, client_tz text)
+CREATE FUNCTION public.mail_claim() RETURNS TABLE(public_id text, kind public.mail_kind, recipient public.mail_recipient, attempts integer, token text, revision integer, changed_at timestamp with time zone, starts timestamp with time zone, ends timestamp with time zone, previous_starts timestamp with time zone, previous_ends timestamp with time zone, coach_name text, coach_email text, coach_tz text, client_name text, client_email text, client_tz text, changed_by_name text, changed_by_role text, reason text)
     LANGUAGE sql
     AS $$
     WITH claimed AS (
@@ -2171,20 +2210,22 @@ CREATE FUNCTION public.mail_claim() RETURNS TABLE(public_id text, kind public.ma
     SELECT o.public_id, o.kind, o.recipient, o.attempts, a.token, h.revision, h.at,
            lower(h.during), upper(h.during), lower(h.previous_during), upper(h.previous_during),
            coach.display_name, coach.email, coach.time_zone,
-           client.display_name, client.email, client.time_zone
+           client.display_name, client.email, client.time_zone,
+           changer.display_name, changer.role::text, h.reason
     FROM claimed
     JOIN mail_outbox o ON o.id = claimed.id
     JOIN appointment_history h ON h.id = o.history_id
     JOIN appointments a ON a.id = o.appointment_id
     JOIN users coach ON coach.id = a.coach_id
     JOIN users client ON client.id = a.client_id
+    LEFT JOIN users changer ON changer.id = h.actor_id
 $$;
 
 --
 -- Name: FUNCTION mail_claim(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.mail_claim() IS 'Locks the next due mail no other mailer holds (FOR UPDATE SKIP LOCKED) until the transaction ends, and returns what it takes to render it: the change (revision, times, when) and both parties as they are now. No row when nothing is due.';
+COMMENT ON FUNCTION public.mail_claim() IS 'Locks the next due mail no other mailer holds (FOR UPDATE SKIP LOCKED) until the transaction ends, and returns what it takes to render it: the change (revision, times, when, who made it and the reason they gave; NULL names the owner: an operator or the system) and both parties as they are now. No row when nothing is due.';
 
 --
 -- Name: mail_counts(); Type: FUNCTION; Schema: public; Owner: -
@@ -2434,10 +2475,10 @@ END $$;
 COMMENT ON FUNCTION public.month_outlook(p_coach public.users, p_client public.users, p_actor public.users, p_at timestamp with time zone, p_moving bigint, OUT month date, OUT month_calls integer, OUT month_full boolean) IS 'The client''s month holding p_at (client_month), its booked calls (calls_in_month, not counting p_moving) and whether the monthly limit is reached. A NULL client (a coach or admin looking) has no month to fill.';
 
 --
--- Name: move(text, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+-- Name: move(text, timestamp with time zone, timestamp with time zone, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.move(p_token text, p_start timestamp with time zone, p_end timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS public.appointment_info
+CREATE FUNCTION public.move(p_token text, p_start timestamp with time zone, p_end timestamp with time zone DEFAULT NULL::timestamp with time zone, p_reason text DEFAULT NULL::text) RETURNS public.appointment_info
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
@@ -2463,16 +2504,18 @@ BEGIN
         RAISE EXCEPTION 'The call is already at that time.' USING ERRCODE = 'OH023';
     END IF;
     PERFORM check_slot(coach, client, p_start, new_end, a.id);
+    PERFORM set_change_reason(p_reason);
     -- One UPDATE: the old slot is freed only if the new one is taken.
     UPDATE appointments SET during = tstzrange(p_start, new_end, '[)') WHERE id = a.id RETURNING * INTO a;
+    PERFORM set_change_reason(NULL);
     RETURN appointment_info(a);
 END $$;
 
 --
--- Name: FUNCTION move(p_token text, p_start timestamp with time zone, p_end timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION move(p_token text, p_start timestamp with time zone, p_end timestamp with time zone, p_reason text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.move(p_token text, p_start timestamp with time zone, p_end timestamp with time zone) IS 'Moves a booked call to a new slot atomically, under the same checks as book. Raises as book does, plus unknown_appointment, not_your_appointment, already_cancelled, inside_cutoff, same_slot, and no_coaching_relationship when the client has another coach now.';
+COMMENT ON FUNCTION public.move(p_token text, p_start timestamp with time zone, p_end timestamp with time zone, p_reason text) IS 'Moves a booked call to a new slot atomically, under the same checks as book, with an optional reason kept in its history (blank: none). Raises as book does, plus unknown_appointment, not_your_appointment, already_cancelled, inside_cutoff, same_slot, invalid_reason, and no_coaching_relationship when the client has another coach now.';
 
 --
 -- Name: office_windows(bigint, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
@@ -3198,6 +3241,25 @@ END $$;
 --
 
 COMMENT ON FUNCTION public.set_call_details(p_coach text, p_kind text, p_value text, p_details text) IS 'Sets how a coach''s calls happen (kind video, phone or place, its link, number or place, and free text; all empty removes them), as the coach or an admin; each future booked call without details of its own gets a new revision and an updated invite. Returns how many calls that was. Raises unknown_user, wrong_role, forbidden, invalid_call_details or invalid_call_text, changing nothing.';
+
+--
+-- Name: set_change_reason(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.set_change_reason(p_reason text) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    -- A transaction-local setting, as the actor is: the history trigger reads it for the one
+    -- UPDATE of cancel() or move(), which set it back to empty straight after.
+    PERFORM set_config('officehours.reason', coalesce(btrim(p_reason), ''), true);
+END $$;
+
+--
+-- Name: FUNCTION set_change_reason(p_reason text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.set_change_reason(p_reason text) IS 'Hands the reason of the next change to the history trigger (NULL or blank: no reason); cancel() and move() call it around their UPDATE.';
 
 --
 -- Name: set_office_hours(text, integer[], time without time zone[], time without time zone[]); Type: FUNCTION; Schema: public; Owner: -
@@ -3949,7 +4011,9 @@ CREATE TABLE public.appointment_history (
     actor_id bigint,
     at timestamp with time zone DEFAULT now() NOT NULL,
     during tstzrange NOT NULL,
-    previous_during tstzrange
+    previous_during tstzrange,
+    reason text,
+    CONSTRAINT appointment_history_reason_sane CHECK (public.is_change_reason(reason))
 );
 
 --
@@ -3957,6 +4021,12 @@ CREATE TABLE public.appointment_history (
 --
 
 COMMENT ON TABLE public.appointment_history IS 'Every change of every appointment: who, when, what. Written by a trigger, never by hand.';
+
+--
+-- Name: COLUMN appointment_history.reason; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.appointment_history.reason IS 'Why the call was cancelled or moved, as the person who did it said (NULL: no reason given, and for bookings).';
 
 --
 -- Name: appointment_history_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -4857,6 +4927,12 @@ CREATE INDEX appointments_client_start ON public.appointments USING btree (clien
 --
 
 CREATE INDEX appointments_coach_start ON public.appointments USING btree (coach_id, lower(during));
+
+--
+-- Name: appointments_starts_token; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX appointments_starts_token ON public.appointments USING btree (starts, token);
 
 --
 -- Name: busy_intervals_coach_during; Type: INDEX; Schema: public; Owner: -
@@ -5873,11 +5949,11 @@ REVOKE ALL ON FUNCTION public.call_changes(p_token text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.call_changes(p_token text) TO officehours_app;
 
 --
--- Name: FUNCTION cancel(p_token text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION cancel(p_token text, p_reason text); Type: ACL; Schema: public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.cancel(p_token text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.cancel(p_token text) TO officehours_app;
+REVOKE ALL ON FUNCTION public.cancel(p_token text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.cancel(p_token text, p_reason text) TO officehours_app;
 
 --
 -- Name: TABLE business_rules; Type: ACL; Schema: public; Owner: -
@@ -6009,11 +6085,11 @@ REVOKE ALL ON FUNCTION public.mail_sent(p_public_id text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION public.make_password_link(p_user bigint, p_kind public.account_link_kind) FROM PUBLIC;
 
 --
--- Name: FUNCTION move(p_token text, p_start timestamp with time zone, p_end timestamp with time zone); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION move(p_token text, p_start timestamp with time zone, p_end timestamp with time zone, p_reason text); Type: ACL; Schema: public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.move(p_token text, p_start timestamp with time zone, p_end timestamp with time zone) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.move(p_token text, p_start timestamp with time zone, p_end timestamp with time zone) TO officehours_app;
+REVOKE ALL ON FUNCTION public.move(p_token text, p_start timestamp with time zone, p_end timestamp with time zone, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.move(p_token text, p_start timestamp with time zone, p_end timestamp with time zone, p_reason text) TO officehours_app;
 
 --
 -- Name: FUNCTION open_web_session(p_user text); Type: ACL; Schema: public; Owner: -

@@ -180,7 +180,8 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION book(text, timestamptz, timestamptz, text) IS 'Books a call for a client (slug or email) with their coach at p_start (end defaults to start plus the slot length). Reads the client, the coach and their relationship and runs every check under the coach''s lock; raises a distinct error per broken rule.';
 
-CREATE OR REPLACE FUNCTION move(p_token text, p_start timestamptz, p_end timestamptz DEFAULT NULL)
+CREATE OR REPLACE FUNCTION move(p_token text, p_start timestamptz, p_end timestamptz DEFAULT NULL,
+                                p_reason text DEFAULT NULL)
     RETURNS appointment_info
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
@@ -205,22 +206,40 @@ BEGIN
         RAISE EXCEPTION 'The call is already at that time.' USING ERRCODE = 'OH023';
     END IF;
     PERFORM check_slot(coach, client, p_start, new_end, a.id);
+    PERFORM set_change_reason(p_reason);
     -- One UPDATE: the old slot is freed only if the new one is taken.
     UPDATE appointments SET during = tstzrange(p_start, new_end, '[)') WHERE id = a.id RETURNING * INTO a;
+    PERFORM set_change_reason(NULL);
     RETURN appointment_info(a);
 END $$;
-COMMENT ON FUNCTION move(text, timestamptz, timestamptz) IS 'Moves a booked call to a new slot atomically, under the same checks as book. Raises as book does, plus unknown_appointment, not_your_appointment, already_cancelled, inside_cutoff, same_slot, and no_coaching_relationship when the client has another coach now.';
+COMMENT ON FUNCTION move(text, timestamptz, timestamptz, text) IS 'Moves a booked call to a new slot atomically, under the same checks as book, with an optional reason kept in its history (blank: none). Raises as book does, plus unknown_appointment, not_your_appointment, already_cancelled, inside_cutoff, same_slot, invalid_reason, and no_coaching_relationship when the client has another coach now.';
 
-CREATE OR REPLACE FUNCTION cancel(p_token text) RETURNS appointment_info
+CREATE OR REPLACE FUNCTION cancel(p_token text, p_reason text DEFAULT NULL) RETURNS appointment_info
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     actor users := require_actor();
     a appointments := find_appointment(p_token, actor);
 BEGIN
+    PERFORM set_change_reason(p_reason);
     UPDATE appointments SET status = 'cancelled' WHERE id = a.id RETURNING * INTO a;
+    PERFORM set_change_reason(NULL);
     RETURN appointment_info(a);
 END $$;
-COMMENT ON FUNCTION cancel(text) IS 'Cancels a booked call: a status change, never a delete. Raises unknown_appointment, not_your_appointment, already_cancelled, in_the_past or inside_cutoff.';
+COMMENT ON FUNCTION cancel(text, text) IS 'Cancels a booked call: a status change, never a delete, with an optional reason kept in its history (blank: none). Raises unknown_appointment, not_your_appointment, already_cancelled, in_the_past, inside_cutoff or invalid_reason.';
+
+CREATE OR REPLACE FUNCTION set_change_reason(p_reason text) RETURNS void
+    LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    -- A transaction-local setting, as the actor is: the history trigger reads it for the one
+    -- UPDATE of cancel() or move(), which set it back to empty straight after.
+    PERFORM set_config('officehours.reason', coalesce(btrim(p_reason), ''), true);
+END $$;
+COMMENT ON FUNCTION set_change_reason(text) IS 'Hands the reason of the next change to the history trigger (NULL or blank: no reason); cancel() and move() call it around their UPDATE.';
+
+CREATE OR REPLACE FUNCTION change_reason() RETURNS text
+    LANGUAGE sql STABLE
+    RETURN nullif(current_setting('officehours.reason', true), '');
+COMMENT ON FUNCTION change_reason() IS 'The reason set_change_reason handed over for the change being recorded, or NULL.';
 
 CREATE OR REPLACE FUNCTION book_series(p_client text, p_first_start timestamptz, p_months integer)
     RETURNS SETOF appointment_info
@@ -280,7 +299,8 @@ CREATE OR REPLACE TRIGGER appointments_before_update BEFORE UPDATE ON appointmen
 
 CREATE OR REPLACE FUNCTION appointments_record_history() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO appointment_history (appointment_id, revision, action, actor_id, at, during, previous_during)
+    INSERT INTO appointment_history (appointment_id, revision, action, actor_id, at, during, previous_during,
+                                     reason)
     VALUES (NEW.id, NEW.revision,
             CASE WHEN TG_OP = 'INSERT' THEN 'booked'
                  WHEN NEW.status = 'cancelled' THEN 'cancelled'
@@ -288,10 +308,11 @@ BEGIN
                  WHEN NEW.during = OLD.during THEN 'updated'
                  ELSE 'moved' END::appointment_action,
             current_actor_id(), clock(), NEW.during,
-            CASE WHEN TG_OP = 'UPDATE' THEN OLD.during END);
+            CASE WHEN TG_OP = 'UPDATE' THEN OLD.during END,
+            CASE WHEN TG_OP = 'UPDATE' THEN change_reason() END);
     RETURN NULL;
 END $$;
-COMMENT ON FUNCTION appointments_record_history() IS 'Writes one appointment_history row per change: who, when, what.';
+COMMENT ON FUNCTION appointments_record_history() IS 'Writes one appointment_history row per change: who, when, what, and why when cancel() or move() was given a reason.';
 CREATE OR REPLACE TRIGGER appointments_record_history AFTER INSERT OR UPDATE ON appointments
     FOR EACH ROW EXECUTE FUNCTION appointments_record_history();
 

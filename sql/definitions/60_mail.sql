@@ -51,7 +51,8 @@ CREATE OR REPLACE FUNCTION mail_claim()
                    starts timestamptz, ends timestamptz,
                    previous_starts timestamptz, previous_ends timestamptz,
                    coach_name text, coach_email text, coach_tz text,
-                   client_name text, client_email text, client_tz text)
+                   client_name text, client_email text, client_tz text,
+                   changed_by_name text, changed_by_role text, reason text)
     LANGUAGE sql VOLATILE AS $$
     WITH claimed AS (
         SELECT o.id FROM mail_outbox o
@@ -71,15 +72,17 @@ CREATE OR REPLACE FUNCTION mail_claim()
     SELECT o.public_id, o.kind, o.recipient, o.attempts, a.token, h.revision, h.at,
            lower(h.during), upper(h.during), lower(h.previous_during), upper(h.previous_during),
            coach.display_name, coach.email, coach.time_zone,
-           client.display_name, client.email, client.time_zone
+           client.display_name, client.email, client.time_zone,
+           changer.display_name, changer.role::text, h.reason
     FROM claimed
     JOIN mail_outbox o ON o.id = claimed.id
     JOIN appointment_history h ON h.id = o.history_id
     JOIN appointments a ON a.id = o.appointment_id
     JOIN users coach ON coach.id = a.coach_id
     JOIN users client ON client.id = a.client_id
+    LEFT JOIN users changer ON changer.id = h.actor_id
 $$;
-COMMENT ON FUNCTION mail_claim() IS 'Locks the next due mail no other mailer holds (FOR UPDATE SKIP LOCKED) until the transaction ends, and returns what it takes to render it: the change (revision, times, when) and both parties as they are now. No row when nothing is due.';
+COMMENT ON FUNCTION mail_claim() IS 'Locks the next due mail no other mailer holds (FOR UPDATE SKIP LOCKED) until the transaction ends, and returns what it takes to render it: the change (revision, times, when, who made it and the reason they gave; NULL names the owner: an operator or the system) and both parties as they are now. No row when nothing is due.';
 
 CREATE OR REPLACE FUNCTION mail_sent(p_public_id text) RETURNS void
     LANGUAGE sql VOLATILE

@@ -26,7 +26,7 @@ GRANT USAGE ON SCHEMA public TO officehours_app;
 -- DEFINER) are for the app role alone, or for the owner alone (triggers, the mailer's); the rest
 -- run with the caller's rights anyway.
 REVOKE EXECUTE ON FUNCTION
-    book(text, timestamptz, timestamptz, text), move(text, timestamptz, timestamptz), cancel(text),
+    book(text, timestamptz, timestamptz, text), move(text, timestamptz, timestamptz, text), cancel(text, text),
     book_series(text, timestamptz, integer), free_slots(text, timestamptz, timestamptz),
     user_for_api_token(text), user_for_app_password(text, text), login_lookup(text),
     current_actor_id(), current_actor_is_admin(), users_after_deactivate(), coaching_check_parties(),
@@ -40,7 +40,7 @@ REVOKE EXECUTE ON FUNCTION
     admin_clients(text, text, text, boolean, integer), user_id_for(text)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
-    book(text, timestamptz, timestamptz, text), move(text, timestamptz, timestamptz), cancel(text),
+    book(text, timestamptz, timestamptz, text), move(text, timestamptz, timestamptz, text), cancel(text, text),
     book_series(text, timestamptz, integer), free_slots(text, timestamptz, timestamptz),
     user_for_api_token(text), user_for_app_password(text, text), login_lookup(text),
     current_actor_id(), current_actor_is_admin(),

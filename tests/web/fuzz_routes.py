@@ -76,7 +76,12 @@ ROUTES: dict[str, Route] = {
     "booking.book": Route(
         "POST", "/book", CLIENT, form={"start": SLOT, "months": "1", "note": "Sleep"}
     ),
-    "appointments.mine": Route("GET", "/appointments", SIGNED_IN),
+    "appointments.mine": Route(
+        "GET",
+        "/appointments",
+        SIGNED_IN,
+        query={"before": "2027-01-04T12:00:00Z", "before_token": "AAAAAAAAAAAAAAAAAAAAAA"},
+    ),
     "appointments.detail": Route("GET", "/appointments/{call}", CALL_SIDES),
     "appointments.download": Route("GET", "/appointments/{call}.ics", CALL_SIDES),
     "appointments.move_week": Route(
@@ -89,10 +94,15 @@ ROUTES: dict[str, Route] = {
         "GET", "/appointments/{call}/move/confirm", CALL_SIDES, query={"start": SLOT}
     ),
     "appointments.move": Route(
-        "POST", "/appointments/{call}/move", CALL_SIDES, form={"start": SLOT}
+        "POST",
+        "/appointments/{call}/move",
+        CALL_SIDES,
+        form={"start": SLOT, "reason": "A training day"},
     ),
     "appointments.cancel_confirm": Route("GET", "/appointments/{call}/cancel", CALL_SIDES),
-    "appointments.cancel": Route("POST", "/appointments/{call}/cancel", CALL_SIDES),
+    "appointments.cancel": Route(
+        "POST", "/appointments/{call}/cancel", CALL_SIDES, form={"reason": "I am ill"}
+    ),
     "calendar.page": Route("GET", "/calendar", SIGNED_IN),
     "calendar.new_feed": Route("POST", "/calendar/feed", SIGNED_IN),
     "calendar.revoke_feed": Route("POST", "/calendar/feed/revoke", SIGNED_IN),
@@ -124,7 +134,32 @@ ROUTES: dict[str, Route] = {
     ),
     "account.create_token": Route("POST", "/account/tokens", SIGNED_IN, form={"label": "Bot {n}"}),
     "account.revoke_token": Route("POST", "/account/tokens/{token_handle}/revoke", CLIENT),
-    "coach.schedule": Route("GET", "/coach/schedule", COACH),
+    "coach.schedule": Route(
+        "GET",
+        "/coach/schedule",
+        COACH,
+        query={"before": "2027-01-04T12:00:00Z", "before_token": "AAAAAAAAAAAAAAAAAAAAAA"},
+    ),
+    "coach_booking.week": Route(
+        "GET", "/coach/clients/{a}/book", COACH, query={"week": "2027-01-11"}
+    ),
+    "coach_booking.confirm": Route(
+        "GET", "/coach/clients/{a}/book/confirm", COACH, query={"start": SLOT}
+    ),
+    "coach_booking.book": Route("POST", "/coach/clients/{a}/book", COACH, form={"start": SLOT}),
+    "admin_bookings.bookings": Route(
+        "GET",
+        "/admin/bookings",
+        ADMIN,
+        query={
+            "coach": "x@example.com",
+            "client": "{a}",
+            "from": "2027-01-01",
+            "to": "2027-02-01",
+            "after": "2027-01-04T12:00:00Z",
+            "after_token": "AAAAAAAAAAAAAAAAAAAAAA",
+        },
+    ),
     "coach.clients": Route("GET", "/coach/clients", COACH),
     "coach.hours": Route("GET", "/coach/hours", COACH),
     "coach.save_hours": Route("POST", "/coach/hours", COACH, form=HOURS),
