@@ -1484,40 +1484,52 @@ COMMENT ON FUNCTION public.mail_attempt_failed(p_public_id text, p_error text, p
 --
 
 CREATE FUNCTION public.mail_claim() RETURNS TABLE(public_id text, kind public.mail_kind, recipient public.mail_recipient, attempts integer, token text, revision integer, changed_at timestamp with time zone, starts timestamp with time zone, ends timestamp with time zone, previous_starts timestamp with time zone, previous_ends timestamp with time zone, coach_name text, coach_email text, coach_tz text, client_name text, client_email text, client_tz text)
-    LANGUAGE sql
+    LANGUAGE plpgsql
     AS $$
-    WITH claimed AS (
-        SELECT o.id FROM mail_outbox o
-        WHERE o.state = 'pending' AND o.next_attempt_at <= clock()
-          -- Mail about one call goes out in the order of its changes: a row another mailer is
-          -- sending right now (the only way an older one can still be pending) goes first.
-          AND NOT EXISTS (
-              SELECT 1 FROM mail_outbox older
-              WHERE older.appointment_id = o.appointment_id AND older.state = 'pending'
-                AND older.recipient = o.recipient AND older.id <> o.id
-                AND (older.revision < o.revision
-                     OR (older.revision = o.revision AND older.kind <> 'reminder' AND o.kind = 'reminder')))
-        ORDER BY o.next_attempt_at, o.id
-        LIMIT 1
-        FOR UPDATE OF o SKIP LOCKED
-    )
-    SELECT o.public_id, o.kind, o.recipient, o.attempts, a.token, h.revision, h.at,
-           lower(h.during), upper(h.during), lower(h.previous_during), upper(h.previous_during),
-           coach.display_name, coach.email, coach.time_zone,
-           client.display_name, client.email, client.time_zone
-    FROM claimed
-    JOIN mail_outbox o ON o.id = claimed.id
-    JOIN appointment_history h ON h.id = o.history_id
-    JOIN appointments a ON a.id = o.appointment_id
-    JOIN users coach ON coach.id = a.coach_id
-    JOIN users client ON client.id = a.client_id
-$$;
+DECLARE
+    first_id bigint;
+BEGIN
+    -- A reminder is for before the call: one still due when its call has started (the mailer
+    -- or the mail server was away) is dropped, never sent late.
+    UPDATE mail_outbox SET state = 'superseded', finished_at = clock()
+    WHERE id IN (SELECT o.id FROM mail_outbox o JOIN appointment_history h ON h.id = o.history_id
+                 WHERE o.state = 'pending' AND o.kind = 'reminder' AND o.next_attempt_at <= clock()
+                   AND lower(h.during) <= clock()
+                 FOR UPDATE OF o SKIP LOCKED);
+    SELECT o.id INTO first_id FROM mail_outbox o
+    WHERE o.state = 'pending' AND o.next_attempt_at <= clock()
+      -- Mail about one call goes out in the order of its changes: a row another mailer is
+      -- sending right now (the only way an older one can still be pending) goes first.
+      AND NOT EXISTS (
+          SELECT 1 FROM mail_outbox older
+          WHERE older.appointment_id = o.appointment_id AND older.state = 'pending'
+            AND older.recipient = o.recipient AND older.id <> o.id
+            AND (older.revision < o.revision
+                 OR (older.revision = o.revision AND older.kind <> 'reminder' AND o.kind = 'reminder')))
+    ORDER BY o.next_attempt_at, o.id
+    LIMIT 1
+    FOR UPDATE OF o SKIP LOCKED;
+    IF first_id IS NULL THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+        SELECT o.public_id, o.kind, o.recipient, o.attempts, a.token, h.revision, h.at,
+               lower(h.during), upper(h.during), lower(h.previous_during), upper(h.previous_during),
+               coach.display_name, coach.email, coach.time_zone,
+               client.display_name, client.email, client.time_zone
+        FROM mail_outbox o
+        JOIN appointment_history h ON h.id = o.history_id
+        JOIN appointments a ON a.id = o.appointment_id
+        JOIN users coach ON coach.id = a.coach_id
+        JOIN users client ON client.id = a.client_id
+        WHERE o.id = first_id;
+END $$;
 
 --
 -- Name: FUNCTION mail_claim(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.mail_claim() IS 'Locks the next due mail no other mailer holds (FOR UPDATE SKIP LOCKED) until the transaction ends, and returns what it takes to render it: the change (revision, times, when) and both parties as they are now. No row when nothing is due.';
+COMMENT ON FUNCTION public.mail_claim() IS 'Drops due reminders of calls that have started (superseded), then locks the next due mail no other mailer holds (FOR UPDATE SKIP LOCKED) until the transaction ends, and returns what it takes to render it: the change (revision, times, when) and both parties as they are now. No row when nothing is due.';
 
 --
 -- Name: mail_counts(); Type: FUNCTION; Schema: public; Owner: -
@@ -1570,10 +1582,8 @@ BEGIN
            (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'coach', a.coach_id, clock(), clock());
     IF NEW.action <> 'cancelled' THEN
         lead := rule_duration('reminder_lead', a.coach_id);
-        remind_at := lower(NEW.during) - lead;
-        -- A lead of zero turns reminders off; a call booked inside the lead needs none, since
-        -- the booking mail has just gone out.
-        IF lead > INTERVAL '0' AND remind_at > clock() THEN
+        remind_at := reminder_at(lower(NEW.during), lead, clock());
+        IF remind_at IS NOT NULL THEN
             INSERT INTO mail_outbox (history_id, appointment_id, revision, kind, recipient,
                                      recipient_id, due_at, next_attempt_at)
             VALUES (NEW.id, a.id, NEW.revision, 'reminder', 'client', a.client_id, remind_at, remind_at),
@@ -1915,6 +1925,20 @@ END $$;
 --
 
 COMMENT ON FUNCTION public.refuse_delete() IS 'Keeps history: appointments are never deleted, their history never changed, except by prune() when the retention rules say a call is old enough.';
+
+--
+-- Name: reminder_at(timestamp with time zone, interval, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.reminder_at(p_start timestamp with time zone, p_lead interval, p_changed_at timestamp with time zone) RETURNS timestamp with time zone
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN ((p_lead IS NULL) OR (p_lead <= '00:00:00'::interval)) THEN NULL::timestamp with time zone WHEN ((p_start - p_lead) > p_changed_at) THEN (p_start - p_lead) WHEN (((p_start - p_changed_at) / (2)::double precision) >= GREATEST((p_lead / (4)::double precision), '00:15:00'::interval)) THEN (p_changed_at + ((p_start - p_changed_at) / (2)::double precision)) ELSE NULL::timestamp with time zone END;
+
+--
+-- Name: FUNCTION reminder_at(p_start timestamp with time zone, p_lead interval, p_changed_at timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.reminder_at(p_start timestamp with time zone, p_lead interval, p_changed_at timestamp with time zone) IS 'When the reminder of a call starting at p_start, booked or moved at p_changed_at, is due: p_lead before the call; for a change later than that, halfway between the change and the call when that leaves at least a quarter of the lead and 15 minutes; NULL for no reminder (a lead of zero, or too late for one).';
 
 --
 -- Name: require_actor(); Type: FUNCTION; Schema: public; Owner: -
