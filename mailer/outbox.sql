@@ -4,7 +4,8 @@
 
 -- name: claim_due_mail
 -- Locks the next due mail no other mailer holds and returns every column of mail_claim() (the
--- change and both parties), which Job.from_row reads by name; no row when nothing is due.
+-- change and both parties), which Job.from_row reads by name: a row per call of a batch (one
+-- message), no row when nothing is due.
 SELECT * FROM mail_claim();
 
 -- name: mark_mail_sent
