@@ -113,13 +113,15 @@ class Mailer:
         now = self.clock() if self.clock else None
         with self.db.transaction(now=now, dict_rows=True) as cur:
             cur.execute(Q.claim_due_mail)
-            row = cur.fetchone()
-            if row is None:
+            rows = [dict(row) for row in cur.fetchall()]
+            if not rows:
                 return None
-            columns = dict(row)
+            # Several rows are one batch (calls changed together): one message, whose identity
+            # is the first row's; settling the first row settles the batch.
+            columns = rows[0]
             public_id = str(columns["public_id"])
             kind, recipient = str(columns["kind"]), str(columns["recipient"])
-            error, give_up = self._attempt(columns, now or datetime.now(UTC))
+            error, give_up = self._attempt(rows, now or datetime.now(UTC))
             if error is None:
                 self._server_failures = 0
                 cur.execute(Q.mark_mail_sent, (public_id,))
@@ -148,12 +150,19 @@ class Mailer:
         )
         return Outcome(public_id, kind, recipient, state, error)
 
-    def _attempt(self, columns: dict[str, Any], now: datetime) -> tuple[str | None, bool]:
-        """Makes and sends the message of one claimed row; returns (error, give up): (None,
-        False) when the server accepted it. Raises nothing but what ends the process."""
+    def _attempt(self, rows: list[dict[str, Any]], now: datetime) -> tuple[str | None, bool]:
+        """Makes and sends the message of the claimed rows (one, or a batch); returns (error,
+        give up): (None, False) when the server accepted it. Raises nothing but what ends the
+        process."""
+        columns = rows[0]
         try:
-            job = Job.from_row(columns)
-            msg = self.composer.compose(job, now=now)
+            jobs = [Job.from_row(row) for row in rows]
+            job = jobs[0]
+            msg = (
+                self.composer.compose(job, now=now)
+                if len(jobs) == 1
+                else self.composer.compose_batch(jobs, now=now)
+            )
         except Exception as exc:
             # Any error while making one message is that message's alone (a stored value it
             # cannot carry, a bug): it is recorded and given up, and the mailer moves on.

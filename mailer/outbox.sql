@@ -4,13 +4,13 @@
 
 -- name: claim_due_mail
 -- Locks the next due mail no other mailer holds and returns every column of mail_claim() (the
--- change and both parties), which Job.from_row reads by name, and how the call happens
--- (call_kind, call_value, call_details) with the client's note in the coach's mail only
--- (call_note); no row when nothing is due.
+-- change and both parties; a row per call of a batch, one message), which Job.from_row reads by
+-- name, and how the call happens (call_kind, call_value, call_details) with the client's note in
+-- the coach's mail only (call_note); no row when nothing is due.
 SELECT m.*, d.kind::text AS call_kind, d.value AS call_value, d.details AS call_details,
        CASE WHEN m.recipient = 'coach' THEN d.note END AS call_note
 FROM mail_claim() m
--- OFFSET 0 keeps the lookup a nested loop over the one claimed row (index scans by token and
+-- OFFSET 0 keeps the lookup a nested loop over the claimed rows (index scans by token and
 -- id), where a flattened join would plan for the thousand rows a set-returning function is
 -- assumed to return and scan the tables.
 LEFT JOIN LATERAL (

@@ -9,7 +9,9 @@ import smtplib
 import ssl
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC
 from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote, unquote, urlsplit
@@ -234,9 +236,12 @@ class SmtpTransport:
 
 
 class DirectoryTransport:
-    """Writes each message as ``<folder>/<message id>.eml`` (for laptops without a mail server).
+    """Writes each message as ``<folder>/<date>_<message id>.eml`` (for laptops without a mail
+    server), ``<date>`` being its Date in UTC (``20270104T120000Z``): the files list in the
+    order of their messages' times, and no name starts with ``-`` (a random id may), which a
+    shell would read as an option.
 
-    Writing the same message again replaces the file, so a retried message appears once.
+    Writing the same message again replaces its file, so a retried message appears once.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -249,7 +254,8 @@ class DirectoryTransport:
             OSError: when the folder cannot be written.
         """
         self.folder.mkdir(parents=True, exist_ok=True)
-        name = str(msg["Message-ID"]).strip("<>").partition("@")[0] + ".eml"
+        name = eml_name(msg)
+        identity = name.partition("_")[2]
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as out:
@@ -260,6 +266,10 @@ class DirectoryTransport:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        # A retried reminder is dated anew: its earlier copy goes.
+        for old in self.folder.glob(f"*_{identity}"):
+            if old.name != name and old.name.partition("_")[2] == identity:
+                old.unlink(missing_ok=True)
         log.info("mail to %s written to %s", recipient, self.folder / name)
 
     def close(self) -> None:
@@ -268,6 +278,18 @@ class DirectoryTransport:
     def describe(self) -> str:
         """Where mail goes (the folder)."""
         return f"writing .eml files into {self.folder}"
+
+
+def eml_name(msg: EmailMessage) -> str:
+    """The file name of ``msg`` in a :class:`DirectoryTransport` folder: its Date in UTC, then
+    the left part of its Message-ID (the outbox row's public id), which never holds ``_``
+    or ``/``."""
+    stamp = "00000000T000000Z"
+    date = msg["Date"]
+    if date is not None:
+        stamp = f"{parsedate_to_datetime(str(date)).astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    identity = str(msg["Message-ID"]).strip("<>").partition("@")[0].replace("/", "-")
+    return f"{stamp}_{identity}.eml"
 
 
 def transport_for(smtp_url: str | None, outbox_dir: Path) -> Transport:

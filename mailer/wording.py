@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -77,6 +78,28 @@ class Wording:
         )
 
 
+def closing_line(kind: str, recipient: str, calls: int = 1) -> str:
+    """The last line of a mail: what its attachments do (the client's), or where the coach finds
+    the call (the coach's mail carries no invite: the coach is the ORGANIZER, and the event is
+    in their officehours calendar already)."""
+    them = "the call" if calls == 1 else "these calls"
+    if recipient == "coach":
+        if kind == "cancelled":
+            return f"Your officehours calendar no longer shows {them}."
+        return f"Your officehours calendar shows {them}: there is nothing to accept."
+    if calls > 1:
+        if kind == "cancelled":
+            return "A cancellation for each call is attached: each removes its call."
+        return "An invite for each call is attached: open each to add it to your calendar."
+    if kind in ("moved", "updated"):
+        return "The attached invite updates the call in your calendar."
+    if kind == "cancelled":
+        return "The attached cancellation removes the call from your calendar."
+    if kind == "reminder":
+        return "The invite is attached again, in case your calendar does not have it yet."
+    return "The invite is attached: open it to add the call to your calendar."
+
+
 def wording(job: Job, base_url: str) -> Wording:
     """The words of the mail for ``job``, addressed to its recipient in their zone."""
     me, other = job.to, job.other
@@ -88,11 +111,7 @@ def wording(job: Job, base_url: str) -> Wording:
         else f"the coaching call with {other.name}"
     )
     facts: list[tuple[str, str]] = [("When", now_when)]
-    if job.recipient == "client":
-        facts.append(("Coach", other.name))
-    else:
-        facts.append(("Client", f"{other.name} <{other.email}>"))
-    closing = "The invite is attached: open it to add the call to your calendar."
+    facts.append(party_fact(job))
     if job.kind == "booked":
         subject = f"Booked: coaching call with {other.name}, {subject_when}"
         lead = (
@@ -106,19 +125,15 @@ def wording(job: Job, base_url: str) -> Wording:
         facts[0] = ("New time", now_when)
         if job.previous_starts is not None and job.previous_ends is not None:
             facts.insert(1, ("Was", when(job.previous_starts, job.previous_ends, me.tz)))
-        closing = "The attached invite updates the call in your calendar."
     elif job.kind == "updated":
         subject = f"Updated: how your coaching call with {other.name} happens, {subject_when}"
         lead = f"How {call} happens has changed; the time has not."
-        closing = "The attached invite updates the call in your calendar."
     elif job.kind == "cancelled":
         subject = f"Cancelled: coaching call with {other.name}, {subject_when}"
         lead = f"{call[0].upper()}{call[1:]} is cancelled."
-        closing = "The attached cancellation removes the call from your calendar."
     else:
         subject = f"Reminder: coaching call with {other.name}, {subject_when}"
         lead = f"A reminder: {call} is coming up."
-        closing = "The invite is attached again, in case your calendar does not have it yet."
     facts.extend(call_facts(job.call))
     facts.extend(change_facts(job, base_url))
     return Wording(
@@ -127,5 +142,60 @@ def wording(job: Job, base_url: str) -> Wording:
         lead=lead,
         facts=facts,
         url=job.url(base_url),
-        closing=closing,
+        closing=closing_line(job.kind, job.recipient),
     )
+
+
+def party_fact(job: Job) -> tuple[str, str]:
+    """The row naming the other side: the coach for the client, the client (and their address)
+    for the coach."""
+    if job.recipient == "client":
+        return ("Coach", job.other.name)
+    return ("Client", f"{job.other.name} <{job.other.email}>")
+
+
+def series_wording(jobs: Sequence[Job], base_url: str) -> Wording:
+    """The words of one mail about several calls changed together (a series booked or
+    cancelled), all to one recipient: one row per call, in the order given (by start).
+
+    Raises:
+        ValueError: if ``jobs`` is empty.
+    """
+    if not jobs:
+        raise ValueError("a mail about calls needs at least one call")
+    first = jobs[0]
+    me, other = first.to, first.other
+    kinds = {j.kind for j in jobs}
+    kind = first.kind if len(kinds) == 1 else "changed"
+    count = f"{len(jobs)} coaching calls with {other.name}"
+    verb = {"booked": "Booked", "cancelled": "Cancelled", "moved": "Moved"}.get(kind, "Changed")
+    subject = f"{verb}: {count}, from {short_when(first.starts, me.tz)}"
+    if kind == "booked":
+        lead = (
+            f"Your {len(jobs)} monthly coaching calls with {other.name} are booked."
+            if first.recipient == "client"
+            else f"{other.name} has booked {len(jobs)} monthly coaching calls with you."
+        )
+    elif kind == "cancelled":
+        lead = f"These {len(jobs)} coaching calls with {other.name} are cancelled."
+    else:
+        lead = f"These {len(jobs)} coaching calls with {other.name} have changed."
+    facts = [
+        (call_label(n, j.kind, kind), when(j.starts, j.ends, me.tz))
+        for n, j in enumerate(jobs, start=1)
+    ]
+    facts.append(party_fact(first))
+    return Wording(
+        subject=subject,
+        greeting=f"Hello {me.name},",
+        lead=lead,
+        facts=facts,
+        url=first.url(base_url),
+        closing=closing_line(kind, first.recipient, len(jobs)),
+    )
+
+
+def call_label(n: int, kind: str, batch_kind: str) -> str:
+    """The label of the ``n``-th call's row in a mail about several calls; it names the change
+    when the calls did not all change the same way."""
+    return f"Call {n}" if kind == batch_kind else f"Call {n} ({kind})"

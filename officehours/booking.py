@@ -133,6 +133,36 @@ def book_series(
     return db.run(work, actor, now=now)
 
 
+def cancel_series(
+    db: Database, actor: str, token: str, *, from_this: bool, now: datetime | None = None
+) -> list[Appointment]:
+    """Cancels the calls of the series of call ``token`` still to come (or from that call on,
+    with ``from_this``), all in one transaction, under the rules of :func:`cancel`; returns
+    them by start.
+
+    Raises:
+        officehours.errors.OfficeHoursError: as cancel does for any of the calls (its message
+            names the call's date), InvalidSeries when the call is in no series,
+            AlreadyCancelled when no call is left to cancel.
+    """
+
+    def work(cur: Cursor) -> list[Appointment]:
+        cur.execute(Q.cancel_series, (token, from_this))
+        return [Appointment.from_row(row) for row in cur.fetchall()]
+
+    return db.run(work, actor, now=now)
+
+
+def series_calls(
+    db: Database, actor: str, token: str, *, from_this: bool, now: datetime | None = None
+) -> list[Appointment]:
+    """The calls :func:`cancel_series` would cancel, as ``actor`` sees them, by start (empty
+    when the call is not theirs or in no series)."""
+    with db.transaction(actor, now=now) as cur:
+        cur.execute(Q.series_calls, (token, from_this))
+        return [Appointment.from_row(row) for row in cur.fetchall()]
+
+
 def free_slots(
     db: Database,
     actor: str,

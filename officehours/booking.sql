@@ -38,3 +38,18 @@ SELECT (client_and_coach(%s)).coach.slug;
 -- The instant of a wall-clock time in a zone (local, zone, fold or NULL); refuses times in DST
 -- gaps and overlaps unless fold says which of two.
 SELECT local_to_instant(%s, %s, %s);
+
+-- name: cancel_series
+-- Cancels the calls of a series in one transaction: token of one of its calls, and whether only
+-- from that call on. Returns the appointments cancelled, by start.
+SELECT token, coach, client, starts, ends, status, revision, series
+FROM cancel_series(%s, %s);
+
+-- name: series_calls
+-- The calls cancel_series would cancel (token, from this call on), by start, as the acting user
+-- sees them.
+SELECT s.token, coach.slug, client.slug, lower(s.during), upper(s.during), s.status::text,
+       s.revision, s.series
+FROM series_calls(%s, %s) AS s
+JOIN users coach ON coach.id = s.coach_id
+JOIN users client ON client.id = s.client_id;

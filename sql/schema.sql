@@ -1243,6 +1243,55 @@ END $$;
 COMMENT ON FUNCTION public.cancel(p_token text, p_reason text) IS 'Cancels a booked call: a status change, never a delete, with an optional reason kept in its history (blank: none). Raises unknown_appointment, not_your_appointment, already_cancelled, in_the_past, inside_cutoff or invalid_reason.';
 
 --
+-- Name: cancel_series(text, boolean); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.cancel_series(p_token text, p_from_this boolean) RETURNS SETOF public.appointment_info
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    actor users := require_actor();
+    a appointments;
+    s appointments;
+    found_one boolean := false;
+    state text;
+    message text;
+BEGIN
+    SELECT * INTO a FROM appointments WHERE token = p_token;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'There is no appointment "%".', p_token USING ERRCODE = 'OH006';
+    ELSIF actor.id NOT IN (a.client_id, a.coach_id) AND actor.role <> 'admin' THEN
+        RAISE EXCEPTION 'That appointment is not yours.' USING ERRCODE = 'OH005';
+    ELSIF a.series IS NULL THEN
+        RAISE EXCEPTION 'That call is not part of a series.' USING ERRCODE = 'OH024';
+    END IF;
+    -- Each call under the rules of cancel (find_appointment: who may, cut-off), all or nothing.
+    FOR s IN SELECT * FROM series_calls(p_token, p_from_this) LOOP
+        found_one := true;
+        BEGIN
+            PERFORM find_appointment(s.token, actor);
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
+            RAISE EXCEPTION 'The call of %: %', to_char(lower(s.during) AT TIME ZONE actor.time_zone,
+                                                         'FMDD FMMonth YYYY'), message
+                USING ERRCODE = state, DETAIL = 'token=' || s.token;
+        END;
+        UPDATE appointments SET status = 'cancelled' WHERE id = s.id RETURNING * INTO s;
+        RETURN NEXT appointment_info(s);
+    END LOOP;
+    IF NOT found_one THEN
+        RAISE EXCEPTION 'This series has no calls left to cancel.' USING ERRCODE = 'OH022';
+    END IF;
+END $$;
+
+--
+-- Name: FUNCTION cancel_series(p_token text, p_from_this boolean); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.cancel_series(p_token text, p_from_this boolean) IS 'Cancels a monthly series in one transaction: every call series_calls lists (all those to come, or from call p_token on when p_from_this), each under the rules of cancel, all or nothing. Raises as cancel does (a refusal names the call''s date, its token in DETAIL), invalid_series when the call is in no series, already_cancelled when none is left.';
+
+--
 -- Name: business_rules; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2160,72 +2209,192 @@ CREATE FUNCTION public.mail_attempt_failed(p_public_id text, p_error text, p_ret
     LANGUAGE plpgsql
     AS $$
 DECLARE
+    named mail_outbox;
     o mail_outbox;
+    settled mail_state;
+    result mail_state;
 BEGIN
-    UPDATE mail_outbox m SET attempts = m.attempts + 1, last_error = left(p_error, 2000)
-    WHERE m.public_id = p_public_id AND m.state = 'pending' RETURNING * INTO o;
+    SELECT * INTO named FROM mail_outbox m WHERE m.public_id = p_public_id AND m.state = 'pending';
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    IF EXISTS (SELECT 1 FROM mail_outbox n WHERE n.appointment_id = o.appointment_id
-               AND n.revision > o.revision) THEN
-        UPDATE mail_outbox SET state = 'superseded', finished_at = clock() WHERE id = o.id;
-        RETURN 'superseded';
-    ELSIF p_give_up OR o.attempts >= o.max_attempts THEN
-        UPDATE mail_outbox SET state = 'failed', finished_at = clock() WHERE id = o.id;
-        RETURN 'failed';
-    END IF;
-    UPDATE mail_outbox SET next_attempt_at = clock() + p_retry_in WHERE id = o.id;
-    RETURN 'pending';
+    -- Every row of the message's batch shares its attempt; each settles on its own (a call
+    -- changed meanwhile is superseded, the others keep their turn).
+    FOR o IN
+        UPDATE mail_outbox m SET attempts = m.attempts + 1, last_error = left(p_error, 2000)
+        WHERE m.id IN (SELECT mail_batch_rows(named.id)) RETURNING *
+    LOOP
+        IF EXISTS (SELECT 1 FROM mail_outbox n WHERE n.appointment_id = o.appointment_id
+                   AND n.revision > o.revision) THEN
+            settled := 'superseded';
+        ELSIF p_give_up OR o.attempts >= o.max_attempts THEN
+            settled := 'failed';
+        ELSE
+            settled := 'pending';
+        END IF;
+        IF settled = 'pending' THEN
+            UPDATE mail_outbox SET next_attempt_at = clock() + p_retry_in WHERE id = o.id;
+        ELSE
+            UPDATE mail_outbox SET state = settled, finished_at = clock() WHERE id = o.id;
+        END IF;
+        IF o.id = named.id THEN
+            result := settled;
+        END IF;
+    END LOOP;
+    RETURN result;
 END $$;
 
 --
 -- Name: FUNCTION mail_attempt_failed(p_public_id text, p_error text, p_retry_in interval, p_give_up boolean); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.mail_attempt_failed(p_public_id text, p_error text, p_retry_in interval, p_give_up boolean) IS 'Records a failed attempt of a claimed mail: retried after p_retry_in, given up (failed) after max_attempts or at once with p_give_up (a permanent error), or superseded when the call changed meanwhile. Returns the new state.';
+COMMENT ON FUNCTION public.mail_attempt_failed(p_public_id text, p_error text, p_retry_in interval, p_give_up boolean) IS 'Records a failed attempt of a claimed mail (and of the rest of its batch): each row is retried after p_retry_in, given up (failed) after max_attempts or at once with p_give_up (a permanent error), or superseded when its call changed meanwhile. Returns the new state of the named row.';
+
+--
+-- Name: mail_outbox; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.mail_outbox (
+    id bigint NOT NULL,
+    public_id text DEFAULT public.new_token() NOT NULL,
+    history_id bigint NOT NULL,
+    appointment_id bigint NOT NULL,
+    revision integer NOT NULL,
+    kind public.mail_kind NOT NULL,
+    recipient public.mail_recipient NOT NULL,
+    recipient_id bigint NOT NULL,
+    state public.mail_state DEFAULT 'pending'::public.mail_state NOT NULL,
+    due_at timestamp with time zone NOT NULL,
+    next_attempt_at timestamp with time zone NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    max_attempts integer DEFAULT 10 NOT NULL,
+    last_error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    finished_at timestamp with time zone,
+    batch text,
+    CONSTRAINT mail_outbox_attempts_sane CHECK (((attempts >= 0) AND ((max_attempts >= 1) AND (max_attempts <= 100)))),
+    CONSTRAINT mail_outbox_finished_matches_state CHECK (((state = 'pending'::public.mail_state) = (finished_at IS NULL))),
+    CONSTRAINT mail_outbox_revision_positive CHECK ((revision >= 1))
+);
+
+--
+-- Name: TABLE mail_outbox; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.mail_outbox IS 'Mail to send about appointments, written by a trigger in the transaction of each change. public_id makes the Message-ID, so a message keeps one identity however often it is tried. Not granted to officehours_app: only the owner (the mailer, operators) reads it.';
+
+--
+-- Name: COLUMN mail_outbox.history_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.mail_outbox.history_id IS 'The change this mail is about: its revision is the invite''s SEQUENCE, its times the invite''s times.';
+
+--
+-- Name: COLUMN mail_outbox.due_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.mail_outbox.due_at IS 'When the mail is due: at once for a change, lower(during) - reminder_lead for a reminder.';
+
+--
+-- Name: COLUMN mail_outbox.next_attempt_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.mail_outbox.next_attempt_at IS 'due_at at first, then pushed back exponentially after each failed attempt.';
+
+--
+-- Name: COLUMN mail_outbox.attempts; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.mail_outbox.attempts IS 'SMTP transactions tried and finished (sent or failed); one cut short by a crash is not counted.';
+
+--
+-- Name: COLUMN mail_outbox.batch; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.mail_outbox.batch IS 'Groups the change mail of one series written in one transaction (the series token and the transaction id): the rows of a batch for one recipient are one message, claimed and settled together. NULL: a mail of its own.';
+
+--
+-- Name: mail_batch_rows(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.mail_batch_rows(p_id bigint) RETURNS SETOF bigint
+    LANGUAGE sql STABLE
+    BEGIN ATOMIC
+ SELECT o.id
+    FROM public.mail_outbox o,
+     public.mail_outbox f
+   WHERE ((f.id = mail_batch_rows.p_id) AND (o.state = 'pending'::public.mail_state) AND ((o.id = f.id) OR ((o.batch = f.batch) AND (o.recipient = f.recipient))));
+END;
+
+--
+-- Name: FUNCTION mail_batch_rows(p_id bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.mail_batch_rows(p_id bigint) IS 'The pending outbox rows that go out in one message with row p_id: itself, and the pending rows of its batch for the same recipient.';
 
 --
 -- Name: mail_claim(); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.mail_claim() RETURNS TABLE(public_id text, kind public.mail_kind, recipient public.mail_recipient, attempts integer, token text, revision integer, changed_at timestamp with time zone, starts timestamp with time zone, ends timestamp with time zone, previous_starts timestamp with time zone, previous_ends timestamp with time zone, coach_name text, coach_email text, coach_tz text, client_name text, client_email text, client_tz text, changed_by_name text, changed_by_role text, reason text)
-    LANGUAGE sql
+    LANGUAGE plpgsql
     AS $$
-    WITH claimed AS (
-        SELECT o.id FROM mail_outbox o
-        WHERE o.state = 'pending' AND o.next_attempt_at <= clock()
-          -- Mail about one call goes out in the order of its changes: a row another mailer is
-          -- sending right now (the only way an older one can still be pending) goes first.
-          AND NOT EXISTS (
-              SELECT 1 FROM mail_outbox older
-              WHERE older.appointment_id = o.appointment_id AND older.state = 'pending'
-                AND older.recipient = o.recipient AND older.id <> o.id
-                AND (older.revision < o.revision
-                     OR (older.revision = o.revision AND older.kind <> 'reminder' AND o.kind = 'reminder')))
-        ORDER BY o.next_attempt_at, o.id
-        LIMIT 1
-        FOR UPDATE OF o SKIP LOCKED
-    )
-    SELECT o.public_id, o.kind, o.recipient, o.attempts, a.token, h.revision, h.at,
-           lower(h.during), upper(h.during), lower(h.previous_during), upper(h.previous_during),
-           coach.display_name, coach.email, coach.time_zone,
-           client.display_name, client.email, client.time_zone,
-           changer.display_name, changer.role::text, h.reason
-    FROM claimed
-    JOIN mail_outbox o ON o.id = claimed.id
-    JOIN appointment_history h ON h.id = o.history_id
-    JOIN appointments a ON a.id = o.appointment_id
-    JOIN users coach ON coach.id = a.coach_id
-    JOIN users client ON client.id = a.client_id
-    LEFT JOIN users changer ON changer.id = h.actor_id
-$$;
+DECLARE
+    first_id bigint;
+BEGIN
+    -- A reminder is for before the call: one still due when its call has started (the mailer
+    -- or the mail server was away) is dropped, never sent late.
+    UPDATE mail_outbox SET state = 'superseded', finished_at = clock()
+    WHERE id IN (SELECT o.id FROM mail_outbox o JOIN appointment_history h ON h.id = o.history_id
+                 WHERE o.state = 'pending' AND o.kind = 'reminder' AND o.next_attempt_at <= clock()
+                   AND lower(h.during) <= clock()
+                 FOR UPDATE OF o SKIP LOCKED);
+    SELECT o.id INTO first_id FROM mail_outbox o
+    WHERE o.state = 'pending' AND o.next_attempt_at <= clock()
+      -- Mail about one call goes out in the order of its changes: a row another mailer is
+      -- sending right now (the only way an older one can still be pending) goes first.
+      AND NOT EXISTS (
+          SELECT 1 FROM mail_outbox older
+          WHERE older.appointment_id = o.appointment_id AND older.state = 'pending'
+            AND older.recipient = o.recipient AND older.id <> o.id
+            AND (older.revision < o.revision
+                 OR (older.revision = o.revision AND older.kind <> 'reminder' AND o.kind = 'reminder')))
+      -- A batch is claimed through its first row only, so that no two mailers split it.
+      AND NOT EXISTS (
+          SELECT 1 FROM mail_outbox earlier
+          WHERE o.batch IS NOT NULL AND earlier.batch = o.batch AND earlier.recipient = o.recipient
+            AND earlier.state = 'pending' AND earlier.id < o.id)
+    ORDER BY o.next_attempt_at, o.id
+    LIMIT 1
+    FOR UPDATE OF o SKIP LOCKED;
+    IF first_id IS NULL THEN
+        RETURN;
+    END IF;
+    -- The rest of its batch: no other mailer claims these (they are not first), so waiting for
+    -- a lock here waits only for a trigger superseding one of them.
+    PERFORM 1 FROM mail_outbox o
+    WHERE o.id IN (SELECT mail_batch_rows(first_id)) FOR UPDATE;
+    RETURN QUERY
+        SELECT o.public_id, o.kind, o.recipient, o.attempts, a.token, h.revision, h.at,
+               lower(h.during), upper(h.during), lower(h.previous_during), upper(h.previous_during),
+               coach.display_name, coach.email, coach.time_zone,
+               client.display_name, client.email, client.time_zone,
+               changer.display_name, changer.role::text, h.reason
+        FROM mail_outbox o
+        JOIN appointment_history h ON h.id = o.history_id
+        JOIN appointments a ON a.id = o.appointment_id
+        JOIN users coach ON coach.id = a.coach_id
+        JOIN users client ON client.id = a.client_id
+        LEFT JOIN users changer ON changer.id = h.actor_id
+        WHERE o.id IN (SELECT mail_batch_rows(first_id))
+        ORDER BY lower(h.during), o.id;
+END $$;
 
 --
 -- Name: FUNCTION mail_claim(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.mail_claim() IS 'Locks the next due mail no other mailer holds (FOR UPDATE SKIP LOCKED) until the transaction ends, and returns what it takes to render it: the change (revision, times, when, who made it and the reason they gave; NULL names the owner: an operator or the system) and both parties as they are now. No row when nothing is due.';
+COMMENT ON FUNCTION public.mail_claim() IS 'Drops due reminders of calls that have started (superseded), then locks the next due mail no other mailer holds (FOR UPDATE SKIP LOCKED) until the transaction ends, and returns what it takes to render it: the change (revision, times, when, who made it and the reason they gave; NULL names the owner: an operator or the system) and both parties as they are now; a batch (calls of a series changed together) gives a row per call, by start, the first row''s public id naming the message. No row when nothing is due.';
 
 --
 -- Name: mail_counts(); Type: FUNCTION; Schema: public; Owner: -
@@ -2262,8 +2431,10 @@ DECLARE
     a appointments;
     lead interval;
     remind_at timestamptz;
+    batch text;
 BEGIN
     SELECT * INTO a FROM appointments WHERE id = NEW.appointment_id;
+    batch := a.series || '/' || pg_current_xact_id()::text;
     -- Older mail about this call that no mailer holds right now is out of date: a calendar would
     -- ignore its lower SEQUENCE and a person would be misled by it. A row a mailer holds is being
     -- sent; the mailer supersedes it itself if that attempt fails (mail_attempt_failed).
@@ -2272,16 +2443,16 @@ BEGIN
                  WHERE o.appointment_id = NEW.appointment_id AND o.state = 'pending'
                    AND o.revision < NEW.revision
                  FOR UPDATE SKIP LOCKED);
+    -- The calls of one series changed in one transaction (book_series, cancel_series) are one
+    -- message per person: their rows share a batch.
     INSERT INTO mail_outbox (history_id, appointment_id, revision, kind, recipient, recipient_id,
-                             due_at, next_attempt_at)
-    VALUES (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'client', a.client_id, clock(), clock()),
-           (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'coach', a.coach_id, clock(), clock());
+                             due_at, next_attempt_at, batch)
+    VALUES (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'client', a.client_id, clock(), clock(), batch),
+           (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'coach', a.coach_id, clock(), clock(), batch);
     IF NEW.action <> 'cancelled' THEN
         lead := rule_duration('reminder_lead', a.coach_id);
-        remind_at := lower(NEW.during) - lead;
-        -- A lead of zero turns reminders off; a call booked inside the lead needs none, since
-        -- the booking mail has just gone out.
-        IF lead > INTERVAL '0' AND remind_at > clock() THEN
+        remind_at := reminder_at(lower(NEW.during), lead, clock());
+        IF remind_at IS NOT NULL THEN
             INSERT INTO mail_outbox (history_id, appointment_id, revision, kind, recipient,
                                      recipient_id, due_at, next_attempt_at)
             VALUES (NEW.id, a.id, NEW.revision, 'reminder', 'client', a.client_id, remind_at, remind_at),
@@ -2348,62 +2519,6 @@ END $$;
 COMMENT ON FUNCTION public.mail_require_reader() IS 'Raises forbidden (OH007) unless the acting user is an admin or the calling role may read mail_outbox itself (the owner: the command line, operators).';
 
 --
--- Name: mail_outbox; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.mail_outbox (
-    id bigint NOT NULL,
-    public_id text DEFAULT public.new_token() NOT NULL,
-    history_id bigint NOT NULL,
-    appointment_id bigint NOT NULL,
-    revision integer NOT NULL,
-    kind public.mail_kind NOT NULL,
-    recipient public.mail_recipient NOT NULL,
-    recipient_id bigint NOT NULL,
-    state public.mail_state DEFAULT 'pending'::public.mail_state NOT NULL,
-    due_at timestamp with time zone NOT NULL,
-    next_attempt_at timestamp with time zone NOT NULL,
-    attempts integer DEFAULT 0 NOT NULL,
-    max_attempts integer DEFAULT 10 NOT NULL,
-    last_error text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    finished_at timestamp with time zone,
-    CONSTRAINT mail_outbox_attempts_sane CHECK (((attempts >= 0) AND ((max_attempts >= 1) AND (max_attempts <= 100)))),
-    CONSTRAINT mail_outbox_finished_matches_state CHECK (((state = 'pending'::public.mail_state) = (finished_at IS NULL))),
-    CONSTRAINT mail_outbox_revision_positive CHECK ((revision >= 1))
-);
-
---
--- Name: TABLE mail_outbox; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.mail_outbox IS 'Mail to send about appointments, written by a trigger in the transaction of each change. public_id makes the Message-ID, so a message keeps one identity however often it is tried. Not granted to officehours_app: only the owner (the mailer, operators) reads it.';
-
---
--- Name: COLUMN mail_outbox.history_id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.mail_outbox.history_id IS 'The change this mail is about: its revision is the invite''s SEQUENCE, its times the invite''s times.';
-
---
--- Name: COLUMN mail_outbox.due_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.mail_outbox.due_at IS 'When the mail is due: at once for a change, lower(during) - reminder_lead for a reminder.';
-
---
--- Name: COLUMN mail_outbox.next_attempt_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.mail_outbox.next_attempt_at IS 'due_at at first, then pushed back exponentially after each failed attempt.';
-
---
--- Name: COLUMN mail_outbox.attempts; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.mail_outbox.attempts IS 'SMTP transactions tried and finished (sent or failed); one cut short by a crash is not counted.';
-
---
 -- Name: mail_sent(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2411,14 +2526,16 @@ CREATE FUNCTION public.mail_sent(p_public_id text) RETURNS void
     LANGUAGE sql
     BEGIN ATOMIC
  UPDATE public.mail_outbox SET state = 'sent'::public.mail_state, attempts = (mail_outbox.attempts + 1), finished_at = public.clock(), last_error = NULL::text
-   WHERE ((mail_outbox.public_id = mail_sent.p_public_id) AND (mail_outbox.state = 'pending'::public.mail_state));
+   WHERE (mail_outbox.id IN ( SELECT public.mail_batch_rows(m.id) AS mail_batch_rows
+            FROM public.mail_outbox m
+           WHERE ((m.public_id = mail_sent.p_public_id) AND (m.state = 'pending'::public.mail_state))));
 END;
 
 --
 -- Name: FUNCTION mail_sent(p_public_id text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.mail_sent(p_public_id text) IS 'Marks a claimed mail sent; the mailer commits it right after the SMTP server accepted the message.';
+COMMENT ON FUNCTION public.mail_sent(p_public_id text) IS 'Marks a claimed mail sent (with the rest of its batch: one message); the mailer commits it right after the SMTP server accepted the message.';
 
 --
 -- Name: make_password_link(bigint, public.account_link_kind); Type: FUNCTION; Schema: public; Owner: -
@@ -2881,6 +2998,20 @@ END $$;
 COMMENT ON FUNCTION public.refuse_delete() IS 'Keeps history: appointments are never deleted, their history never changed, except by prune() when the retention rules say a call is old enough.';
 
 --
+-- Name: reminder_at(timestamp with time zone, interval, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.reminder_at(p_start timestamp with time zone, p_lead interval, p_changed_at timestamp with time zone) RETURNS timestamp with time zone
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN ((p_lead IS NULL) OR (p_lead <= '00:00:00'::interval)) THEN NULL::timestamp with time zone WHEN ((p_start - p_lead) > p_changed_at) THEN (p_start - p_lead) WHEN (((p_start - p_changed_at) / (2)::double precision) >= GREATEST((p_lead / (4)::double precision), '00:15:00'::interval)) THEN (p_changed_at + ((p_start - p_changed_at) / (2)::double precision)) ELSE NULL::timestamp with time zone END;
+
+--
+-- Name: FUNCTION reminder_at(p_start timestamp with time zone, p_lead interval, p_changed_at timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.reminder_at(p_start timestamp with time zone, p_lead interval, p_changed_at timestamp with time zone) IS 'When the reminder of a call starting at p_start, booked or moved at p_changed_at, is due: p_lead before the call; for a change later than that, halfway between the change and the call when that leaves at least a quarter of the lead and 15 minutes; NULL for no reminder (a lead of zero, or too late for one).';
+
+--
 -- Name: request_password_link(text, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -3101,6 +3232,36 @@ END $$;
 --
 
 COMMENT ON FUNCTION public.send_password_link(p_user text, p_kind public.account_link_kind) IS 'An admin (or the owner) sends a user (slug or email) a link to set their password: a welcome or a password reset, revoking older links. Returns when it expires. Raises forbidden, unknown_user or inactive_user.';
+
+--
+-- Name: series_calls(text, boolean); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.series_calls(p_token text, p_from_this boolean) RETURNS SETOF public.appointments
+    LANGUAGE sql STABLE
+    BEGIN ATOMIC
+ SELECT s.id,
+     s.token,
+     s.coach_id,
+     s.client_id,
+     s.during,
+     s.status,
+     s.revision,
+     s.series,
+     s.created_at,
+     s.updated_at,
+     s.starts
+    FROM (public.appointments a
+      JOIN public.appointments s ON ((s.series = a.series)))
+   WHERE ((a.token = series_calls.p_token) AND (s.status = 'booked'::public.appointment_status) AND (lower(s.during) > public.clock()) AND ((NOT series_calls.p_from_this) OR (lower(s.during) >= lower(a.during))))
+   ORDER BY (lower(s.during));
+END;
+
+--
+-- Name: FUNCTION series_calls(p_token text, p_from_this boolean); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.series_calls(p_token text, p_from_this boolean) IS 'The calls cancel_series(p_token, p_from_this) cancels: the booked calls of the series of call p_token that have not started, from that call on when p_from_this, by start. Runs with the caller''s rights (row-level security decides what they see).';
 
 --
 -- Name: set_appointment_call_details(text, text, text, text, boolean); Type: FUNCTION; Schema: public; Owner: -
@@ -5013,6 +5174,12 @@ CREATE UNIQUE INDEX feed_token_one_active_per_user ON public.feed_tokens USING b
 CREATE INDEX mail_outbox_due ON public.mail_outbox USING btree (next_attempt_at, id) WHERE (state = 'pending'::public.mail_state);
 
 --
+-- Name: mail_outbox_pending_batch; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX mail_outbox_pending_batch ON public.mail_outbox USING btree (batch, recipient, id) WHERE ((state = 'pending'::public.mail_state) AND (batch IS NOT NULL));
+
+--
 -- Name: mail_outbox_pending_by_appointment; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -5956,6 +6123,13 @@ REVOKE ALL ON FUNCTION public.cancel(p_token text, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.cancel(p_token text, p_reason text) TO officehours_app;
 
 --
+-- Name: FUNCTION cancel_series(p_token text, p_from_this boolean); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.cancel_series(p_token text, p_from_this boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.cancel_series(p_token text, p_from_this boolean) TO officehours_app;
+
+--
 -- Name: TABLE business_rules; Type: ACL; Schema: public; Owner: -
 --
 
@@ -6147,6 +6321,12 @@ GRANT SELECT ON TABLE public.rule_definitions TO officehours_app;
 
 REVOKE ALL ON FUNCTION public.send_password_link(p_user text, p_kind public.account_link_kind) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.send_password_link(p_user text, p_kind public.account_link_kind) TO officehours_app;
+
+--
+-- Name: FUNCTION series_calls(p_token text, p_from_this boolean); Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON FUNCTION public.series_calls(p_token text, p_from_this boolean) TO officehours_app;
 
 --
 -- Name: FUNCTION set_appointment_call_details(p_token text, p_kind text, p_value text, p_details text, p_own boolean); Type: ACL; Schema: public; Owner: -

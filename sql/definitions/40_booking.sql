@@ -330,3 +330,53 @@ CREATE OR REPLACE TRIGGER appointments_no_delete BEFORE DELETE ON appointments
     FOR EACH ROW EXECUTE FUNCTION refuse_delete();
 CREATE OR REPLACE TRIGGER appointment_history_no_delete BEFORE DELETE OR UPDATE ON appointment_history
     FOR EACH ROW EXECUTE FUNCTION refuse_delete();
+
+CREATE OR REPLACE FUNCTION series_calls(p_token text, p_from_this boolean)
+    RETURNS SETOF appointments
+    LANGUAGE sql STABLE
+    BEGIN ATOMIC
+        SELECT s.* FROM appointments a JOIN appointments s ON s.series = a.series
+        WHERE a.token = p_token AND s.status = 'booked' AND lower(s.during) > clock()
+          AND (NOT p_from_this OR lower(s.during) >= lower(a.during))
+        ORDER BY lower(s.during);
+    END;
+COMMENT ON FUNCTION series_calls(text, boolean) IS 'The calls cancel_series(p_token, p_from_this) cancels: the booked calls of the series of call p_token that have not started, from that call on when p_from_this, by start. Runs with the caller''s rights (row-level security decides what they see).';
+
+CREATE OR REPLACE FUNCTION cancel_series(p_token text, p_from_this boolean)
+    RETURNS SETOF appointment_info
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    actor users := require_actor();
+    a appointments;
+    s appointments;
+    found_one boolean := false;
+    state text;
+    message text;
+BEGIN
+    SELECT * INTO a FROM appointments WHERE token = p_token;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'There is no appointment "%".', p_token USING ERRCODE = 'OH006';
+    ELSIF actor.id NOT IN (a.client_id, a.coach_id) AND actor.role <> 'admin' THEN
+        RAISE EXCEPTION 'That appointment is not yours.' USING ERRCODE = 'OH005';
+    ELSIF a.series IS NULL THEN
+        RAISE EXCEPTION 'That call is not part of a series.' USING ERRCODE = 'OH024';
+    END IF;
+    -- Each call under the rules of cancel (find_appointment: who may, cut-off), all or nothing.
+    FOR s IN SELECT * FROM series_calls(p_token, p_from_this) LOOP
+        found_one := true;
+        BEGIN
+            PERFORM find_appointment(s.token, actor);
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
+            RAISE EXCEPTION 'The call of %: %', to_char(lower(s.during) AT TIME ZONE actor.time_zone,
+                                                         'FMDD FMMonth YYYY'), message
+                USING ERRCODE = state, DETAIL = 'token=' || s.token;
+        END;
+        UPDATE appointments SET status = 'cancelled' WHERE id = s.id RETURNING * INTO s;
+        RETURN NEXT appointment_info(s);
+    END LOOP;
+    IF NOT found_one THEN
+        RAISE EXCEPTION 'This series has no calls left to cancel.' USING ERRCODE = 'OH022';
+    END IF;
+END $$;
+COMMENT ON FUNCTION cancel_series(text, boolean) IS 'Cancels a monthly series in one transaction: every call series_calls lists (all those to come, or from call p_token on when p_from_this), each under the rules of cancel, all or nothing. Raises as cancel does (a refusal names the call''s date, its token in DETAIL), invalid_series when the call is in no series, already_cancelled when none is left.';

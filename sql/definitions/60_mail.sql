@@ -6,14 +6,30 @@
 -- transaction set officehours.now). Claims compare with it, so mail stamped with now() while the
 -- rules ran on another clock would fall due at a time no claim sees.
 
+CREATE OR REPLACE FUNCTION reminder_at(p_start timestamptz, p_lead interval, p_changed_at timestamptz)
+    RETURNS timestamptz
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    -- A call booked or moved later than the lead before it would otherwise get no reminder, or
+    -- one right beside its booking mail: halfway to the call is when a reminder helps, as long
+    -- as it comes early enough to act on (a quarter of the lead, and 15 minutes at the least).
+    RETURN CASE
+        WHEN p_lead IS NULL OR p_lead <= INTERVAL '0' THEN NULL
+        WHEN p_start - p_lead > p_changed_at THEN p_start - p_lead
+        WHEN (p_start - p_changed_at) / 2 >= greatest(p_lead / 4, INTERVAL '15 minutes')
+            THEN p_changed_at + (p_start - p_changed_at) / 2
+    END;
+COMMENT ON FUNCTION reminder_at(timestamptz, interval, timestamptz) IS 'When the reminder of a call starting at p_start, booked or moved at p_changed_at, is due: p_lead before the call; for a change later than that, halfway between the change and the call when that leaves at least a quarter of the lead and 15 minutes; NULL for no reminder (a lead of zero, or too late for one).';
+
 CREATE OR REPLACE FUNCTION mail_enqueue() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     a appointments;
     lead interval;
     remind_at timestamptz;
+    batch text;
 BEGIN
     SELECT * INTO a FROM appointments WHERE id = NEW.appointment_id;
+    batch := a.series || '/' || pg_current_xact_id()::text;
     -- Older mail about this call that no mailer holds right now is out of date: a calendar would
     -- ignore its lower SEQUENCE and a person would be misled by it. A row a mailer holds is being
     -- sent; the mailer supersedes it itself if that attempt fails (mail_attempt_failed).
@@ -22,16 +38,16 @@ BEGIN
                  WHERE o.appointment_id = NEW.appointment_id AND o.state = 'pending'
                    AND o.revision < NEW.revision
                  FOR UPDATE SKIP LOCKED);
+    -- The calls of one series changed in one transaction (book_series, cancel_series) are one
+    -- message per person: their rows share a batch.
     INSERT INTO mail_outbox (history_id, appointment_id, revision, kind, recipient, recipient_id,
-                             due_at, next_attempt_at)
-    VALUES (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'client', a.client_id, clock(), clock()),
-           (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'coach', a.coach_id, clock(), clock());
+                             due_at, next_attempt_at, batch)
+    VALUES (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'client', a.client_id, clock(), clock(), batch),
+           (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'coach', a.coach_id, clock(), clock(), batch);
     IF NEW.action <> 'cancelled' THEN
         lead := rule_duration('reminder_lead', a.coach_id);
-        remind_at := lower(NEW.during) - lead;
-        -- A lead of zero turns reminders off; a call booked inside the lead needs none, since
-        -- the booking mail has just gone out.
-        IF lead > INTERVAL '0' AND remind_at > clock() THEN
+        remind_at := reminder_at(lower(NEW.during), lead, clock());
+        IF remind_at IS NOT NULL THEN
             INSERT INTO mail_outbox (history_id, appointment_id, revision, kind, recipient,
                                      recipient_id, due_at, next_attempt_at)
             VALUES (NEW.id, a.id, NEW.revision, 'reminder', 'client', a.client_id, remind_at, remind_at),
@@ -45,6 +61,15 @@ COMMENT ON FUNCTION mail_enqueue() IS 'Writes the mail about one change (client 
 CREATE OR REPLACE TRIGGER appointment_history_mail AFTER INSERT ON appointment_history
     FOR EACH ROW EXECUTE FUNCTION mail_enqueue();
 
+CREATE OR REPLACE FUNCTION mail_batch_rows(p_id bigint) RETURNS SETOF bigint
+    LANGUAGE sql STABLE
+    BEGIN ATOMIC
+        SELECT o.id FROM mail_outbox o, mail_outbox f
+        WHERE f.id = p_id AND o.state = 'pending'
+          AND (o.id = f.id OR (o.batch = f.batch AND o.recipient = f.recipient));
+    END;
+COMMENT ON FUNCTION mail_batch_rows(bigint) IS 'The pending outbox rows that go out in one message with row p_id: itself, and the pending rows of its batch for the same recipient.';
+
 CREATE OR REPLACE FUNCTION mail_claim()
     RETURNS TABLE (public_id text, kind mail_kind, recipient mail_recipient, attempts integer,
                    token text, revision integer, changed_at timestamptz,
@@ -53,70 +78,109 @@ CREATE OR REPLACE FUNCTION mail_claim()
                    coach_name text, coach_email text, coach_tz text,
                    client_name text, client_email text, client_tz text,
                    changed_by_name text, changed_by_role text, reason text)
-    LANGUAGE sql VOLATILE AS $$
-    WITH claimed AS (
-        SELECT o.id FROM mail_outbox o
-        WHERE o.state = 'pending' AND o.next_attempt_at <= clock()
-          -- Mail about one call goes out in the order of its changes: a row another mailer is
-          -- sending right now (the only way an older one can still be pending) goes first.
-          AND NOT EXISTS (
-              SELECT 1 FROM mail_outbox older
-              WHERE older.appointment_id = o.appointment_id AND older.state = 'pending'
-                AND older.recipient = o.recipient AND older.id <> o.id
-                AND (older.revision < o.revision
-                     OR (older.revision = o.revision AND older.kind <> 'reminder' AND o.kind = 'reminder')))
-        ORDER BY o.next_attempt_at, o.id
-        LIMIT 1
-        FOR UPDATE OF o SKIP LOCKED
-    )
-    SELECT o.public_id, o.kind, o.recipient, o.attempts, a.token, h.revision, h.at,
-           lower(h.during), upper(h.during), lower(h.previous_during), upper(h.previous_during),
-           coach.display_name, coach.email, coach.time_zone,
-           client.display_name, client.email, client.time_zone,
-           changer.display_name, changer.role::text, h.reason
-    FROM claimed
-    JOIN mail_outbox o ON o.id = claimed.id
-    JOIN appointment_history h ON h.id = o.history_id
-    JOIN appointments a ON a.id = o.appointment_id
-    JOIN users coach ON coach.id = a.coach_id
-    JOIN users client ON client.id = a.client_id
-    LEFT JOIN users changer ON changer.id = h.actor_id
-$$;
-COMMENT ON FUNCTION mail_claim() IS 'Locks the next due mail no other mailer holds (FOR UPDATE SKIP LOCKED) until the transaction ends, and returns what it takes to render it: the change (revision, times, when, who made it and the reason they gave; NULL names the owner: an operator or the system) and both parties as they are now. No row when nothing is due.';
+    LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    first_id bigint;
+BEGIN
+    -- A reminder is for before the call: one still due when its call has started (the mailer
+    -- or the mail server was away) is dropped, never sent late.
+    UPDATE mail_outbox SET state = 'superseded', finished_at = clock()
+    WHERE id IN (SELECT o.id FROM mail_outbox o JOIN appointment_history h ON h.id = o.history_id
+                 WHERE o.state = 'pending' AND o.kind = 'reminder' AND o.next_attempt_at <= clock()
+                   AND lower(h.during) <= clock()
+                 FOR UPDATE OF o SKIP LOCKED);
+    SELECT o.id INTO first_id FROM mail_outbox o
+    WHERE o.state = 'pending' AND o.next_attempt_at <= clock()
+      -- Mail about one call goes out in the order of its changes: a row another mailer is
+      -- sending right now (the only way an older one can still be pending) goes first.
+      AND NOT EXISTS (
+          SELECT 1 FROM mail_outbox older
+          WHERE older.appointment_id = o.appointment_id AND older.state = 'pending'
+            AND older.recipient = o.recipient AND older.id <> o.id
+            AND (older.revision < o.revision
+                 OR (older.revision = o.revision AND older.kind <> 'reminder' AND o.kind = 'reminder')))
+      -- A batch is claimed through its first row only, so that no two mailers split it.
+      AND NOT EXISTS (
+          SELECT 1 FROM mail_outbox earlier
+          WHERE o.batch IS NOT NULL AND earlier.batch = o.batch AND earlier.recipient = o.recipient
+            AND earlier.state = 'pending' AND earlier.id < o.id)
+    ORDER BY o.next_attempt_at, o.id
+    LIMIT 1
+    FOR UPDATE OF o SKIP LOCKED;
+    IF first_id IS NULL THEN
+        RETURN;
+    END IF;
+    -- The rest of its batch: no other mailer claims these (they are not first), so waiting for
+    -- a lock here waits only for a trigger superseding one of them.
+    PERFORM 1 FROM mail_outbox o
+    WHERE o.id IN (SELECT mail_batch_rows(first_id)) FOR UPDATE;
+    RETURN QUERY
+        SELECT o.public_id, o.kind, o.recipient, o.attempts, a.token, h.revision, h.at,
+               lower(h.during), upper(h.during), lower(h.previous_during), upper(h.previous_during),
+               coach.display_name, coach.email, coach.time_zone,
+               client.display_name, client.email, client.time_zone,
+               changer.display_name, changer.role::text, h.reason
+        FROM mail_outbox o
+        JOIN appointment_history h ON h.id = o.history_id
+        JOIN appointments a ON a.id = o.appointment_id
+        JOIN users coach ON coach.id = a.coach_id
+        JOIN users client ON client.id = a.client_id
+        LEFT JOIN users changer ON changer.id = h.actor_id
+        WHERE o.id IN (SELECT mail_batch_rows(first_id))
+        ORDER BY lower(h.during), o.id;
+END $$;
+COMMENT ON FUNCTION mail_claim() IS 'Drops due reminders of calls that have started (superseded), then locks the next due mail no other mailer holds (FOR UPDATE SKIP LOCKED) until the transaction ends, and returns what it takes to render it: the change (revision, times, when, who made it and the reason they gave; NULL names the owner: an operator or the system) and both parties as they are now; a batch (calls of a series changed together) gives a row per call, by start, the first row''s public id naming the message. No row when nothing is due.';
 
 CREATE OR REPLACE FUNCTION mail_sent(p_public_id text) RETURNS void
     LANGUAGE sql VOLATILE
     BEGIN ATOMIC
         UPDATE mail_outbox SET state = 'sent', attempts = attempts + 1, finished_at = clock(),
                                last_error = NULL
-        WHERE public_id = p_public_id AND state = 'pending';
+        WHERE id IN (SELECT mail_batch_rows(m.id) FROM mail_outbox m
+                     WHERE m.public_id = p_public_id AND m.state = 'pending');
     END;
-COMMENT ON FUNCTION mail_sent(text) IS 'Marks a claimed mail sent; the mailer commits it right after the SMTP server accepted the message.';
+COMMENT ON FUNCTION mail_sent(text) IS 'Marks a claimed mail sent (with the rest of its batch: one message); the mailer commits it right after the SMTP server accepted the message.';
 
 CREATE OR REPLACE FUNCTION mail_attempt_failed(p_public_id text, p_error text, p_retry_in interval,
                                     p_give_up boolean DEFAULT false)
     RETURNS mail_state
     LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
+    named mail_outbox;
     o mail_outbox;
+    settled mail_state;
+    result mail_state;
 BEGIN
-    UPDATE mail_outbox m SET attempts = m.attempts + 1, last_error = left(p_error, 2000)
-    WHERE m.public_id = p_public_id AND m.state = 'pending' RETURNING * INTO o;
+    SELECT * INTO named FROM mail_outbox m WHERE m.public_id = p_public_id AND m.state = 'pending';
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    IF EXISTS (SELECT 1 FROM mail_outbox n WHERE n.appointment_id = o.appointment_id
-               AND n.revision > o.revision) THEN
-        UPDATE mail_outbox SET state = 'superseded', finished_at = clock() WHERE id = o.id;
-        RETURN 'superseded';
-    ELSIF p_give_up OR o.attempts >= o.max_attempts THEN
-        UPDATE mail_outbox SET state = 'failed', finished_at = clock() WHERE id = o.id;
-        RETURN 'failed';
-    END IF;
-    UPDATE mail_outbox SET next_attempt_at = clock() + p_retry_in WHERE id = o.id;
-    RETURN 'pending';
+    -- Every row of the message's batch shares its attempt; each settles on its own (a call
+    -- changed meanwhile is superseded, the others keep their turn).
+    FOR o IN
+        UPDATE mail_outbox m SET attempts = m.attempts + 1, last_error = left(p_error, 2000)
+        WHERE m.id IN (SELECT mail_batch_rows(named.id)) RETURNING *
+    LOOP
+        IF EXISTS (SELECT 1 FROM mail_outbox n WHERE n.appointment_id = o.appointment_id
+                   AND n.revision > o.revision) THEN
+            settled := 'superseded';
+        ELSIF p_give_up OR o.attempts >= o.max_attempts THEN
+            settled := 'failed';
+        ELSE
+            settled := 'pending';
+        END IF;
+        IF settled = 'pending' THEN
+            UPDATE mail_outbox SET next_attempt_at = clock() + p_retry_in WHERE id = o.id;
+        ELSE
+            UPDATE mail_outbox SET state = settled, finished_at = clock() WHERE id = o.id;
+        END IF;
+        IF o.id = named.id THEN
+            result := settled;
+        END IF;
+    END LOOP;
+    RETURN result;
 END $$;
-COMMENT ON FUNCTION mail_attempt_failed(text, text, interval, boolean) IS 'Records a failed attempt of a claimed mail: retried after p_retry_in, given up (failed) after max_attempts or at once with p_give_up (a permanent error), or superseded when the call changed meanwhile. Returns the new state.';
+COMMENT ON FUNCTION mail_attempt_failed(text, text, interval, boolean) IS 'Records a failed attempt of a claimed mail (and of the rest of its batch): each row is retried after p_retry_in, given up (failed) after max_attempts or at once with p_give_up (a permanent error), or superseded when its call changed meanwhile. Returns the new state of the named row.';
 
 -- What operators and admins see of the outbox: `officehours mailer status` (as the owner) and the
 -- admin page /admin/mail (as officehours_app, which may not read mail_outbox itself, for an admin).

@@ -28,6 +28,7 @@ GRANT USAGE ON SCHEMA public TO officehours_app;
 REVOKE EXECUTE ON FUNCTION
     book(text, timestamptz, timestamptz, text), move(text, timestamptz, timestamptz, text), cancel(text, text),
     book_series(text, timestamptz, integer), free_slots(text, timestamptz, timestamptz),
+    cancel_series(text, boolean),
     user_for_api_token(text), user_for_app_password(text, text), login_lookup(text),
     current_actor_id(), current_actor_is_admin(), users_after_deactivate(), coaching_check_parties(),
     coaching_after_end(),
@@ -42,6 +43,7 @@ FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     book(text, timestamptz, timestamptz, text), move(text, timestamptz, timestamptz, text), cancel(text, text),
     book_series(text, timestamptz, integer), free_slots(text, timestamptz, timestamptz),
+    cancel_series(text, boolean), series_calls(text, boolean),
     user_for_api_token(text), user_for_app_password(text, text), login_lookup(text),
     current_actor_id(), current_actor_is_admin(),
     create_feed_token(), revoke_feed_token(), has_feed_token(),

@@ -51,7 +51,7 @@ def test_directory_transport_writes_one_file_per_message(tmp_path: Path) -> None
     transport = DirectoryTransport(tmp_path / "outbox")
     transport.send(msg, sender="s@example.org", recipient="r@example.org")
     transport.send(msg, sender="s@example.org", recipient="r@example.org")
-    assert [p.name for p in (tmp_path / "outbox").iterdir()] == ["Abc-123_x.eml"]
+    assert [p.name for p in (tmp_path / "outbox").iterdir()] == ["00000000T000000Z_Abc-123_x.eml"]
 
 
 def settings(env: dict[str, str]) -> Settings:
@@ -98,7 +98,7 @@ def test_without_smtp_url_mail_becomes_eml_files(
         check=True,
     )
     assert f"writing .eml files into {outbox}" in done.stderr
-    files = sorted(p.name for p in outbox.iterdir())
+    files = sorted(p.name.partition("_")[2] for p in outbox.iterdir())
     with db.transaction() as cur:
         cur.execute("SELECT public_id || '.eml' FROM mail_outbox WHERE state = 'sent'")
         assert files == sorted(row[0] for row in cur.fetchall())
