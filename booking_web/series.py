@@ -69,7 +69,9 @@ def cancel(token: str) -> ResponseReturnValue:
     applies the rules of cancelling to each, all or nothing)."""
     from_this = _from_this(request.form.get("from"))
     try:
-        cancelled = booking.cancel_series(db(), actor(), token, from_this=from_this, now=rules_now())
+        cancelled = booking.cancel_series(
+            db(), actor(), token, from_this=from_this, now=rules_now()
+        )
     except errors.OfficeHoursError as exc:
         found = _call(token)
         calls = booking.series_calls(db(), actor(), token, from_this=from_this, now=rules_now())
