@@ -1,20 +1,33 @@
 """Cancelling a monthly series in real Chromium, JavaScript off and on: a client opens a call of
-their series, cancels "this and the following", and the database holds the rows the page
-promised. The confirmation pages go through the shared crawl (axe-core, reflow at 320 px, the
-Nu HTML checker; tests/e2e/site.py)."""
+their series, cancels "this and the following", the database holds the rows the page promised,
+and the client's one mail (at a real SMTP server) carries a CANCEL per call. The confirmation
+pages go through the shared crawl (axe-core, reflow at 320 px, the Nu HTML checker;
+tests/e2e/site.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
+from mailer.compose import Composer
+from mailer.outbox import Mailer
+from mailer.transport import SmtpTransport, SmtpUrl
 from officehours import booking
 from tests.e2e.site import A, B, State, X, crawl, goto, sign_in
 from tests.lib.support import NOW, World, moved
+from tests.mailer.sink import SmtpSink
 
 WEDNESDAY = moved(datetime.fromisoformat("2027-01-06T17:00:00+00:00"))  # 09:00 in Los Angeles
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
 
 
 def statuses(world: World, tokens: list[str]) -> list[str]:
@@ -26,7 +39,7 @@ def statuses(world: World, tokens: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("javascript", [False, True], ids=["js-off", "js-on"])
 def test_a_client_cancels_this_and_the_following_calls(
-    site: tuple[str, World], browser: Any, javascript: bool
+    site: tuple[str, World], browser: Any, smtp_sink: SmtpSink, javascript: bool
 ) -> None:
     base, world = site
     client, email = (world.b, B) if javascript else (world.a, A)
@@ -50,6 +63,26 @@ def test_a_client_cancels_this_and_the_following_calls(
     page.click("a:has-text('Cancel the whole series')")
     assert page.locator("#series-calls li").count() == 1
     context.close()
+
+    # The client gets one mail for the two calls, a CANCEL for each attached.
+    mailer = Mailer(
+        world.db,
+        SmtpTransport(SmtpUrl.parse(smtp_sink.url)),
+        Composer(base, "hello@example.org"),
+        clock=lambda: NOW,
+    )
+    got = smtp_sink.wait_for(len(mailer.deliver_due()))
+    (cancelled,) = [
+        r.message
+        for r in got
+        if r.rcpt_tos == [email] and str(r.message["Subject"]).strip().startswith("Cancelled: 2 ")
+    ]
+    methods = [
+        part.get_param("method")
+        for part in cancelled.walk()
+        if part.get_content_type() == "text/calendar"
+    ]
+    assert methods == ["CANCEL", "CANCEL"]
 
 
 STATES: list[State] = [
