@@ -32,6 +32,7 @@ from booking_web import (
     health,
     password_links,
     security,
+    series,
     timefmt,
 )
 from booking_web.config import config_from_settings
@@ -87,6 +88,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         api.bp,
         health.bp,
         password_links.bp,
+        series.bp,
     ):
         app.register_blueprint(blueprint)
     proxies = int(app.config.get("PROXIES", 0))

@@ -103,6 +103,12 @@ ROUTES: dict[str, Route] = {
     "appointments.cancel": Route(
         "POST", "/appointments/{call}/cancel", CALL_SIDES, form={"reason": "I am ill"}
     ),
+    "series.confirm": Route(
+        "GET", "/appointments/{call}/series/cancel", CALL_SIDES, query={"from": "this"}
+    ),
+    "series.cancel": Route(
+        "POST", "/appointments/{call}/series/cancel", CALL_SIDES, form={"from": "all"}
+    ),
     "calendar.page": Route("GET", "/calendar", SIGNED_IN),
     "calendar.new_feed": Route("POST", "/calendar/feed", SIGNED_IN),
     "calendar.revoke_feed": Route("POST", "/calendar/feed/revoke", SIGNED_IN),

@@ -1,0 +1,62 @@
+"""Lynx cancels a whole monthly series from one of its calls: the links, the confirmation page
+and its button work in a text browser, and every call of the series is cancelled."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from booking_web import create_app
+from officehours import accounts, booking, passwords
+from officehours.services import WsgiService
+from tests.e2e.test_web_lynx import PASSWORD, _keys, _lynx
+from tests.lib.support import NOW, World, moved
+
+WEDNESDAY = moved(datetime.fromisoformat("2027-01-06T17:00:00+00:00"))  # 09:00 in Los Angeles
+
+
+@pytest.fixture
+def server(world: World) -> Iterator[str]:
+    accounts.set_password_hash(world.db, None, world.a, passwords.hash_password(PASSWORD))
+    config = {
+        "DATABASE": world.db,
+        "SECRET_KEY": "lynx",
+        "NOW": NOW,
+        "BASE_URL": "http://127.0.0.1",
+    }
+    service = WsgiService("web", create_app(config), ("127.0.0.1", 0), "Booking website")
+    service.start()
+    try:
+        yield service.url
+    finally:
+        service.stop()
+
+
+def test_lynx_cancels_the_whole_series(server: str, world: World, tmp_path: Path) -> None:
+    if shutil.which("lynx") is None:
+        pytest.fail("lynx is not installed (scripts/debian-packages.txt lists it)")
+    calls = booking.book_series(world.db, world.a, world.a, WEDNESDAY, 3, now=NOW)
+    down = "key Down Arrow"
+    enter = "key ^J"
+    right = "key Right Arrow"
+
+    def follow(text: str) -> list[str]:
+        """Search for a link's text (it becomes the current link) and follow it."""
+        return ["key /", *_keys(text), enter, right]
+
+    commands = [
+        down, down, *_keys("a@example.com"), down, *_keys(PASSWORD), down, enter,
+        # Go to the second call's page, as a person would open it from My calls or a mail.
+        "key g", *_keys(f"{server}/appointments/{calls[1].token}"), enter,
+        *follow("Cancel the whole series"),
+        *follow("Yes, cancel 3 calls"),
+        "key q", "key y",
+    ]  # fmt: skip
+    _lynx(f"{server}/signin", commands, tmp_path)
+    with world.db.transaction() as cur:
+        cur.execute("SELECT status::text, count(*) FROM appointments GROUP BY 1")
+        assert cur.fetchall() == [("cancelled", 3)]
