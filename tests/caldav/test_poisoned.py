@@ -31,7 +31,8 @@ def poison(db: Database, slug: str, column: str, value: str) -> None:
 
     The database refuses such a value (that is the point of the shared address rule), so the
     test goes around it as the owner, reproducibly and in the test's own database: every CHECK
-    of ``users`` is dropped for one UPDATE and added back NOT VALID, so the rules hold again
+    of ``users`` (and the zone rule, a foreign key to ``time_zones``) is dropped for one
+    UPDATE and added back NOT VALID, so the rules hold again
     for every other row and change while the poisoned row stays. Triggers still fire (unlike
     ``session_replication_role = replica``), so the generated calendars are marked stale as
     they are by any real change. A value that ``ics`` refuses whatever its address rule is:
@@ -40,7 +41,8 @@ def poison(db: Database, slug: str, column: str, value: str) -> None:
     with db.transaction() as cur:
         cur.execute(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = 'users'::regclass AND contype = 'c'"
+            "WHERE conrelid = 'users'::regclass "
+            "AND (contype = 'c' OR conname = 'user_time_zone_valid')"
         )
         checks = cur.fetchall()
         for name, _ in checks:

@@ -117,7 +117,7 @@ def test_rules(client: FlaskClient, world: World, login: Any) -> None:
 
 
 # Paged lists: a page is the rows after (or before) the one a link names, by name and slug.
-ROW_NAME = re.compile(r"<tr>\s*<td>([^<]*)</td>")
+ROW_NAME = re.compile(r"<tr>\s*<td>(?:<a [^>]*>)?([^<]*)(?:</a>)?</td>")
 CLIENT_NAME = re.compile(r'<label for="coach-[^"]+">New coach of ([^<]*) \(email or slug\)</label>')
 
 

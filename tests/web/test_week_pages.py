@@ -3,7 +3,7 @@ slot_length rule), and a week page jumps to a date or month with a plain GET for
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask.testing import FlaskClient
 
@@ -55,7 +55,9 @@ def test_a_bad_jump_is_a_400_with_our_message_at_the_field(as_a: FlaskClient) ->
 
 
 def test_the_move_week_jumps_too(as_a: FlaskClient, world: World) -> None:
-    call = booking.book(world.db, world.a, world.a, datetime.fromisoformat(FIRST), now=NOW)
+    # Two days on: beyond the change cut-off, so the client may move it.
+    later = datetime.fromisoformat(FIRST) + timedelta(days=2)
+    call = booking.book(world.db, world.a, world.a, later, now=NOW)
     page = as_a.get(f"/appointments/{call.token}/move?go=2027-03")
     assert page.status_code == 200 and "Week of 1 March 2027" in page.text
     assert f'action="/appointments/{call.token}/move"' in page.text
