@@ -1303,6 +1303,8 @@ CREATE TABLE public.business_rules (
     count_value integer,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT business_rule_one_value CHECK (((duration_value IS NULL) <> (count_value IS NULL))),
+    CONSTRAINT rule_account_links_kept_is_global CHECK (((name <> 'account_links_kept'::text) OR (coach_id IS NULL))),
+    CONSTRAINT rule_account_links_kept_sane CHECK (((name <> 'account_links_kept'::text) OR ((duration_value >= '1 day'::interval) AND (duration_value <= '3660 days'::interval)))),
     CONSTRAINT rule_booking_horizon_sane CHECK (((name <> 'booking_horizon'::text) OR ((duration_value >= '1 day'::interval) AND (duration_value <= '730 days'::interval)))),
     CONSTRAINT rule_caldav_changes_kept_is_global CHECK (((name <> 'caldav_changes_kept'::text) OR (coach_id IS NULL))),
     CONSTRAINT rule_caldav_changes_kept_sane CHECK (((name <> 'caldav_changes_kept'::text) OR ((duration_value >= '1 day'::interval) AND (duration_value <= '3660 days'::interval)))),
@@ -2885,12 +2887,14 @@ COMMENT ON FUNCTION public.password_sign_in_succeeded(p_email text, p_remote tex
 -- Name: prune(integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.prune(p_batch integer DEFAULT 10000, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint) RETURNS record
+CREATE FUNCTION public.prune(p_batch integer DEFAULT 10000, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint, OUT links bigint) RETURNS record
     LANGUAGE plpgsql
     AS $$
 DECLARE
     mail_before timestamptz := clock() - rule_duration('mail_kept', NULL);
     changes_before timestamptz := clock() - rule_duration('caldav_changes_kept', NULL);
+    links_before timestamptz := clock() - rule_duration('account_links_kept', NULL);
+    over bigint[];
     collections bigint[];
     -- The longest history any coach shows wins over calls_kept.
     calls_before timestamptz := clock() - greatest(
@@ -2902,6 +2906,7 @@ BEGIN
     calls := 0;
     changes := 0;
     sign_ins := 0;
+    links := 0;
     -- One pruner at a time (serve runs it on every host): the others have nothing to do.
     IF NOT pg_try_advisory_xact_lock(hashtextextended('officehours.prune', 0)) THEN
         RETURN;
@@ -2954,6 +2959,24 @@ BEGIN
         RETURNING 1)
     SELECT count(*) INTO sign_ins FROM gone;
 
+    -- Password links that are over (used, replaced or expired) since account_links_kept, unless
+    -- their mail is still pending (a mailer may hold it while a newer link was made). A link
+    -- that still works is never over. The mail goes first: its foreign key has no cascade.
+    SELECT array_agg(id) INTO over FROM (
+        SELECT l.id FROM account_links l
+        WHERE least(l.expires_at, coalesce(l.used_at, l.revoked_at, l.expires_at)) < links_before
+          AND NOT EXISTS (SELECT FROM account_mail m WHERE m.link_id = l.id AND m.state = 'pending')
+        ORDER BY least(l.expires_at, coalesce(l.used_at, l.revoked_at, l.expires_at)), l.id
+        LIMIT p_batch FOR UPDATE SKIP LOCKED) AS due;
+    IF over IS NOT NULL THEN
+        DELETE FROM account_mail WHERE link_id = ANY (over) AND state <> 'pending';
+        WITH gone AS (
+            DELETE FROM account_links l WHERE l.id = ANY (over)
+              AND NOT EXISTS (SELECT FROM account_mail m WHERE m.link_id = l.id)
+            RETURNING 1)
+        SELECT count(*) INTO links FROM gone;
+    END IF;
+
     SELECT array_agg(id) INTO doomed FROM (
         SELECT id FROM appointments WHERE upper(during) < calls_before
         ORDER BY id LIMIT p_batch FOR UPDATE) AS old;
@@ -2970,10 +2993,10 @@ BEGIN
 END $$;
 
 --
--- Name: FUNCTION prune(p_batch integer, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION prune(p_batch integer, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint, OUT links bigint); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.prune(p_batch integer, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint) IS 'Deletes up to p_batch finished outbox rows older than mail_kept, up to p_batch calls that ended longer ago than calls_kept and history_shown (with their history and mail), up to p_batch CalDAV tombstones older than caldav_changes_kept (raising the sync_floor of their calendars) and up to p_batch sign-in counters past their forget_after; returns how many of each. Call it until all are below p_batch. Safe from many hosts: one runs at a time, the others return at once.';
+COMMENT ON FUNCTION public.prune(p_batch integer, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint, OUT links bigint) IS 'Deletes up to p_batch finished outbox rows older than mail_kept, up to p_batch calls that ended longer ago than calls_kept and history_shown (with their history and mail), up to p_batch CalDAV tombstones older than caldav_changes_kept (raising the sync_floor of their calendars) up to p_batch sign-in counters past their forget_after, and up to p_batch password links (with their finished mail) used, replaced or expired longer ago than account_links_kept, never one still valid or with pending mail; returns how many of each. Call it until all are below p_batch. Safe from many hosts: one runs at a time, the others return at once.';
 
 --
 -- Name: refuse_delete(); Type: FUNCTION; Schema: public; Owner: -
@@ -5066,6 +5089,12 @@ ALTER TABLE ONLY public.web_sessions
     ADD CONSTRAINT web_sessions_pkey PRIMARY KEY (id);
 
 --
+-- Name: account_links_ended; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX account_links_ended ON public.account_links USING btree (LEAST(expires_at, COALESCE(used_at, revoked_at, expires_at)));
+
+--
 -- Name: account_links_open_by_user; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -6291,10 +6320,10 @@ REVOKE ALL ON FUNCTION public.password_link_user(p_secret text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION public.password_sign_in_succeeded(p_email text, p_remote text) FROM PUBLIC;
 
 --
--- Name: FUNCTION prune(p_batch integer, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION prune(p_batch integer, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint, OUT links bigint); Type: ACL; Schema: public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.prune(p_batch integer, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.prune(p_batch integer, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint, OUT links bigint) FROM PUBLIC;
 
 --
 -- Name: FUNCTION request_password_link(p_email text, p_remote text); Type: ACL; Schema: public; Owner: -
