@@ -262,6 +262,54 @@ END $$;
 COMMENT ON FUNCTION public.account_mail_claim() IS 'Locks the next due account mail no other mailer holds (FOR UPDATE SKIP LOCKED) until the transaction ends and returns what it takes to write it, the link''s secret included; first drops pending mail whose link stopped working. No row when nothing is due.';
 
 --
+-- Name: account_mail_counts(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.account_mail_counts() RETURNS TABLE(state public.mail_state, mails bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM mail_require_reader();
+    RETURN QUERY
+        SELECT s.state, count(m.id)
+        FROM unnest(enum_range(NULL::mail_state)) AS s (state)
+        LEFT JOIN account_mail m ON m.state = s.state
+        GROUP BY s.state ORDER BY s.state;
+END $$;
+
+--
+-- Name: FUNCTION account_mail_counts(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.account_mail_counts() IS 'How many password-link mails (account_mail) are in each state (every state, zero included), for an admin or the owner; raises forbidden (OH007) for anyone else.';
+
+--
+-- Name: account_mail_errors(integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.account_mail_errors(p_limit integer DEFAULT 10) RETURNS TABLE(public_id text, kind public.account_link_kind, recipient_slug text, state public.mail_state, attempts integer, last_error text, finished_at timestamp with time zone, next_attempt_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM mail_require_reader();
+    RETURN QUERY
+        SELECT m.public_id, m.kind, u.slug, m.state, m.attempts, m.last_error, m.finished_at,
+               CASE WHEN m.state = 'pending' THEN m.next_attempt_at END
+        FROM account_mail m JOIN users u ON u.id = m.user_id
+        WHERE m.last_error IS NOT NULL AND m.state IN ('failed', 'pending')
+        ORDER BY coalesce(m.finished_at, m.next_attempt_at) DESC, m.id DESC
+        LIMIT least(greatest(coalesce(p_limit, 10), 0), 100);
+END $$;
+
+--
+-- Name: FUNCTION account_mail_errors(p_limit integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.account_mail_errors(p_limit integer) IS 'The latest password-link mails that failed for good or wait for a retry, with their last error, newest first (at most 100), never the link or its secret; for an admin or the owner; raises forbidden (OH007) for anyone else.';
+
+--
 -- Name: clock(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -5975,6 +6023,20 @@ REVOKE ALL ON FUNCTION public.account_mail_attempt_failed(p_public_id text, p_er
 --
 
 REVOKE ALL ON FUNCTION public.account_mail_claim() FROM PUBLIC;
+
+--
+-- Name: FUNCTION account_mail_counts(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.account_mail_counts() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.account_mail_counts() TO officehours_app;
+
+--
+-- Name: FUNCTION account_mail_errors(p_limit integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.account_mail_errors(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.account_mail_errors(p_limit integer) TO officehours_app;
 
 --
 -- Name: FUNCTION account_mail_sent(p_public_id text); Type: ACL; Schema: public; Owner: -
