@@ -59,7 +59,8 @@ def run(settings: Settings, db: Database, *, once: bool = False, poll_seconds: f
 
 def status(db: Database, *, errors: int = 10) -> str:
     """The state of the outbox as ``officehours mailer status`` prints it: the count of mail in
-    each state, then the last ``errors`` mails that failed or wait for a retry, with their error.
+    each state, then the last ``errors`` mails that failed or wait for a retry, with their error;
+    then the same of password-link mail (account_mail), never its link or secret.
 
     Raises:
         psycopg2.Error: when the database cannot be reached.
