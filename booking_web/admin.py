@@ -219,4 +219,14 @@ def mail() -> ResponseReturnValue:
         counts = cur.fetchall()
         cur.execute(Q.mail_errors, {"limit": 20})
         failures = cur.fetchall()
-    return render_template("admin_mail.html", counts=counts, failures=failures)
+        cur.execute(Q.account_mail_counts)
+        account_counts = cur.fetchall()
+        cur.execute(Q.account_mail_errors, {"limit": 20})
+        account_failures = cur.fetchall()
+    return render_template(
+        "admin_mail.html",
+        counts=counts,
+        failures=failures,
+        account_counts=account_counts,
+        account_failures=account_failures,
+    )

@@ -15,6 +15,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from types import FrameType
+from typing import Any
 
 from mailer import account_mail
 from mailer.service import build_loop
@@ -58,7 +59,8 @@ def run(settings: Settings, db: Database, *, once: bool = False, poll_seconds: f
 
 def status(db: Database, *, errors: int = 10) -> str:
     """The state of the outbox as ``officehours mailer status`` prints it: the count of mail in
-    each state, then the last ``errors`` mails that failed or wait for a retry, with their error.
+    each state, then the last ``errors`` mails that failed or wait for a retry, with their error;
+    then the same of password-link mail (account_mail), never its link or secret.
 
     Raises:
         psycopg2.Error: when the database cannot be reached.
@@ -68,21 +70,42 @@ def status(db: Database, *, errors: int = 10) -> str:
         counts = cur.fetchall()
         cur.execute(Q.mail_errors, {"limit": errors})
         failures = cur.fetchall()
-    lines = ["mail by state: " + ", ".join(f"{state} {count}" for state, count in counts)]
+        cur.execute(Q.account_mail_counts)
+        account_counts = cur.fetchall()
+        cur.execute(Q.account_mail_errors, {"limit": errors})
+        account_failures = cur.fetchall()
+    mail = [
+        (public_id, f"{kind} mail to the {recipient} {slug}", *rest)
+        for public_id, kind, recipient, slug, *rest in failures
+    ]
+    links = [
+        (public_id, f"{kind} mail to {slug}", *rest)
+        for public_id, kind, slug, *rest in account_failures
+    ]
+    lines = _section("", counts, mail, errors) + _section(
+        "password-link ", account_counts, links, errors
+    )
+    return "\n".join(lines)
+
+
+def _section(prefix: str, counts: list[Any], failures: list[Any], errors: int) -> list[str]:
+    """The lines of one outbox (``prefix`` names it): its count by state, then its failures
+    (public id, whose mail, state, attempts, error, finished, next try)."""
+    lines = [f"{prefix}mail by state: " + ", ".join(f"{state} {count}" for state, count in counts)]
     if not failures:
-        lines.append("no mail failed or waits for a retry")
+        lines.append(f"no {prefix}mail failed or waits for a retry")
     else:
-        lines.append(f"last errors (newest first, at most {errors}):")
-    for public_id, kind, recipient, slug, state, attempts, error, finished, retry in failures:
+        lines.append(f"last {prefix}errors (newest first, at most {errors}):")
+    for public_id, whose, state, attempts, error, finished, retry in failures:
         when = (
             f"failed {finished:%Y-%m-%d %H:%M %Z}"
             if state == "failed"
             else (f"pending, next try {retry:%Y-%m-%d %H:%M %Z}")
         )
         tries = f"{attempts} attempt{'' if attempts == 1 else 's'}"
-        lines.append(f"  {public_id}  {kind} mail to the {recipient} {slug}: {when}, {tries}")
+        lines.append(f"  {public_id}  {whose}: {when}, {tries}")
         lines.append(f"    {error}")
-    return "\n".join(lines)
+    return lines
 
 
 def _status_count(value: str) -> int:

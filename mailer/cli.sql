@@ -9,3 +9,14 @@ SELECT state::text, mails FROM mail_counts();
 SELECT public_id, kind::text, recipient::text, recipient_slug, state::text, attempts, last_error,
        finished_at, next_attempt_at
 FROM mail_errors(%(limit)s);
+
+-- name: account_mail_counts
+-- How many password-link mails are in each state (every state, zero included): state, mails.
+SELECT state::text, mails FROM account_mail_counts();
+
+-- name: account_mail_errors
+-- The latest password-link mails that failed or wait for a retry, newest first, with their last
+-- error (never the link).
+SELECT public_id, kind::text, recipient_slug, state::text, attempts, last_error, finished_at,
+       next_attempt_at
+FROM account_mail_errors(%(limit)s);

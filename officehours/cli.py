@@ -183,6 +183,7 @@ def _prune(args: argparse.Namespace, db: Database) -> int:
     done = retention.prune(db)
     print(f"Deleted {done.mail} finished mails and {done.calls} ended calls.")
     print(f"Forgot {done.changes} CalDAV tombstones and {done.sign_ins} stale sign-in counters.")
+    print(f"Deleted {done.links} password links that were over, with their mail.")
     return 0
 
 

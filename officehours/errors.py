@@ -300,6 +300,8 @@ BY_CONSTRAINT: dict[str, type[OfficeHoursError]] = {
     "rule_retention_is_global": InvalidRuleValue,
     "rule_caldav_changes_kept_sane": InvalidRuleValue,
     "rule_caldav_changes_kept_is_global": InvalidRuleValue,
+    "rule_account_links_kept_sane": InvalidRuleValue,
+    "rule_account_links_kept_is_global": InvalidRuleValue,
     "rule_duration_canonical": InvalidRuleValue,
     "credential_handle_unique": Conflict,
     "credential_hash_unique": Conflict,

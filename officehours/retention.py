@@ -1,5 +1,6 @@
-"""Retention: deletes what the rules mail_kept, calls_kept and caldav_changes_kept let go, and
-the sign-in counters past their forget_after (see prune() in sql/definitions/80_retention.sql).
+"""Retention: deletes what the rules mail_kept, calls_kept, caldav_changes_kept and
+account_links_kept let go, and the sign-in counters past their forget_after (see prune() in
+sql/definitions/80_retention.sql).
 `officehours prune` runs it from cron; it is safe on many hosts at once, since one runs at a
 time and the others return at once."""
 
@@ -21,18 +22,19 @@ HOURLY = 3600.0
 
 @dataclass(frozen=True)
 class Pruned:
-    """How many finished mails, ended calls, CalDAV tombstones and stale sign-in counters were
-    deleted."""
+    """How many finished mails, ended calls, CalDAV tombstones, stale sign-in counters and
+    password links that are over were deleted."""
 
     mail: int = 0
     calls: int = 0
     changes: int = 0
     sign_ins: int = 0
+    links: int = 0
 
 
 def prune(db: Database, *, batch: int = BATCH) -> Pruned:
     """Deletes, batch by batch, everything the retention rules let go; returns the counts."""
-    done = [0, 0, 0, 0]
+    done = [0, 0, 0, 0, 0]
     while True:
         with db.transaction() as cur:
             cur.execute(Q.prune_batch, {"batch": batch})
@@ -61,7 +63,8 @@ class RetentionService:
     def describe(self) -> str:
         return (
             f"Retention: pruning every {self.pruner.interval / 3600:g} h"
-            " (mail_kept, calls_kept, caldav_changes_kept, sign-in forget_after)"
+            " (mail_kept, calls_kept, caldav_changes_kept, sign-in forget_after,"
+            " account_links_kept)"
         )
 
 

@@ -262,6 +262,54 @@ END $$;
 COMMENT ON FUNCTION public.account_mail_claim() IS 'Locks the next due account mail no other mailer holds (FOR UPDATE SKIP LOCKED) until the transaction ends and returns what it takes to write it, the link''s secret included; first drops pending mail whose link stopped working. No row when nothing is due.';
 
 --
+-- Name: account_mail_counts(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.account_mail_counts() RETURNS TABLE(state public.mail_state, mails bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM mail_require_reader();
+    RETURN QUERY
+        SELECT s.state, count(m.id)
+        FROM unnest(enum_range(NULL::mail_state)) AS s (state)
+        LEFT JOIN account_mail m ON m.state = s.state
+        GROUP BY s.state ORDER BY s.state;
+END $$;
+
+--
+-- Name: FUNCTION account_mail_counts(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.account_mail_counts() IS 'How many password-link mails (account_mail) are in each state (every state, zero included), for an admin or the owner; raises forbidden (OH007) for anyone else.';
+
+--
+-- Name: account_mail_errors(integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.account_mail_errors(p_limit integer DEFAULT 10) RETURNS TABLE(public_id text, kind public.account_link_kind, recipient_slug text, state public.mail_state, attempts integer, last_error text, finished_at timestamp with time zone, next_attempt_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM mail_require_reader();
+    RETURN QUERY
+        SELECT m.public_id, m.kind, u.slug, m.state, m.attempts, m.last_error, m.finished_at,
+               CASE WHEN m.state = 'pending' THEN m.next_attempt_at END
+        FROM account_mail m JOIN users u ON u.id = m.user_id
+        WHERE m.last_error IS NOT NULL AND m.state IN ('failed', 'pending')
+        ORDER BY coalesce(m.finished_at, m.next_attempt_at) DESC, m.id DESC
+        LIMIT least(greatest(coalesce(p_limit, 10), 0), 100);
+END $$;
+
+--
+-- Name: FUNCTION account_mail_errors(p_limit integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.account_mail_errors(p_limit integer) IS 'The latest password-link mails that failed for good or wait for a retry, with their last error, newest first (at most 100), never the link or its secret; for an admin or the owner; raises forbidden (OH007) for anyone else.';
+
+--
 -- Name: clock(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1303,6 +1351,8 @@ CREATE TABLE public.business_rules (
     count_value integer,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT business_rule_one_value CHECK (((duration_value IS NULL) <> (count_value IS NULL))),
+    CONSTRAINT rule_account_links_kept_is_global CHECK (((name <> 'account_links_kept'::text) OR (coach_id IS NULL))),
+    CONSTRAINT rule_account_links_kept_sane CHECK (((name <> 'account_links_kept'::text) OR ((duration_value >= '1 day'::interval) AND (duration_value <= '3660 days'::interval)))),
     CONSTRAINT rule_booking_horizon_sane CHECK (((name <> 'booking_horizon'::text) OR ((duration_value >= '1 day'::interval) AND (duration_value <= '730 days'::interval)))),
     CONSTRAINT rule_caldav_changes_kept_is_global CHECK (((name <> 'caldav_changes_kept'::text) OR (coach_id IS NULL))),
     CONSTRAINT rule_caldav_changes_kept_sane CHECK (((name <> 'caldav_changes_kept'::text) OR ((duration_value >= '1 day'::interval) AND (duration_value <= '3660 days'::interval)))),
@@ -2885,12 +2935,14 @@ COMMENT ON FUNCTION public.password_sign_in_succeeded(p_email text, p_remote tex
 -- Name: prune(integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.prune(p_batch integer DEFAULT 10000, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint) RETURNS record
+CREATE FUNCTION public.prune(p_batch integer DEFAULT 10000, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint, OUT links bigint) RETURNS record
     LANGUAGE plpgsql
     AS $$
 DECLARE
     mail_before timestamptz := clock() - rule_duration('mail_kept', NULL);
     changes_before timestamptz := clock() - rule_duration('caldav_changes_kept', NULL);
+    links_before timestamptz := clock() - rule_duration('account_links_kept', NULL);
+    over bigint[];
     collections bigint[];
     -- The longest history any coach shows wins over calls_kept.
     calls_before timestamptz := clock() - greatest(
@@ -2902,6 +2954,7 @@ BEGIN
     calls := 0;
     changes := 0;
     sign_ins := 0;
+    links := 0;
     -- One pruner at a time (serve runs it on every host): the others have nothing to do.
     IF NOT pg_try_advisory_xact_lock(hashtextextended('officehours.prune', 0)) THEN
         RETURN;
@@ -2954,6 +3007,24 @@ BEGIN
         RETURNING 1)
     SELECT count(*) INTO sign_ins FROM gone;
 
+    -- Password links that are over (used, replaced or expired) since account_links_kept, unless
+    -- their mail is still pending (a mailer may hold it while a newer link was made). A link
+    -- that still works is never over. The mail goes first: its foreign key has no cascade.
+    SELECT array_agg(id) INTO over FROM (
+        SELECT l.id FROM account_links l
+        WHERE least(l.expires_at, coalesce(l.used_at, l.revoked_at, l.expires_at)) < links_before
+          AND NOT EXISTS (SELECT FROM account_mail m WHERE m.link_id = l.id AND m.state = 'pending')
+        ORDER BY least(l.expires_at, coalesce(l.used_at, l.revoked_at, l.expires_at)), l.id
+        LIMIT p_batch FOR UPDATE SKIP LOCKED) AS due;
+    IF over IS NOT NULL THEN
+        DELETE FROM account_mail WHERE link_id = ANY (over) AND state <> 'pending';
+        WITH gone AS (
+            DELETE FROM account_links l WHERE l.id = ANY (over)
+              AND NOT EXISTS (SELECT FROM account_mail m WHERE m.link_id = l.id)
+            RETURNING 1)
+        SELECT count(*) INTO links FROM gone;
+    END IF;
+
     SELECT array_agg(id) INTO doomed FROM (
         SELECT id FROM appointments WHERE upper(during) < calls_before
         ORDER BY id LIMIT p_batch FOR UPDATE) AS old;
@@ -2970,10 +3041,10 @@ BEGIN
 END $$;
 
 --
--- Name: FUNCTION prune(p_batch integer, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION prune(p_batch integer, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint, OUT links bigint); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.prune(p_batch integer, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint) IS 'Deletes up to p_batch finished outbox rows older than mail_kept, up to p_batch calls that ended longer ago than calls_kept and history_shown (with their history and mail), up to p_batch CalDAV tombstones older than caldav_changes_kept (raising the sync_floor of their calendars) and up to p_batch sign-in counters past their forget_after; returns how many of each. Call it until all are below p_batch. Safe from many hosts: one runs at a time, the others return at once.';
+COMMENT ON FUNCTION public.prune(p_batch integer, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint, OUT links bigint) IS 'Deletes up to p_batch finished outbox rows older than mail_kept, up to p_batch calls that ended longer ago than calls_kept and history_shown (with their history and mail), up to p_batch CalDAV tombstones older than caldav_changes_kept (raising the sync_floor of their calendars) up to p_batch sign-in counters past their forget_after, and up to p_batch password links (with their finished mail) used, replaced or expired longer ago than account_links_kept, never one still valid or with pending mail; returns how many of each. Call it until all are below p_batch. Safe from many hosts: one runs at a time, the others return at once.';
 
 --
 -- Name: refuse_delete(); Type: FUNCTION; Schema: public; Owner: -
@@ -5066,6 +5137,12 @@ ALTER TABLE ONLY public.web_sessions
     ADD CONSTRAINT web_sessions_pkey PRIMARY KEY (id);
 
 --
+-- Name: account_links_ended; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX account_links_ended ON public.account_links USING btree (LEAST(expires_at, COALESCE(used_at, revoked_at, expires_at)));
+
+--
 -- Name: account_links_open_by_user; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -5948,6 +6025,20 @@ REVOKE ALL ON FUNCTION public.account_mail_attempt_failed(p_public_id text, p_er
 REVOKE ALL ON FUNCTION public.account_mail_claim() FROM PUBLIC;
 
 --
+-- Name: FUNCTION account_mail_counts(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.account_mail_counts() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.account_mail_counts() TO officehours_app;
+
+--
+-- Name: FUNCTION account_mail_errors(p_limit integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.account_mail_errors(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.account_mail_errors(p_limit integer) TO officehours_app;
+
+--
 -- Name: FUNCTION account_mail_sent(p_public_id text); Type: ACL; Schema: public; Owner: -
 --
 
@@ -6291,10 +6382,10 @@ REVOKE ALL ON FUNCTION public.password_link_user(p_secret text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION public.password_sign_in_succeeded(p_email text, p_remote text) FROM PUBLIC;
 
 --
--- Name: FUNCTION prune(p_batch integer, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION prune(p_batch integer, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint, OUT links bigint); Type: ACL; Schema: public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.prune(p_batch integer, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.prune(p_batch integer, OUT mail bigint, OUT calls bigint, OUT changes bigint, OUT sign_ins bigint, OUT links bigint) FROM PUBLIC;
 
 --
 -- Name: FUNCTION request_password_link(p_email text, p_remote text); Type: ACL; Schema: public; Owner: -

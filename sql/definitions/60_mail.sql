@@ -226,3 +226,35 @@ BEGIN
         LIMIT least(greatest(coalesce(p_limit, 10), 0), 100);
 END $$;
 COMMENT ON FUNCTION mail_errors(integer) IS 'The latest mails that failed for good or wait for a retry, with their last error, newest first (at most 100), for an admin or the owner; raises forbidden (OH007) for anyone else.';
+
+-- The same report of the account_mail outbox (password links, 56_account_links.sql): counts and
+-- errors only, never a link or its secret.
+CREATE OR REPLACE FUNCTION account_mail_counts()
+    RETURNS TABLE (state mail_state, mails bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    PERFORM mail_require_reader();
+    RETURN QUERY
+        SELECT s.state, count(m.id)
+        FROM unnest(enum_range(NULL::mail_state)) AS s (state)
+        LEFT JOIN account_mail m ON m.state = s.state
+        GROUP BY s.state ORDER BY s.state;
+END $$;
+COMMENT ON FUNCTION account_mail_counts() IS 'How many password-link mails (account_mail) are in each state (every state, zero included), for an admin or the owner; raises forbidden (OH007) for anyone else.';
+
+CREATE OR REPLACE FUNCTION account_mail_errors(p_limit integer DEFAULT 10)
+    RETURNS TABLE (public_id text, kind account_link_kind, recipient_slug text, state mail_state,
+                   attempts integer, last_error text, finished_at timestamptz,
+                   next_attempt_at timestamptz)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    PERFORM mail_require_reader();
+    RETURN QUERY
+        SELECT m.public_id, m.kind, u.slug, m.state, m.attempts, m.last_error, m.finished_at,
+               CASE WHEN m.state = 'pending' THEN m.next_attempt_at END
+        FROM account_mail m JOIN users u ON u.id = m.user_id
+        WHERE m.last_error IS NOT NULL AND m.state IN ('failed', 'pending')
+        ORDER BY coalesce(m.finished_at, m.next_attempt_at) DESC, m.id DESC
+        LIMIT least(greatest(coalesce(p_limit, 10), 0), 100);
+END $$;
+COMMENT ON FUNCTION account_mail_errors(integer) IS 'The latest password-link mails that failed for good or wait for a retry, with their last error, newest first (at most 100), never the link or its secret; for an admin or the owner; raises forbidden (OH007) for anyone else.';

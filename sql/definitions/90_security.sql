@@ -35,6 +35,7 @@ REVOKE EXECUTE ON FUNCTION
     create_feed_token(), revoke_feed_token(), has_feed_token(), user_for_feed_token(text),
     mail_enqueue(), mail_claim(), mail_sent(text), mail_attempt_failed(text, text, interval, boolean),
     mail_require_reader(), mail_counts(), mail_errors(integer),
+    account_mail_counts(), account_mail_errors(integer),
     caldav_mark_stale(bigint[], text), caldav_appointments_changed(),
     caldav_office_hours_changed(), caldav_user_changed(), prune(integer),
     admin_users(user_role, text, text, text, boolean, integer),
@@ -47,7 +48,7 @@ GRANT EXECUTE ON FUNCTION
     user_for_api_token(text), user_for_app_password(text, text), login_lookup(text),
     current_actor_id(), current_actor_is_admin(),
     create_feed_token(), revoke_feed_token(), has_feed_token(),
-    mail_counts(), mail_errors(integer),
+    mail_counts(), mail_errors(integer), account_mail_counts(), account_mail_errors(integer),
     admin_users(user_role, text, text, text, boolean, integer),
     admin_clients(text, text, text, boolean, integer), user_id_for(text)
 TO officehours_app;

@@ -13,6 +13,7 @@ from officehours import booking, errors
 from officehours.cli import main
 from officehours.db import Database
 from tests.lib.support import NOW, World
+from tests.mailer.account_failures import fail_link_mail
 from tests.mailer.helpers import MakeMailer, local
 from tests.mailer.sink import SmtpSink
 
@@ -58,7 +59,11 @@ def test_mailer_status_counts_by_state_and_shows_the_last_errors(
     assert "1 attempt\n" in out and "451" in out
 
     assert main(["mailer", "status", "--errors", "0"]) == 0
-    assert capsys.readouterr().out.splitlines()[1:] == ["no mail failed or waits for a retry"]
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "no mail failed or waits for a retry",
+        "password-link mail by state: pending 0, sent 0, failed 0, superseded 0",
+        "no password-link mail failed or waits for a retry",
+    ]
     with pytest.raises(SystemExit):
         main(["mailer", "status", "--errors", "1000"])
 
@@ -75,6 +80,8 @@ def test_python_m_mailer_status_on_an_empty_outbox(db_url: str) -> None:
     assert done.stdout.splitlines() == [
         "mail by state: pending 0, sent 0, failed 0, superseded 0",
         "no mail failed or waits for a retry",
+        "password-link mail by state: pending 0, sent 0, failed 0, superseded 0",
+        "no password-link mail failed or waits for a retry",
     ]
 
 
@@ -92,3 +99,23 @@ def test_only_an_admin_or_the_owner_sees_the_outbox(
     with db.transaction() as cur:  # the owner: the command line, operators
         cur.execute("SELECT sum(mails)::int FROM mail_counts()")
         assert cur.fetchone() == (8,)
+
+
+def test_the_status_shows_password_link_mail_but_never_a_secret(
+    db_url: str,
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    failed, retried, secrets = fail_link_mail(world)
+    assert len(secrets) == 3
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    assert main(["mailer", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "password-link mail by state: pending 2, sent 0, failed 1, superseded 0\n" in out
+    assert f"  {failed}  password_reset mail to {world.a}: failed " in out
+    assert "    SMTPRecipientsRefused: 550 no such user" in out
+    assert f"  {retried}  welcome mail to {world.b}: pending, next try " in out
+    for secret in secrets:
+        assert secret not in out
+    assert "http" not in out

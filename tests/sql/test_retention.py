@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import psycopg2
 import pytest
 
-from officehours import accounts, booking, errors
+from officehours import accounts, booking, errors, password_links
 from officehours.db import Database, one
 from tests.lib.support import NOW, World
 
@@ -201,13 +201,15 @@ def test_sign_in_counters_go_once_their_scope_forgets_them(world: World) -> None
     assert _prune_all(world.db, NOW + timedelta(hours=1)) == (0, 1)
 
 
-def test_caldav_changes_kept_is_global_and_bounded(world: World) -> None:
+@pytest.mark.parametrize("rule", ["caldav_changes_kept", "account_links_kept"])
+def test_retention_rule_is_global_and_from_a_day_to_3660_days(world: World, rule: str) -> None:
     with pytest.raises(errors.InvalidRuleValue):
-        accounts.set_rule(world.db, None, "caldav_changes_kept", "10 days", coach=world.x)
+        accounts.set_rule(world.db, None, rule, "10 days", coach=world.x)
     with pytest.raises(errors.InvalidRuleValue):
-        accounts.set_rule(world.db, None, "caldav_changes_kept", "1 hour")
+        accounts.set_rule(world.db, None, rule, "1 hour")
     with pytest.raises(errors.InvalidRuleValue):
-        accounts.set_rule(world.db, None, "caldav_changes_kept", "4000 days")
+        accounts.set_rule(world.db, None, rule, "4000 days")
+    accounts.set_rule(world.db, None, rule, "3660 days")
 
 
 def test_the_command_counts_tombstones_and_sign_in_counters(world: World) -> None:
@@ -220,3 +222,108 @@ def test_the_command_counts_tombstones_and_sign_in_counters(world: World) -> Non
             " VALUES ('password-remote', '192.0.2.1', 1, now() - INTERVAL '1 day')"
         )
     assert retention.prune(world.db, batch=1) == retention.Pruned(changes=1, sign_ins=1)
+
+
+def _links(db: Database) -> list[tuple[str, str | None]]:
+    """Each password link left (its user's slug) with its mail's state (None: no mail)."""
+    with db.transaction() as cur:
+        cur.execute(
+            "SELECT u.slug, m.state::text FROM account_links l JOIN users u ON u.id = l.user_id"
+            " LEFT JOIN account_mail m ON m.link_id = l.id ORDER BY l.id"
+        )
+        return [(slug, state) for slug, state in cur.fetchall()]
+
+
+def _mail_sent(db: Database, slug: str, at: datetime) -> None:
+    with db.transaction(now=at) as cur:
+        cur.execute(
+            "UPDATE account_mail SET state = 'sent', link_secret = NULL, finished_at = clock()"
+            " WHERE state = 'pending' AND user_id = (SELECT id FROM users WHERE slug = %s)",
+            (slug,),
+        )
+
+
+def _prune_links(db: Database, now: datetime) -> int:
+    with db.transaction(now=now) as cur:
+        cur.execute("SELECT links FROM prune()")
+        return int(one(cur)[0])
+
+
+def test_password_links_go_account_links_kept_after_they_expired_with_their_mail(
+    world: World,
+) -> None:
+    expires = password_links.send_link(world.db, None, world.a, "password_reset", now=NOW)
+    _mail_sent(world.db, world.a, NOW)
+    # 30 days by default, counted from when the link expired: at the boundary it stays.
+    assert _prune_links(world.db, expires + timedelta(days=30)) == 0
+    assert _links(world.db) == [(world.a, "sent")]
+    assert _prune_links(world.db, expires + timedelta(days=30, minutes=1)) == 1
+    assert _links(world.db) == []
+    with world.db.transaction() as cur:
+        cur.execute("SELECT count(*) FROM account_mail")
+        assert one(cur)[0] == 0
+
+
+def test_a_used_or_replaced_link_counts_from_then_and_a_valid_one_stays(world: World) -> None:
+    accounts.set_rule(world.db, None, "account_links_kept", "1 day")
+    # b's first link is replaced a day later by a second (whose mail is sent): the first's mail
+    # was superseded, and both of a's and b's second links still work for a week.
+    password_links.send_link(world.db, None, world.b, "welcome", now=NOW)
+    password_links.send_link(world.db, None, world.b, "welcome", now=NOW + timedelta(days=1))
+    _mail_sent(world.db, world.b, NOW + timedelta(days=1))
+    password_links.send_link(world.db, None, world.a, "welcome", now=NOW)
+    _mail_sent(world.db, world.a, NOW)
+    assert _prune_links(world.db, NOW + timedelta(days=2)) == 0
+    assert _prune_links(world.db, NOW + timedelta(days=2, minutes=1)) == 1
+    # Six days on, a's link is older than account_links_kept but still works: it stays.
+    assert _prune_links(world.db, NOW + timedelta(days=6)) == 0
+    assert _links(world.db) == [(world.b, "sent"), (world.a, "sent")]
+    with world.db.transaction(now=NOW + timedelta(days=6)) as cur:
+        cur.execute(
+            "UPDATE account_links SET used_at = clock()"
+            " WHERE user_id = (SELECT id FROM users WHERE slug = %s)",
+            (world.a,),
+        )
+    assert _prune_links(world.db, NOW + timedelta(days=7)) == 0
+    assert _prune_links(world.db, NOW + timedelta(days=7, minutes=1)) == 1
+    assert _links(world.db) == [(world.b, "sent")]
+
+
+def test_a_link_whose_mail_is_pending_stays_and_its_mail_with_it(world: World) -> None:
+    password_links.send_link(world.db, None, world.a, "password_reset", now=NOW)
+    # As when a mailer held the mail while a newer link was made: the link no longer works,
+    # but its mail may still go out.
+    with world.db.transaction(now=NOW) as cur:
+        cur.execute("UPDATE account_links SET revoked_at = clock()")
+    assert _prune_links(world.db, NOW + timedelta(days=400)) == 0
+    assert _links(world.db) == [(world.a, "pending")]
+    with world.db.transaction(now=NOW) as cur:
+        cur.execute(
+            "UPDATE account_mail SET state = 'failed', link_secret = NULL, finished_at = clock()"
+        )
+    assert _prune_links(world.db, NOW + timedelta(days=400)) == 1
+    assert _links(world.db) == []
+
+
+def test_a_link_with_mail_cannot_be_deleted_before_its_mail(world: World) -> None:
+    password_links.send_link(world.db, None, world.a, "password_reset", now=NOW)
+    _mail_sent(world.db, world.a, NOW)
+    # No cascade: prune deletes the mail first; a link alone never takes its mail with it.
+    with pytest.raises(errors.Conflict), world.db.transaction() as cur:
+        cur.execute("DELETE FROM account_links")
+    assert _links(world.db) == [(world.a, "sent")]
+
+
+def test_a_second_pruner_meanwhile_returns_at_once(world: World) -> None:
+    for who in (world.a, world.b):
+        password_links.send_link(world.db, None, who, "password_reset", now=NOW)
+        _mail_sent(world.db, who, NOW)
+    later = NOW + timedelta(days=40)
+    with world.db.transaction(now=later) as first:
+        first.execute("SELECT links FROM prune()")
+        assert one(first)[0] == 2
+        # The first has not committed: the second neither waits nor fails, nor deletes.
+        assert _prune_all(world.db, later) == (0, 0)
+        assert _prune_links(world.db, later) == 0
+    assert _links(world.db) == []
+    assert _prune_links(world.db, later) == 0

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from officehours import booking
 from officehours.db import one
 from tests.lib.support import NOW, World
+from tests.mailer.account_failures import fail_link_mail
 from tests.mailer.helpers import local
 
 
@@ -50,3 +51,22 @@ def test_the_mail_page_shows_counts_and_the_last_errors_to_admins_only(
     for who in (world.x, world.a):
         login(client, who)
         assert client.get("/admin/mail").status_code == 403
+
+
+def test_the_mail_page_shows_password_link_mail_but_never_a_secret(
+    client: FlaskClient, world: World, login: Any
+) -> None:
+    failed, retried, secrets = fail_link_mail(world)
+    login(client, world.a)
+    assert client.get("/admin/mail").status_code == 403
+    login(client, world.admin)
+    page = client.get("/admin/mail")
+    assert page.status_code == 200
+    text = page.text
+    assert "Password-link mail" in text
+    assert "<tr><td>pending</td><td>2</td></tr>" in text
+    assert "<tr><td>failed</td><td>1</td></tr>" in text
+    assert failed in text and retried in text
+    assert "SMTPRecipientsRefused: 550 no such user" in text
+    for secret in secrets:
+        assert secret not in text
