@@ -14,7 +14,6 @@ from typing import Any
 from ics.model import Appointment as IcsAppointment
 from ics.model import Person
 from officehours import errors, sqlfiles
-from officehours.booking import Slot
 from officehours.db import Cursor, Database, one
 
 Q = sqlfiles.load(__name__)
@@ -205,33 +204,6 @@ def coach_info_in(cur: Cursor, coach: str | None) -> CoachInfo:
     return _coach_info(row)
 
 
-def coach_week(
-    db: Database,
-    actor: str,
-    coach: str | None,
-    start: datetime,
-    end: datetime,
-    now: datetime | None,
-) -> tuple[CoachInfo, list[Slot]]:
-    """A coach (None: the actor's own coach) and their free slots between start and end, in
-    one transaction: the week pages' one round trip. The SQL function free_slots decides which
-    slots are free and whether the actor may see them.
-
-    Raises NoCoachingRelationship when the actor has no coach, and free_slots' errors."""
-    with db.transaction(actor, now=now) as cur:
-        # Two queries rather than one with "slug IS NULL OR ...": each keeps its own index plan.
-        if coach is None:
-            cur.execute(Q.own_coach_with_rules)
-        else:
-            cur.execute(Q.coach_with_rules_by_slug, (coach,))
-        row = cur.fetchone()
-        if row is None:
-            raise errors.NoCoachingRelationship("No coach is assigned to you yet.")
-        info = _coach_info(row)
-        cur.execute(Q.free_slots, {"coach": info.coach.slug, "start": start, "end": end})
-        return info, [Slot(*r) for r in cur.fetchall()]
-
-
 @dataclass(frozen=True)
 class DayException:
     """A dated office-hours exception, in the coach's zone."""
@@ -289,13 +261,6 @@ def credentials(db: Database, actor: str, kind: str) -> list[Credential]:
     with db.transaction(actor) as cur:
         cur.execute(Q.own_credentials, (kind,))
         return [Credential(*row) for row in cur.fetchall()]
-
-
-def assignments(db: Database, actor: str) -> list[tuple[Party, str | None]]:
-    """Every active client with their current coach's slug (admins)."""
-    with db.transaction(actor) as cur:
-        cur.execute(Q.active_clients_with_coach)
-        return [(Party(*row[:4]), row[4]) for row in cur.fetchall()]
 
 
 def has_feed(db: Database, actor: str) -> bool:

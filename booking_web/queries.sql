@@ -181,11 +181,6 @@ SELECT co.slug, co.display_name, co.email, co.time_zone,
 FROM users co
 WHERE co.slug = %s;
 
--- name: free_slots
--- The coach's free slots between start and end; the SQL function decides which are free and
--- raises when the actor may not see them.
-SELECT slot_start, slot_end FROM free_slots(%(coach)s, %(start)s, %(end)s);
-
 -- name: coach_exceptions_since
 -- A coach's dated office-hours exceptions on or after a date, by date; a day off (no start)
 -- comes before special hours on the same date.
@@ -217,16 +212,6 @@ SELECT handle, label, created_at, last_used_at
 FROM credentials
 WHERE kind = %s AND user_id = current_actor_id() AND revoked_at IS NULL
 ORDER BY created_at;
-
--- name: active_clients_with_coach
--- Every active client (slug, name, email, zone) with their current coach's slug, NULL when
--- they have none, by name and then slug: the admin's assignments page.
-SELECT u.slug, u.display_name, u.email, u.time_zone, co.slug
-FROM users u
-LEFT JOIN coaching c ON c.client_id = u.id AND upper_inf(c.during)
-LEFT JOIN users co ON co.id = c.coach_id
-WHERE u.role = 'client' AND u.active
-ORDER BY lower(u.display_name), u.slug;
 
 -- name: has_feed_token
 -- Whether the acting user has an active calendar-feed secret.
