@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from psycopg2 import sql
+
 from ics.model import Appointment as IcsAppointment
 from ics.model import Person
 from officehours import errors, sqlfiles
@@ -70,17 +72,20 @@ def call_from_row(row: tuple[Any, ...]) -> Call:
 
 # The list queries of each role: each says whose rows it wants, so an index serves it; an
 # admin's are of every call. Anyone else (no one signed in) gets the client's, and no rows.
-_UPCOMING = {
-    "client": Q.upcoming_calls_of_client,
-    "coach": Q.upcoming_calls_of_coach,
+_SIDE = {"client": "client_id", "coach": "coach_id"}
+
+
+def _of_each_side(template: str) -> dict[str, sql.Composed]:
+    """A list template filled with each side's column: client and coach."""
+    return {role: sql.SQL(template).format(sql.Identifier(col)) for role, col in _SIDE.items()}
+
+
+_UPCOMING: dict[str, str | sql.Composed] = {
+    **_of_each_side(Q.upcoming_calls_of),
     "admin": Q.upcoming_calls_all,
 }
-_PAST = {
-    "client": Q.past_calls_of_client,
-    "coach": Q.past_calls_of_coach,
-    "admin": Q.past_calls_all,
-}
-_HISTORY = {"client": Q.history_of_client, "coach": Q.history_of_coach}
+_PAST: dict[str, str | sql.Composed] = {**_of_each_side(Q.past_calls_of), "admin": Q.past_calls_all}
+_HISTORY = _of_each_side(Q.history_of)
 
 
 def _role(cur: Cursor, role: str | None) -> str:
@@ -98,7 +103,7 @@ def upcoming(
     """Booked calls that have not ended, soonest first: the actor's own as client or coach
     (``role``, when the caller knows it: one query fewer), every call for an admin."""
     with db.transaction(actor, now=now) as cur:
-        cur.execute(_UPCOMING.get(_role(cur, role), Q.upcoming_calls_of_client), (limit,))
+        cur.execute(_UPCOMING.get(_role(cur, role), _UPCOMING["client"]), (limit,))
         return [_call(row) for row in cur.fetchall()]
 
 
@@ -108,7 +113,7 @@ def past(
     """Booked calls that have ended, as far back as history_shown, latest first (whose: as
     ``upcoming``)."""
     with db.transaction(actor, now=now) as cur:
-        cur.execute(_PAST.get(_role(cur, role), Q.past_calls_of_client), (limit,))
+        cur.execute(_PAST.get(_role(cur, role), _PAST["client"]), (limit,))
         return [_call(row) for row in cur.fetchall()]
 
 
