@@ -88,12 +88,15 @@ def add_user() -> ResponseReturnValue:
 @bp.post("/users/<token:slug>/active")
 @role_required("admin")
 def set_active(slug: str) -> ResponseReturnValue:
-    """Deactivates (ending coaching and cancelling future calls) or reactivates an account."""
+    """Reactivates an account. Deactivating ends coaching and cancels future calls, so it is
+    done on its confirmation page only: active=0 here changes nothing and leads there."""
     active = inputs.parse_choice(request.form.get("active"), "active", {"0": False, "1": True})
     if slug == actor() and not active:
         raise errors.Forbidden("You cannot deactivate your own account.")
-    accounts.set_active(db(), actor(), slug, active, now=rules_now())
-    flash("The account is active again." if active else "The account is deactivated.")
+    if not active:
+        return redirect(url_for("admin_users.confirm_deactivate", slug=slug), 303)
+    accounts.set_active(db(), actor(), slug, True, now=rules_now())
+    flash("The account is active again.")
     return redirect(url_for("admin.users"), 303)
 
 

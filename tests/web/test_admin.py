@@ -45,7 +45,14 @@ def test_users_create_and_deactivate(client: FlaskClient, world: World, login: A
     response = client.post(
         f"/admin/users/{world.c}/active", data={"csrf_token": token, "active": "0"}
     )
+    # Deactivating is done on its confirmation page: this only leads there, changing nothing.
     assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/admin/users/{world.c}/deactivate")
+    assert accounts.get_user(world.db, None, world.c).active
+    listing = client.get("/admin/users")
+    assert f'href="/admin/users/{world.c}/deactivate"' in listing.text
+    assert f"/admin/users/{world.c}/active" not in listing.text
+    client.post(f"/admin/users/{world.c}/deactivate", data={"csrf_token": token})
     assert not accounts.get_user(world.db, None, world.c).active
     own = client.post(
         f"/admin/users/{world.admin}/active", data={"csrf_token": token, "active": "0"}
