@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from zoneinfo import available_timezones
-
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from booking_web import admin_lists
+from booking_web.account import zone_groups
 from booking_web.context import actor, db, role_required, rules_now
 from booking_web.errors import WeakFirstPassword, invalid_input
 from booking_web.forms import field_errors
@@ -18,9 +17,6 @@ Q: sqlfiles.Queries = sqlfiles.load(__name__)
 
 ROLES = [("client", "Client"), ("coach", "Coach"), ("admin", "Admin")]
 USER_FIELDS = ("email", "name", "role", "time_zone", "password")
-ZONES = sorted(
-    z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
-)
 
 
 def _role_filter() -> str | None:
@@ -43,7 +39,7 @@ def _users_page(
             listing=listing,
             role_filter=role,
             roles=ROLES,
-            zones=[("UTC", "UTC")] + [(z, z) for z in ZONES],
+            zone_groups=zone_groups(),
             errors=errs or {},
             values=values or {"role": "client", "time_zone": "UTC"},
         ),
