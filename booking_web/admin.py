@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from zoneinfo import available_timezones
-
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from booking_web import admin_lists
+from booking_web.account import zone_groups
 from booking_web.context import actor, db, role_required, rules_now
 from booking_web.errors import WeakFirstPassword, invalid_input
 from booking_web.forms import field_errors
@@ -18,9 +17,6 @@ Q: sqlfiles.Queries = sqlfiles.load(__name__)
 
 ROLES = [("client", "Client"), ("coach", "Coach"), ("admin", "Admin")]
 USER_FIELDS = ("email", "name", "role", "time_zone", "password")
-ZONES = sorted(
-    z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
-)
 
 
 def _role_filter() -> str | None:
@@ -43,7 +39,7 @@ def _users_page(
             listing=listing,
             role_filter=role,
             roles=ROLES,
-            zones=[("UTC", "UTC")] + [(z, z) for z in ZONES],
+            zone_groups=zone_groups(),
             errors=errs or {},
             values=values or {"role": "client", "time_zone": "UTC"},
         ),
@@ -88,12 +84,15 @@ def add_user() -> ResponseReturnValue:
 @bp.post("/users/<token:slug>/active")
 @role_required("admin")
 def set_active(slug: str) -> ResponseReturnValue:
-    """Deactivates (ending coaching and cancelling future calls) or reactivates an account."""
+    """Reactivates an account. Deactivating ends coaching and cancels future calls, so it is
+    done on its confirmation page only: active=0 here changes nothing and leads there."""
     active = inputs.parse_choice(request.form.get("active"), "active", {"0": False, "1": True})
     if slug == actor() and not active:
         raise errors.Forbidden("You cannot deactivate your own account.")
-    accounts.set_active(db(), actor(), slug, active, now=rules_now())
-    flash("The account is active again." if active else "The account is deactivated.")
+    if not active:
+        return redirect(url_for("admin_users.confirm_deactivate", slug=slug), 303)
+    accounts.set_active(db(), actor(), slug, True, now=rules_now())
+    flash("The account is active again.")
     return redirect(url_for("admin.users"), 303)
 
 

@@ -20,6 +20,7 @@ from booking_web.appointments import ics_response
 from booking_web.context import actor, clock, db, rules_now, user
 from booking_web.errors import invalid_input
 from officehours import booking, errors, inputs
+from officehours import call_details as details
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -70,7 +71,19 @@ def _instant(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _appointment(found: queries.Call) -> dict[str, Any]:
+def _appointments(calls: list[queries.Call]) -> list[dict[str, Any]]:
+    """The calls as the API shows them, with how each happens and the client's note (one
+    query for all: row-level security decides who sees a note)."""
+    infos = details.for_calls(db(), actor(), [c.token for c in calls], rules_now())
+    return [_appointment(c, infos.get(c.token)) for c in calls]
+
+
+def _one(found: queries.Call) -> dict[str, Any]:
+    return _appointments([found])[0]
+
+
+def _appointment(found: queries.Call, info: details.CallInfo | None) -> dict[str, Any]:
+    how = info.details if info is not None else None
     return {
         "token": found.token,
         "coach": {"slug": found.coach.slug, "name": found.coach.name},
@@ -80,6 +93,10 @@ def _appointment(found: queries.Call) -> dict[str, Any]:
         "status": found.status,
         "revision": found.revision,
         "series": found.series,
+        "call": None
+        if how is None
+        else {"kind": how.kind, "value": how.value, "text": how.details},
+        "note": info.note if info is not None else None,
         "links": {
             "self": url_for("api.appointment", token=found.token),
             "ics": url_for("api.appointment_ics", token=found.token),
@@ -157,7 +174,7 @@ def appointments() -> ResponseReturnValue:
     calls = queries.past(db(), actor(), rules_now(), role=role)[::-1] + queries.upcoming(
         db(), actor(), rules_now(), role=role
     )
-    return jsonify({"appointments": [_appointment(c) for c in calls]})
+    return jsonify({"appointments": _appointments(calls)})
 
 
 @bp.post("/appointments")
@@ -165,7 +182,7 @@ def book() -> ResponseReturnValue:
     """Books a call at start for the signed-in client."""
     start = _start()
     made = booking.book(db(), actor(), actor(), start, now=rules_now())
-    response = jsonify(_appointment(_call(made.token)))
+    response = jsonify(_one(_call(made.token)))
     response.status_code = 201
     response.headers["Location"] = url_for("api.appointment", token=made.token)
     return response
@@ -174,7 +191,7 @@ def book() -> ResponseReturnValue:
 @bp.get("/appointments/<token:token>")
 def appointment(token: str) -> ResponseReturnValue:
     """One call."""
-    return jsonify(_appointment(_call(token)))
+    return jsonify(_one(_call(token)))
 
 
 @bp.patch("/appointments/<token:token>")
@@ -182,14 +199,14 @@ def move(token: str) -> ResponseReturnValue:
     """Moves a call to a new start, atomically."""
     start = _start()
     moved = booking.move(db(), actor(), token, start, now=rules_now())
-    return jsonify(_appointment(_call(moved.token)))
+    return jsonify(_one(_call(moved.token)))
 
 
 @bp.delete("/appointments/<token:token>")
 def cancel(token: str) -> ResponseReturnValue:
     """Cancels a call (it stays, with status cancelled)."""
     cancelled = booking.cancel(db(), actor(), token, now=rules_now())
-    return jsonify(_appointment(_call(cancelled.token)))
+    return jsonify(_one(_call(cancelled.token)))
 
 
 @bp.get("/appointments/<token:token>.ics")

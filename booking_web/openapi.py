@@ -134,6 +134,21 @@ def _schemas() -> dict[str, Any]:
                 "status": {"enum": ["booked", "cancelled"]},
                 "revision": {"type": "integer", "minimum": 1},
                 "series": {"type": ["string", "null"]},
+                "call": {
+                    "description": "How the call happens, as its page shows it (null: not said).",
+                    "type": ["object", "null"],
+                    "required": ["kind", "value", "text"],
+                    "properties": {
+                        "kind": {"type": ["string", "null"]},
+                        "value": {"type": ["string", "null"]},
+                        "text": {"type": ["string", "null"]},
+                    },
+                    "additionalProperties": False,
+                },
+                "note": {
+                    "description": "The client's note: shown to the client and the coach only.",
+                    "type": ["string", "null"],
+                },
                 "links": {
                     "type": "object",
                     "required": ["self", "ics", "page"],

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from psycopg2 import sql
+
 from ics.model import Appointment as IcsAppointment
 from ics.model import Person
 from officehours import errors, sqlfiles
-from officehours.booking import Slot
 from officehours.db import Cursor, Database, one
 
 Q = sqlfiles.load(__name__)
@@ -71,17 +72,20 @@ def call_from_row(row: tuple[Any, ...]) -> Call:
 
 # The list queries of each role: each says whose rows it wants, so an index serves it; an
 # admin's are of every call. Anyone else (no one signed in) gets the client's, and no rows.
-_UPCOMING = {
-    "client": Q.upcoming_calls_of_client,
-    "coach": Q.upcoming_calls_of_coach,
+_SIDE = {"client": "client_id", "coach": "coach_id"}
+
+
+def _of_each_side(template: str) -> dict[str, sql.Composed]:
+    """A list template filled with each side's column: client and coach."""
+    return {role: sql.SQL(template).format(sql.Identifier(col)) for role, col in _SIDE.items()}
+
+
+_UPCOMING: dict[str, str | sql.Composed] = {
+    **_of_each_side(Q.upcoming_calls_of),
     "admin": Q.upcoming_calls_all,
 }
-_PAST = {
-    "client": Q.past_calls_of_client,
-    "coach": Q.past_calls_of_coach,
-    "admin": Q.past_calls_all,
-}
-_HISTORY = {"client": Q.history_of_client, "coach": Q.history_of_coach}
+_PAST: dict[str, str | sql.Composed] = {**_of_each_side(Q.past_calls_of), "admin": Q.past_calls_all}
+_HISTORY = _of_each_side(Q.history_of)
 
 
 def _role(cur: Cursor, role: str | None) -> str:
@@ -99,7 +103,7 @@ def upcoming(
     """Booked calls that have not ended, soonest first: the actor's own as client or coach
     (``role``, when the caller knows it: one query fewer), every call for an admin."""
     with db.transaction(actor, now=now) as cur:
-        cur.execute(_UPCOMING.get(_role(cur, role), Q.upcoming_calls_of_client), (limit,))
+        cur.execute(_UPCOMING.get(_role(cur, role), _UPCOMING["client"]), (limit,))
         return [_call(row) for row in cur.fetchall()]
 
 
@@ -109,7 +113,7 @@ def past(
     """Booked calls that have ended, as far back as history_shown, latest first (whose: as
     ``upcoming``)."""
     with db.transaction(actor, now=now) as cur:
-        cur.execute(_PAST.get(_role(cur, role), Q.past_calls_of_client), (limit,))
+        cur.execute(_PAST.get(_role(cur, role), _PAST["client"]), (limit,))
         return [_call(row) for row in cur.fetchall()]
 
 
@@ -205,33 +209,6 @@ def coach_info_in(cur: Cursor, coach: str | None) -> CoachInfo:
     return _coach_info(row)
 
 
-def coach_week(
-    db: Database,
-    actor: str,
-    coach: str | None,
-    start: datetime,
-    end: datetime,
-    now: datetime | None,
-) -> tuple[CoachInfo, list[Slot]]:
-    """A coach (None: the actor's own coach) and their free slots between start and end, in
-    one transaction: the week pages' one round trip. The SQL function free_slots decides which
-    slots are free and whether the actor may see them.
-
-    Raises NoCoachingRelationship when the actor has no coach, and free_slots' errors."""
-    with db.transaction(actor, now=now) as cur:
-        # Two queries rather than one with "slug IS NULL OR ...": each keeps its own index plan.
-        if coach is None:
-            cur.execute(Q.own_coach_with_rules)
-        else:
-            cur.execute(Q.coach_with_rules_by_slug, (coach,))
-        row = cur.fetchone()
-        if row is None:
-            raise errors.NoCoachingRelationship("No coach is assigned to you yet.")
-        info = _coach_info(row)
-        cur.execute(Q.free_slots, {"coach": info.coach.slug, "start": start, "end": end})
-        return info, [Slot(*r) for r in cur.fetchall()]
-
-
 @dataclass(frozen=True)
 class DayException:
     """A dated office-hours exception, in the coach's zone."""
@@ -289,13 +266,6 @@ def credentials(db: Database, actor: str, kind: str) -> list[Credential]:
     with db.transaction(actor) as cur:
         cur.execute(Q.own_credentials, (kind,))
         return [Credential(*row) for row in cur.fetchall()]
-
-
-def assignments(db: Database, actor: str) -> list[tuple[Party, str | None]]:
-    """Every active client with their current coach's slug (admins)."""
-    with db.transaction(actor) as cur:
-        cur.execute(Q.active_clients_with_coach)
-        return [(Party(*row[:4]), row[4]) for row in cur.fetchall()]
 
 
 def has_feed(db: Database, actor: str) -> bool:

@@ -5,14 +5,15 @@
 -- token, coach (slug, name, email, zone), client (the same), start, end, status, revision,
 -- series.
 
--- The call lists come in one query per role, each saying whose rows it wants (WHERE
--- a.client_id = ... or a.coach_id = ..., the actor evaluated once as an InitPlan) so that the
+-- The call lists come in one template per list, filled per role with the column saying whose
+-- rows it wants (WHERE a.client_id = ... or a.coach_id = ..., the actor evaluated once as an InitPlan) so that the
 -- index on (client_id, lower(during)) or (coach_id, lower(during)) serves it; row-level
 -- security stays on and still decides. Without it each list was a scan of every appointment.
 -- An admin's lists are of every call.
 
--- name: upcoming_calls_of_client
--- The acting client's booked calls that have not ended, soonest first (the token breaks ties so
+-- name: upcoming_calls_of
+-- A template: {} is the column of the actor's side, client_id or coach_id (filled with
+-- psycopg2.sql.Identifier). The acting client's or coach's booked calls that have not ended, soonest first (the token breaks ties so
 -- that pages are stable), as many as the limit asks for.
 SELECT a.token, co.slug, co.display_name, co.email, co.time_zone,
        cl.slug, cl.display_name, cl.email, cl.time_zone,
@@ -20,21 +21,7 @@ SELECT a.token, co.slug, co.display_name, co.email, co.time_zone,
 FROM appointments a
 JOIN users co ON co.id = a.coach_id
 JOIN users cl ON cl.id = a.client_id
-WHERE a.client_id = (SELECT current_actor_id())
-  AND a.status = 'booked' AND upper(a.during) > clock()
-ORDER BY lower(a.during), a.token
-LIMIT %s;
-
--- name: upcoming_calls_of_coach
--- The acting coach's booked calls that have not ended, soonest first (the token breaks ties so
--- that pages are stable), as many as the limit asks for.
-SELECT a.token, co.slug, co.display_name, co.email, co.time_zone,
-       cl.slug, cl.display_name, cl.email, cl.time_zone,
-       lower(a.during), upper(a.during), a.status::text, a.revision, a.series
-FROM appointments a
-JOIN users co ON co.id = a.coach_id
-JOIN users cl ON cl.id = a.client_id
-WHERE a.coach_id = (SELECT current_actor_id())
+WHERE a.{} = (SELECT current_actor_id())
   AND a.status = 'booked' AND upper(a.during) > clock()
 ORDER BY lower(a.during), a.token
 LIMIT %s;
@@ -52,8 +39,9 @@ WHERE a.status = 'booked' AND upper(a.during) > clock()
 ORDER BY lower(a.during), a.token
 LIMIT %s;
 
--- name: past_calls_of_client
--- The acting client's booked calls that have ended, latest first, as many as the limit asks
+-- name: past_calls_of
+-- A template: {} is the column of the actor's side, client_id or coach_id. The acting client's
+-- or coach's booked calls that have ended, latest first, as many as the limit asks
 -- for: only those within the coach's history_shown rule.
 SELECT a.token, co.slug, co.display_name, co.email, co.time_zone,
        cl.slug, cl.display_name, cl.email, cl.time_zone,
@@ -61,22 +49,7 @@ SELECT a.token, co.slug, co.display_name, co.email, co.time_zone,
 FROM appointments a
 JOIN users co ON co.id = a.coach_id
 JOIN users cl ON cl.id = a.client_id
-WHERE a.client_id = (SELECT current_actor_id())
-  AND a.status = 'booked' AND upper(a.during) <= clock()
-  AND upper(a.during) > clock() - rule_duration('history_shown', a.coach_id)
-ORDER BY lower(a.during) DESC, a.token
-LIMIT %s;
-
--- name: past_calls_of_coach
--- The acting coach's booked calls that have ended, latest first, as many as the limit asks
--- for: only those within the coach's history_shown rule.
-SELECT a.token, co.slug, co.display_name, co.email, co.time_zone,
-       cl.slug, cl.display_name, cl.email, cl.time_zone,
-       lower(a.during), upper(a.during), a.status::text, a.revision, a.series
-FROM appointments a
-JOIN users co ON co.id = a.coach_id
-JOIN users cl ON cl.id = a.client_id
-WHERE a.coach_id = (SELECT current_actor_id())
+WHERE a.{} = (SELECT current_actor_id())
   AND a.status = 'booked' AND upper(a.during) <= clock()
   AND upper(a.during) > clock() - rule_duration('history_shown', a.coach_id)
 ORDER BY lower(a.during) DESC, a.token
@@ -96,8 +69,9 @@ WHERE a.status = 'booked' AND upper(a.during) <= clock()
 ORDER BY lower(a.during) DESC, a.token
 LIMIT %s;
 
--- name: history_of_client
--- The acting client's history: calls that have ended or were cancelled, within the coach's
+-- name: history_of
+-- A template: {} is the column of the actor's side, client_id or coach_id. The acting client's
+-- or coach's history: calls that have ended or were cancelled, within the coach's
 -- history_shown rule, latest first, older than the page cursor (before, before_token: the
 -- start and token of the last call of the previous page; 'infinity' and '' for the first), as
 -- many as the limit asks for. Each row is the call's columns, then for a cancelled call when it
@@ -115,33 +89,7 @@ JOIN users co ON co.id = a.coach_id
 JOIN users cl ON cl.id = a.client_id
 LEFT JOIN appointment_history h ON h.appointment_id = a.id AND h.action = 'cancelled'
 LEFT JOIN users ch ON ch.id = h.actor_id
-WHERE a.client_id = (SELECT current_actor_id())
-  AND (a.status = 'cancelled' OR upper(a.during) <= clock())
-  AND upper(a.during) > clock() - rule_duration('history_shown', a.coach_id)
-  AND (lower(a.during), a.token) < (%(before)s, %(before_token)s)
-ORDER BY lower(a.during) DESC, a.token DESC
-LIMIT %(limit)s;
-
--- name: history_of_coach
--- The acting coach's history: calls that have ended or were cancelled, within the coach's
--- history_shown rule, latest first, older than the page cursor (before, before_token: the
--- start and token of the last call of the previous page; 'infinity' and '' for the first), as
--- many as the limit asks for. Each row is the call's columns, then for a cancelled call when it
--- was cancelled, the reason given, who did it (their name, NULL when the reader may not see
--- them) and what they are to the call (client, coach, admin or system: no one signed in).
-SELECT a.token, co.slug, co.display_name, co.email, co.time_zone,
-       cl.slug, cl.display_name, cl.email, cl.time_zone,
-       lower(a.during), upper(a.during), a.status::text, a.revision, a.series,
-       h.at, h.reason, ch.display_name,
-       CASE WHEN h.id IS NULL THEN NULL WHEN h.actor_id IS NULL THEN 'system'
-            WHEN h.actor_id = a.client_id THEN 'client' WHEN h.actor_id = a.coach_id THEN 'coach'
-            ELSE 'admin' END
-FROM appointments a
-JOIN users co ON co.id = a.coach_id
-JOIN users cl ON cl.id = a.client_id
-LEFT JOIN appointment_history h ON h.appointment_id = a.id AND h.action = 'cancelled'
-LEFT JOIN users ch ON ch.id = h.actor_id
-WHERE a.coach_id = (SELECT current_actor_id())
+WHERE a.{} = (SELECT current_actor_id())
   AND (a.status = 'cancelled' OR upper(a.during) <= clock())
   AND upper(a.during) > clock() - rule_duration('history_shown', a.coach_id)
   AND (lower(a.during), a.token) < (%(before)s, %(before_token)s)
@@ -181,11 +129,6 @@ SELECT co.slug, co.display_name, co.email, co.time_zone,
 FROM users co
 WHERE co.slug = %s;
 
--- name: free_slots
--- The coach's free slots between start and end; the SQL function decides which are free and
--- raises when the actor may not see them.
-SELECT slot_start, slot_end FROM free_slots(%(coach)s, %(start)s, %(end)s);
-
 -- name: coach_exceptions_since
 -- A coach's dated office-hours exceptions on or after a date, by date; a day off (no start)
 -- comes before special hours on the same date.
@@ -217,16 +160,6 @@ SELECT handle, label, created_at, last_used_at
 FROM credentials
 WHERE kind = %s AND user_id = current_actor_id() AND revoked_at IS NULL
 ORDER BY created_at;
-
--- name: active_clients_with_coach
--- Every active client (slug, name, email, zone) with their current coach's slug, NULL when
--- they have none, by name and then slug: the admin's assignments page.
-SELECT u.slug, u.display_name, u.email, u.time_zone, co.slug
-FROM users u
-LEFT JOIN coaching c ON c.client_id = u.id AND upper_inf(c.during)
-LEFT JOIN users co ON co.id = c.coach_id
-WHERE u.role = 'client' AND u.active
-ORDER BY lower(u.display_name), u.slug;
 
 -- name: has_feed_token
 -- Whether the acting user has an active calendar-feed secret.

@@ -45,7 +45,14 @@ def test_users_create_and_deactivate(client: FlaskClient, world: World, login: A
     response = client.post(
         f"/admin/users/{world.c}/active", data={"csrf_token": token, "active": "0"}
     )
+    # Deactivating is done on its confirmation page: this only leads there, changing nothing.
     assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/admin/users/{world.c}/deactivate")
+    assert accounts.get_user(world.db, None, world.c).active
+    listing = client.get("/admin/users")
+    assert f'href="/admin/users/{world.c}/deactivate"' in listing.text
+    assert f"/admin/users/{world.c}/active" not in listing.text
+    client.post(f"/admin/users/{world.c}/deactivate", data={"csrf_token": token})
     assert not accounts.get_user(world.db, None, world.c).active
     own = client.post(
         f"/admin/users/{world.admin}/active", data={"csrf_token": token, "active": "0"}
@@ -269,3 +276,39 @@ def test_the_rules_page_finds_a_coach_by_search_or_email(
     by_email = client.get("/admin/rules?coach=x@example.com")
     assert by_email.status_code == 200 and "Business rules for Xavier Coach" in by_email.text
     assert client.get(f"/admin/rules?coach={world.a}").status_code == 404
+
+
+def test_add_user_offers_the_zones_of_the_profile_page(
+    client: FlaskClient, world: World, login: Any
+) -> None:
+    """The add-user form lists the database's zones (the profile page's one <select> with an
+    <optgroup> per region), and the database decides what is accepted."""
+    token = login(client, world.admin)
+    page = client.get("/admin/users")
+    offered = re.findall(r'<option value="([^"]+)"', page.text.split('id="time_zone"', 1)[1])
+    listed = set(accounts.time_zones(world.db))
+    assert offered and set(offered) <= listed
+    assert '<optgroup label="America">' in page.text
+    form = {
+        "csrf_token": token,
+        "name": "Zed Client",
+        "role": "client",
+        "password": "a good long one",
+    }
+    ok = client.post("/admin/users", data={**form, "email": "z@example.com", "time_zone": "UTC"})
+    assert ok.status_code == 303
+    lookup = accounts.login_lookup(world.db, "z@example.com")
+    assert lookup is not None
+    # A zone the database's time_zones table has not: refused with our message, no account made.
+    with world.db.transaction() as cur:
+        cur.execute("SELECT count(*) FROM users")
+        before = cur.fetchone()
+    bad = client.post(
+        "/admin/users", data={**form, "email": "w@example.com", "time_zone": "Mars/Olympus"}
+    )
+    assert bad.status_code == 422
+    assert "time_zone-error" in bad.text
+    assert accounts.login_lookup(world.db, "w@example.com") is None
+    with world.db.transaction() as cur:
+        cur.execute("SELECT count(*) FROM users")
+        assert cur.fetchone() == before

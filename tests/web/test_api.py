@@ -176,3 +176,43 @@ def test_coach_sees_own_availability_and_moves_a_clients_call(
     other = bearer(world, world.y)
     assert client.get(f"/api/v1/appointments/{made['token']}", headers=other).status_code == 404
     assert client.delete(f"/api/v1/appointments/{made['token']}", headers=other).status_code == 403
+
+
+def test_appointments_say_how_the_call_happens_and_the_note(
+    client: FlaskClient, world: World
+) -> None:
+    """The appointment objects carry the call's effective details, as its page shows them, and
+    the client's note, as row-level security shows it: the client and the coach see it (so does
+    an admin, as on the call's page); another client does not see the call at all."""
+    from officehours import call_details
+    from tests.lib.support import NOW
+
+    call_details.set_for_coach(
+        world.db, world.x, world.x, "video", "https://meet.example.com/x", "Camera optional."
+    )
+    made = client.post(
+        "/api/v1/appointments", json={"start": FIRST}, headers=bearer(world, world.a)
+    )
+    assert made.status_code == 201
+    token = json_of(made)["token"]
+    assert json_of(made)["call"] == {
+        "kind": "video",
+        "value": "https://meet.example.com/x",
+        "text": "Camera optional.",
+    }
+    assert json_of(made)["note"] is None
+    call_details.set_note(world.db, world.a, token, "About the budget.", now=NOW)
+    for who in (world.a, world.x):
+        one_call = json_of(client.get(f"/api/v1/appointments/{token}", headers=bearer(world, who)))
+        assert one_call["note"] == "About the budget.", who
+        listed = json_of(client.get("/api/v1/appointments", headers=bearer(world, who)))
+        assert [c["note"] for c in listed["appointments"] if c["token"] == token] == [
+            "About the budget."
+        ]
+    other = client.get(f"/api/v1/appointments/{token}", headers=bearer(world, world.b))
+    assert other.status_code == 404
+    assert "About the budget." not in other.text
+    assert (
+        "About the budget."
+        not in client.get("/api/v1/appointments", headers=bearer(world, world.b)).text
+    )
