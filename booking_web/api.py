@@ -8,7 +8,7 @@ Every error is ``application/problem+json`` with the stable code of ``officehour
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
@@ -26,39 +26,61 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 class StartBody(BaseModel):
-    """Body of POST /appointments and PATCH /appointments/{token}: its shape. The instant in
-    ``start`` is read by officehours.inputs, as the pages read theirs."""
+    """Body of PATCH /appointments/{token}: its shape. The instant in ``start`` is read by
+    officehours.inputs, as the pages read theirs."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
     start: str
 
 
-def _start() -> datetime:
-    """The instant of the JSON body's ``start``. Raises InvalidInput."""
+class BookBody(StartBody):
+    """Body of POST /appointments: the start and, optionally, the client's note for the coach
+    (the database's rule for notes decides what it may be, as on the confirm page)."""
+
+    note: str | None = None
+
+
+class NoteBody(BaseModel):
+    """Body of PUT /appointments/{token}/note: the note, or null or "" to remove it."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    note: str | None
+
+
+Body = TypeVar("Body", bound=BaseModel)
+START_EXAMPLE = '{"start": "2027-01-11T17:00:00Z"}'
+BOOK_EXAMPLE = '{"start": "2027-01-11T17:00:00Z", "note": "About my plan."}'
+NOTE_EXAMPLE = '{"note": "About my plan."}'
+
+
+def _body(model: type[Body], example: str) -> Body:
+    """The JSON body, read as ``model`` (``example`` goes into the messages). Raises
+    InvalidInput."""
     if request.mimetype != "application/json":
         raise errors.InvalidInput("Send a JSON body with Content-Type: application/json.")
     try:
-        body = StartBody.model_validate_json(request.get_data(cache=False))
+        return model.model_validate_json(request.get_data(cache=False))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first.get("loc", ())) or "body"
         # pydantic's words (and the input they echo) stay on the cause; users get ours.
-        raise invalid_input(where, _shape_message(where, first.get("type", ""))) from exc
-    return inputs.parse_instant(body.start, "start")
+        message = _shape_message(where, first.get("type", ""), example, model)
+        raise invalid_input(where, message) from exc
 
 
-def _shape_message(where: str, kind: str) -> str:
+def _shape_message(where: str, kind: str, example: str, model: type[BaseModel]) -> str:
     """Our words for a body whose shape is wrong (pydantic's error type ``kind``)."""
-    example = '{"start": "2027-01-11T17:00:00Z"}'
     if kind.startswith("json"):
         return f"The body is not valid JSON; send an object like {example}."
     if kind == "missing":
         return f"{where}: this member is required, as in {example}."
     if kind == "extra_forbidden":
-        return f"{where}: this member is not allowed; send only start, as in {example}."
+        members = " and ".join(model.model_fields)
+        return f"{where}: this member is not allowed; send only {members}, as in {example}."
     if where == "body" or kind == "model_type":
         return f"Send a JSON object like {example}."
-    return f"{where}: give a string, as in {example}."
+    nullable = " or null" if where == "note" else ""
+    return f"{where}: give a string{nullable}, as in {example}."
 
 
 @bp.before_request
@@ -179,9 +201,10 @@ def appointments() -> ResponseReturnValue:
 
 @bp.post("/appointments")
 def book() -> ResponseReturnValue:
-    """Books a call at start for the signed-in client."""
-    start = _start()
-    made = booking.book(db(), actor(), actor(), start, now=rules_now())
+    """Books a call at start for the signed-in client, with their note for the coach if given."""
+    body = _body(BookBody, BOOK_EXAMPLE)
+    start = inputs.parse_instant(body.start, "start")
+    (made,) = details.book_with_note(db(), actor(), actor(), start, body.note, now=rules_now())
     response = jsonify(_one(_call(made.token)))
     response.status_code = 201
     response.headers["Location"] = url_for("api.appointment", token=made.token)
@@ -197,9 +220,20 @@ def appointment(token: str) -> ResponseReturnValue:
 @bp.patch("/appointments/<token:token>")
 def move(token: str) -> ResponseReturnValue:
     """Moves a call to a new start, atomically."""
-    start = _start()
+    start = inputs.parse_instant(_body(StartBody, START_EXAMPLE).start, "start")
     moved = booking.move(db(), actor(), token, start, now=rules_now())
     return jsonify(_one(_call(moved.token)))
+
+
+@bp.put("/appointments/<token:token>/note")
+def note(token: str) -> ResponseReturnValue:
+    """Sets (or, null or empty, removes) the client's note for the coach, until the cut-off."""
+    body = _body(NoteBody, NOTE_EXAMPLE)
+    # A call the user cannot see is not there (404, as GET answers), before the database's
+    # refusal, which would say whether it exists.
+    _call(token)
+    details.set_note(db(), actor(), token, body.note, now=rules_now())
+    return jsonify(_one(_call(token)))
 
 
 @bp.delete("/appointments/<token:token>")

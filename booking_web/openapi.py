@@ -42,7 +42,9 @@ WRITE_ERRORS = {
     "409": _problem("A booking rule refuses it (slot_taken, monthly_limit, inside_cutoff, ...)."),
     "413": _problem("The body is too large."),
     "415": _problem("The body is not JSON."),
-    "422": _problem("The time breaks a rule (in_the_past, too_soon, off_grid, ...)."),
+    "422": _problem(
+        "The time or the note breaks a rule (in_the_past, too_soon, off_grid, invalid_note, ...)."
+    ),
 }
 READ_ERRORS = {
     **COMMON_ERRORS,
@@ -60,11 +62,30 @@ START_BODY = {
     "required": True,
     "content": {"application/json": {"schema": _ref("StartRequest")}},
 }
+BOOK_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": _ref("BookRequest")}},
+}
+NOTE_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": _ref("NoteRequest")}},
+}
 INSTANT = {"type": "string", "format": "date-time"}
 # What officehours.inputs.parse_instant takes; anything else is answered 400 invalid_input.
 INSTANT_RULE = (
     " Years 1900 to 2999; the offset Z or \u00b1HH:MM, at most 14 hours; ASCII digits only."
 )
+START = {
+    **INSTANT,
+    "description": "ISO 8601 / RFC 3339 instant with a UTC offset, e.g. "
+    "2027-01-11T17:00:00Z: a free slot from /availability." + INSTANT_RULE,
+}
+# The database's rule for notes (call_text_problem) decides; anything else is 422 invalid_note.
+NOTE = {
+    "type": ["string", "null"],
+    "description": "The client's note for the coach: at most 1000 characters, without control "
+    "characters (lines are kept). Null or empty: no note.",
+}
 
 
 def _schemas() -> dict[str, Any]:
@@ -170,13 +191,19 @@ def _schemas() -> dict[str, Any]:
         "StartRequest": {
             "type": "object",
             "required": ["start"],
-            "properties": {
-                "start": {
-                    **INSTANT,
-                    "description": "ISO 8601 / RFC 3339 instant with a UTC offset, e.g. "
-                    "2027-01-11T17:00:00Z: a free slot from /availability." + INSTANT_RULE,
-                }
-            },
+            "properties": {"start": START},
+            "additionalProperties": False,
+        },
+        "BookRequest": {
+            "type": "object",
+            "required": ["start"],
+            "properties": {"start": START, "note": NOTE},
+            "additionalProperties": False,
+        },
+        "NoteRequest": {
+            "type": "object",
+            "required": ["note"],
+            "properties": {"note": NOTE},
             "additionalProperties": False,
         },
     }
@@ -245,7 +272,7 @@ def document(base_url: str) -> dict[str, Any]:
                 "post": {
                     "summary": "Book a call",
                     "operationId": "book",
-                    "requestBody": START_BODY,
+                    "requestBody": BOOK_BODY,
                     "responses": {
                         "201": {
                             "description": "Booked",
@@ -273,6 +300,18 @@ def document(base_url: str) -> dict[str, Any]:
                     "summary": "Cancel a call",
                     "operationId": "cancel",
                     "responses": {**_ok("Cancelled", "Appointment"), **WRITE_ERRORS},
+                },
+            },
+            "/appointments/{token}/note": {
+                "parameters": [TOKEN],
+                "put": {
+                    "summary": "Set or remove your note for the coach, until the cut-off",
+                    "operationId": "setNote",
+                    "requestBody": NOTE_BODY,
+                    "responses": {
+                        **_ok("The call with its note", "Appointment"),
+                        **WRITE_ERRORS,
+                    },
                 },
             },
             "/appointments/{token}.ics": {

@@ -14,6 +14,7 @@ from officehours.db import Database
 from officehours.services import WsgiService
 from tests.e2e.site import CHROMIUM, CHROMIUM_ARGS, make_world
 from tests.lib.support import NOW, World, fresh_database
+from tests.mailer.sink import SmtpSink
 
 
 @pytest.fixture(scope="module")
@@ -41,3 +42,11 @@ def browser() -> Iterator[Any]:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """An SMTP server on a free loopback port that records what it accepts, for one test."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()

@@ -32,13 +32,6 @@ def server(world: World) -> Iterator[str]:
         service.stop()
 
 
-@pytest.fixture
-def smtp_sink() -> Iterator[SmtpSink]:
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
-
-
 def _keys(text: str) -> list[str]:
     return [f"key {'<space>' if ch == ' ' else ch}" for ch in text]
 

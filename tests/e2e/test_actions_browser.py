@@ -5,7 +5,6 @@ crawl (axe-core, reflow at 320 px, the Nu HTML checker; tests/e2e/site.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -25,17 +24,29 @@ THURSDAY = TUESDAY + timedelta(days=2)
 REASON = "I am at a course that day <sorry>"
 
 
-@pytest.fixture
-def smtp_sink() -> Iterator[SmtpSink]:
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
-
-
 def text_of(msg: EmailMessage) -> str:
     body = msg.get_body(("plain",))
     assert body is not None
     return str(body.get_content())
+
+
+def cancel_mail(world: World, base: str, sink: SmtpSink, email: str) -> str:
+    """Delivers the outbox to ``sink`` and returns the text of the cancellation mail to
+    ``email`` (exactly one, among the two mails a cancellation sends)."""
+    mailer = Mailer(
+        world.db,
+        SmtpTransport(SmtpUrl.parse(sink.url)),
+        Composer(base, "hello@example.org"),
+        clock=lambda: NOW,
+    )
+    mailer.deliver_due()
+    got = sink.wait_for(2)
+    (to_client,) = [
+        r.message
+        for r in got
+        if r.rcpt_tos == [email] and r.message["X-Officehours-Kind"] == "cancelled"
+    ]
+    return text_of(to_client)
 
 
 @pytest.mark.parametrize("javascript", [False, True], ids=["js-off", "js-on"])
@@ -68,20 +79,7 @@ def test_a_coach_cancels_with_a_reason_and_the_client_is_told(
     assert "by Xavier Coach." in mine and f"Reason: {REASON}" in mine
     context.close()
 
-    mailer = Mailer(
-        world.db,
-        SmtpTransport(SmtpUrl.parse(smtp_sink.url)),
-        Composer(base, "hello@example.org"),
-        clock=lambda: NOW,
-    )
-    mailer.deliver_due()
-    got = smtp_sink.wait_for(2)
-    (to_client,) = [
-        r.message
-        for r in got
-        if r.rcpt_tos == [email] and r.message["X-Officehours-Kind"] == "cancelled"
-    ]
-    text = text_of(to_client)
+    text = cancel_mail(world, base, smtp_sink, email)
     assert "Cancelled by: Xavier Coach, your coach" in text
     assert f"Reason: {REASON}" in text
     assert f"Book another call: {base}/book" in text

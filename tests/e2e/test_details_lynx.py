@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from booking_web import create_app
 from ics.calls import CallDetails
-from officehours import accounts, call_details, passwords
-from officehours.services import WsgiService
+from officehours import call_details
+from tests.e2e.test_web_lynx import lynx_site
 from tests.lib.support import NOW, World
 
 PASSWORD = "correct horse battery"
@@ -30,19 +29,8 @@ ENTER = "key ^J"
 
 @pytest.fixture
 def server(world: World) -> Iterator[str]:
-    accounts.set_password_hash(world.db, None, world.x, passwords.hash_password(PASSWORD))
-    config = {
-        "DATABASE": world.db,
-        "SECRET_KEY": "lynx",
-        "NOW": NOW,
-        "BASE_URL": "http://127.0.0.1",
-    }
-    service = WsgiService("web", create_app(config), ("127.0.0.1", 0), "Booking website")
-    service.start()
-    try:
-        yield service.url
-    finally:
-        service.stop()
+    with lynx_site(world, world.x) as url:
+        yield url
 
 
 def _keys(text: str) -> list[str]:

@@ -3,13 +3,11 @@ the coach (Los Angeles) and the client (Kolkata, no DST) each see the right loca
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 import icalendar
-import pytest
 
 from mailer.compose import Composer
 from mailer.outbox import Mailer
@@ -44,13 +42,6 @@ BOOKED_AT = datetime.combine(SUNDAY - timedelta(days=6), time(12), UTC)
 def day_text(at: datetime) -> str:
     """A date as the mails write it: ``Friday 12 March 2027``."""
     return f"{at:%A} {at.day} {at:%B %Y}"
-
-
-@pytest.fixture
-def smtp_sink() -> Iterator[SmtpSink]:
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
 
 
 def text_of(msg: EmailMessage) -> str:

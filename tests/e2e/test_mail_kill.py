@@ -7,23 +7,13 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from officehours import booking
 from officehours.db import Database
 from tests.lib.support import NOW, World
 from tests.mailer.helpers import due_on_the_wall_clock, local
 from tests.mailer.sink import SmtpSink
-
-
-@pytest.fixture
-def smtp_sink() -> Iterator[SmtpSink]:
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
 
 
 def start_mailer(db_url: str, sink: SmtpSink, data_dir: Path) -> subprocess.Popen[bytes]:

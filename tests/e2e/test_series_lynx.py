@@ -10,10 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from booking_web import create_app
-from officehours import accounts, booking, passwords
-from officehours.services import WsgiService
-from tests.e2e.test_web_lynx import PASSWORD, _keys, _lynx
+from officehours import booking
+from tests.e2e.test_web_lynx import PASSWORD, _keys, _lynx, lynx_site
 from tests.lib.support import NOW, World, moved
 
 WEDNESDAY = moved(datetime.fromisoformat("2027-01-06T17:00:00+00:00"))  # 09:00 in Los Angeles
@@ -21,19 +19,8 @@ WEDNESDAY = moved(datetime.fromisoformat("2027-01-06T17:00:00+00:00"))  # 09:00 
 
 @pytest.fixture
 def server(world: World) -> Iterator[str]:
-    accounts.set_password_hash(world.db, None, world.a, passwords.hash_password(PASSWORD))
-    config = {
-        "DATABASE": world.db,
-        "SECRET_KEY": "lynx",
-        "NOW": NOW,
-        "BASE_URL": "http://127.0.0.1",
-    }
-    service = WsgiService("web", create_app(config), ("127.0.0.1", 0), "Booking website")
-    service.start()
-    try:
-        yield service.url
-    finally:
-        service.stop()
+    with lynx_site(world, world.a) as url:
+        yield url
 
 
 def test_lynx_cancels_the_whole_series(server: str, world: World, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,12 @@ from tests.lib.support import NOW, World
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture
-def server(world: World) -> Iterator[str]:
-    accounts.set_password_hash(world.db, None, world.a, passwords.hash_password(PASSWORD))
+@contextmanager
+def lynx_site(world: World, *people: str) -> Iterator[str]:
+    """The website on a free loopback port, its clock at NOW; ``people`` (slugs) get PASSWORD."""
+    hashed = passwords.hash_password(PASSWORD)
+    for person in people:
+        accounts.set_password_hash(world.db, None, person, hashed)
     config = {
         "DATABASE": world.db,
         "SECRET_KEY": "lynx",
@@ -39,6 +43,12 @@ def server(world: World) -> Iterator[str]:
         yield service.url
     finally:
         service.stop()
+
+
+@pytest.fixture
+def server(world: World) -> Iterator[str]:
+    with lynx_site(world, world.a) as url:
+        yield url
 
 
 def _keys(text: str) -> list[str]:

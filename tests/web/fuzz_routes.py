@@ -259,9 +259,14 @@ ROUTES: dict[str, Route] = {
         query={"from": "2027-01-05T00:00:00Z", "to": "2027-01-08T00:00:00Z", "coach": "{x}"},
     ),
     "api.appointments": Route("GET", "/api/v1/appointments", SIGNED_IN),
-    "api.book": Route("POST", "/api/v1/appointments", CLIENT, json={"start": SLOT}),
+    "api.book": Route(
+        "POST", "/api/v1/appointments", CLIENT, json={"start": SLOT, "note": "About sleep"}
+    ),
     "api.appointment": Route("GET", "/api/v1/appointments/{call}", CALL_SIDES),
     "api.appointment_ics": Route("GET", "/api/v1/appointments/{call}.ics", CALL_SIDES),
     "api.move": Route("PATCH", "/api/v1/appointments/{call}", CALL_SIDES, json={"start": SLOT}),
+    "api.note": Route(
+        "PUT", "/api/v1/appointments/{call}/note", CLIENT, json={"note": "About sleep"}
+    ),
     "api.cancel": Route("DELETE", "/api/v1/appointments/{call}", CALL_SIDES),
 }

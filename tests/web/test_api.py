@@ -216,3 +216,101 @@ def test_appointments_say_how_the_call_happens_and_the_note(
         "About the budget."
         not in client.get("/api/v1/appointments", headers=bearer(world, world.b)).text
     )
+
+
+def notes(world: World) -> list[tuple[str, str]]:
+    """Every stored note: (appointment token, note)."""
+    with world.db.transaction() as cur:
+        cur.execute(
+            "SELECT a.token, n.note FROM appointment_notes n"
+            " JOIN appointments a ON a.id = n.appointment_id ORDER BY a.token"
+        )
+        return [(str(token), str(note)) for token, note in cur.fetchall()]
+
+
+def test_book_with_a_note_and_change_it(client: FlaskClient, world: World) -> None:
+    """POST takes the client's note with the booking, as the confirm page does; PUT .../note
+    changes it (null or empty removes it); the coach sees it."""
+    auth = bearer(world, world.a)
+    made = client.post(
+        "/api/v1/appointments",
+        json={"start": FIRST, "note": "About sleep.\nAnd diet."},
+        headers=auth,
+    )
+    assert made.status_code == 201
+    token = json_of(made)["token"]
+    assert json_of(made)["note"] == "About sleep.\nAnd diet."
+    assert notes(world) == [(token, "About sleep.\nAnd diet.")]
+    changed = client.put(
+        f"/api/v1/appointments/{token}/note", json={"note": "About work."}, headers=auth
+    )
+    assert changed.status_code == 200, changed.json
+    assert json_of(changed)["note"] == "About work." and json_of(changed)["token"] == token
+    coach_view = client.get(f"/api/v1/appointments/{token}", headers=bearer(world, world.x))
+    assert json_of(coach_view)["note"] == "About work."
+    assert notes(world) == [(token, "About work.")]
+    for empty in (None, ""):
+        removed = client.put(
+            f"/api/v1/appointments/{token}/note", json={"note": empty}, headers=auth
+        )
+        assert removed.status_code == 200 and json_of(removed)["note"] is None
+        assert notes(world) == []
+    plain = client.post("/api/v1/appointments", json={"start": LATER}, headers=auth)
+    assert plain.status_code == 201 and json_of(plain)["note"] is None
+    assert notes(world) == []
+
+
+def test_note_refusals_are_problems_and_change_nothing(client: FlaskClient, world: World) -> None:
+    auth = bearer(world, world.a)
+    # Tuesday 00:00 UTC: twelve hours after NOW, inside the 24-hour change cut-off.
+    soon = client.post(
+        "/api/v1/appointments",
+        json={"start": "2027-01-05T00:00:00Z", "note": "First."},
+        headers=auth,
+    )
+    assert soon.status_code == 201, soon.json
+    late_token = json_of(soon)["token"]
+    made = client.post("/api/v1/appointments", json={"start": FIRST}, headers=auth)
+    token = json_of(made)["token"]
+    before = (count(world), notes(world))
+    assert before[1] == [(late_token, "First.")]
+    note_url = f"/api/v1/appointments/{token}/note"
+    other = bearer(world, world.b)  # A has January's two calls: B books, with bad notes
+    cases: list[tuple[str, str, Any, dict[str, str], int, str]] = [
+        ("put", f"/api/v1/appointments/{late_token}/note", {"note": "Later."}, auth, 409,
+         "inside_cutoff"),
+        ("put", note_url, {"note": "x" * 1001}, auth, 422, "invalid_note"),
+        ("put", note_url, {"note": "bell\u0007"}, auth, 422, "invalid_note"),
+        ("put", note_url, {"note": 3}, auth, 400, "invalid_input"),
+        ("put", note_url, {}, auth, 400, "invalid_input"),
+        ("put", note_url, {"note": "a", "start": FIRST}, auth, 400, "invalid_input"),
+        ("put", note_url, None, auth, 400, "invalid_input"),
+        ("put", note_url, {"note": "Mine."}, other, 404, "unknown_appointment"),
+        ("put", note_url, {"note": "Coach."}, bearer(world, world.x), 403, "forbidden"),
+        ("put", note_url, {"note": "Admin."}, bearer(world, world.admin), 403, "forbidden"),
+        ("put", "/api/v1/appointments/nope/note", {"note": "a"}, auth, 404,
+         "unknown_appointment"),
+        ("post", "/api/v1/appointments", {"start": LATER, "note": "x" * 1001}, other, 422,
+         "invalid_note"),
+        ("post", "/api/v1/appointments", {"start": LATER, "note": "\u202e"}, other, 422,
+         "invalid_note"),
+        ("post", "/api/v1/appointments", {"start": LATER, "note": ["a"]}, other, 400,
+         "invalid_input"),
+        ("patch", f"/api/v1/appointments/{token}", {"start": LATER, "note": "a"}, auth, 400,
+         "invalid_input"),
+    ]  # fmt: skip
+    for method, url, body, headers, status, code in cases:
+        kwargs: dict[str, Any] = {"headers": headers}
+        if body is not None:
+            kwargs["json"] = body
+        response = getattr(client, method)(url, **kwargs)
+        assert response.status_code == status, (method, url, body, response.json)
+        assert response.mimetype == "application/problem+json"
+        assert response.json["code"] == code, (url, body, response.json)
+        assert "x" * 100 not in response.text
+    assert (count(world), notes(world)) == before
+    # The same booking with a good note is taken: the refusals above were the note's.
+    good = client.post(
+        "/api/v1/appointments", json={"start": LATER, "note": "Fine."}, headers=other
+    )
+    assert good.status_code == 201 and json_of(good)["note"] == "Fine."

@@ -31,7 +31,8 @@ def auth(world: World) -> dict[str, str]:
 def _snapshot(world: World) -> str:
     with world.db.transaction() as cur:
         cur.execute(
-            "SELECT json_agg(a ORDER BY id)::text, (SELECT count(*) FROM appointment_history) "
+            "SELECT json_agg(a ORDER BY id)::text, (SELECT count(*) FROM appointment_history), "
+            "(SELECT json_agg(n ORDER BY appointment_id)::text FROM appointment_notes n) "
             "FROM appointments a"
         )
         return json.dumps(cur.fetchone())
