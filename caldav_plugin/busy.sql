@@ -48,4 +48,4 @@ WHERE u.slug = %s AND i.owner_id = u.id AND i.busy_until IS NOT NULL
 -- its busy time.
 SELECT href, body
 FROM caldav_items
-WHERE collection_id = caldav_collection(%s, %s);
+WHERE collection_id = (SELECT caldav_collection(%s, %s));

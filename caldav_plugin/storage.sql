@@ -21,7 +21,7 @@ WHERE slug = %s;
 -- Replaces the properties of the collection /owner/name/ (properties as a JSON object,
 -- owner, name), with those a PUT of a whole calendar carries laid over the old ones.
 UPDATE caldav_collections SET props = %s::jsonb, modified_at = now()
-WHERE id = caldav_collection(%s, %s);
+WHERE id = (SELECT caldav_collection(%s, %s));
 
 -- name: count_collections
 -- How many collections there are: verify() checks that the database answers and that the

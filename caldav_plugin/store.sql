@@ -5,7 +5,7 @@
 SELECT c.name, c.kind, c.props, c.sync_key, c.revision, c.stale, c.modified_at, c.blocking,
        c.sync_floor
 FROM caldav_collections c
-WHERE c.id = caldav_collection(%s, %s);
+WHERE c.id = (SELECT caldav_collection(%s, %s));
 
 -- name: collection_for_update
 -- The collection /owner/name/ (owner slug, name), as the query collection, its row locked
@@ -14,7 +14,7 @@ WHERE c.id = caldav_collection(%s, %s);
 SELECT c.name, c.kind, c.props, c.sync_key, c.revision, c.stale, c.modified_at, c.blocking,
        c.sync_floor
 FROM caldav_collections c
-WHERE c.id = caldav_collection(%s, %s)
+WHERE c.id = (SELECT caldav_collection(%s, %s))
 FOR UPDATE;
 
 -- name: collections_of_owner
@@ -33,7 +33,7 @@ SELECT href, uid, name, component, etag, body,
        extract(epoch FROM lower(during))::bigint, extract(epoch FROM upper(during))::bigint,
        modified_at
 FROM caldav_items
-WHERE collection_id = caldav_collection(%s, %s)
+WHERE collection_id = (SELECT caldav_collection(%s, %s))
 ORDER BY href;
 
 -- name: items_with_hrefs
@@ -44,7 +44,7 @@ SELECT href, uid, name, component, etag, body,
        extract(epoch FROM lower(during))::bigint, extract(epoch FROM upper(during))::bigint,
        modified_at
 FROM caldav_items
-WHERE collection_id = caldav_collection(%s, %s) AND href = ANY(%s)
+WHERE collection_id = (SELECT caldav_collection(%s, %s)) AND href = ANY(%s)
 ORDER BY href;
 
 -- name: items_in_range
@@ -61,7 +61,7 @@ SELECT href, uid, name, component, etag, body,
        modified_at,
        instances IS NOT NULL
 FROM caldav_items
-WHERE collection_id = caldav_collection(%s, %s)
+WHERE collection_id = (SELECT caldav_collection(%s, %s))
   AND (%s::text IS NULL OR component = %s)
   AND during && tstzrange(to_timestamp(%s), to_timestamp(%s), '[]')
   AND lower(during) < to_timestamp(%s) AND upper(during) > to_timestamp(%s)
@@ -77,7 +77,7 @@ ORDER BY href;
 -- without reading the text out.
 SELECT href, etag, modified_at, name, component, octet_length(convert_to(body, 'UTF8'))
 FROM caldav_items
-WHERE collection_id = caldav_collection(%s, %s)
+WHERE collection_id = (SELECT caldav_collection(%s, %s))
 ORDER BY href;
 
 -- name: busy_periods
@@ -89,7 +89,7 @@ FROM (SELECT fbtype,
              unnest(range_agg(instances * tstzmultirange(
                  tstzrange(to_timestamp(%s), to_timestamp(%s), '[)')))) AS r
       FROM caldav_items
-      WHERE collection_id = caldav_collection(%s, %s)
+      WHERE collection_id = (SELECT caldav_collection(%s, %s))
         AND component = 'VEVENT' AND fbtype IS NOT NULL AND fbtype <> 'TRANSPARENT'
         AND during && tstzrange(to_timestamp(%s), to_timestamp(%s), '[]')
         AND instances && tstzrange(to_timestamp(%s), to_timestamp(%s), '[)')
@@ -102,7 +102,7 @@ ORDER BY 2, 1;
 -- the unique index of non-empty UIDs.
 SELECT EXISTS (
     SELECT 1 FROM caldav_items
-    WHERE collection_id = caldav_collection(%s, %s) AND uid = %s AND uid <> ''
+    WHERE collection_id = (SELECT caldav_collection(%s, %s)) AND uid = %s AND uid <> ''
 );
 
 -- name: hrefs_changed_since
@@ -110,21 +110,21 @@ SELECT EXISTS (
 -- revision), oldest change first: what a sync-collection REPORT answers.
 SELECT href
 FROM caldav_changes
-WHERE collection_id = caldav_collection(%s, %s) AND revision > %s
+WHERE collection_id = (SELECT caldav_collection(%s, %s)) AND revision > %s
 ORDER BY revision, href;
 
 -- name: all_hrefs
 -- The hrefs of every item of the collection /owner/name/ (owner, name), by href.
 SELECT href
 FROM caldav_items
-WHERE collection_id = caldav_collection(%s, %s)
+WHERE collection_id = (SELECT caldav_collection(%s, %s))
 ORDER BY href;
 
 -- name: bump_revision
 -- Moves the collection /owner/name/ (owner, name) to its next revision and returns it; the
 -- row stays locked until the transaction ends, which orders the writers of one collection.
 UPDATE caldav_collections SET revision = revision + 1, modified_at = now()
-WHERE id = caldav_collection(%s, %s)
+WHERE id = (SELECT caldav_collection(%s, %s))
 RETURNING revision;
 
 -- name: log_changes
@@ -135,7 +135,7 @@ RETURNING revision;
 INSERT INTO caldav_changes (collection_id, owner_id, href, revision, deleted, changed_at)
 SELECT c.id, c.owner_id, h, %s, %s, clock()
 FROM caldav_collections c, unnest(%s::text[]) AS h
-WHERE c.id = caldav_collection(%s, %s)
+WHERE c.id = (SELECT caldav_collection(%s, %s))
 ON CONFLICT (collection_id, href)
 DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted,
               changed_at = excluded.changed_at;
@@ -158,7 +158,7 @@ FROM caldav_collections c,
      jsonb_to_recordset(%s::jsonb) AS r (href text, uid text, name text, component text,
                                          etag text, body text, lo bigint, hi bigint, key text,
                                          inst jsonb, fb text)
-WHERE c.id = caldav_collection(%s, %s)
+WHERE c.id = (SELECT caldav_collection(%s, %s))
 ON CONFLICT (collection_id, href) DO UPDATE SET uid = excluded.uid,
     name = excluded.name, component = excluded.component, etag = excluded.etag,
     body = excluded.body, during = excluded.during, source_key = excluded.source_key,
@@ -169,5 +169,5 @@ ON CONFLICT (collection_id, href) DO UPDATE SET uid = excluded.uid,
 -- Deletes the items of the collection /owner/name/ named in an array of hrefs (owner, name,
 -- hrefs) and returns the hrefs that existed.
 DELETE FROM caldav_items
-WHERE collection_id = caldav_collection(%s, %s) AND href = ANY(%s)
+WHERE collection_id = (SELECT caldav_collection(%s, %s)) AND href = ANY(%s)
 RETURNING href;
