@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
@@ -36,6 +37,16 @@ class Offer:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """A free slot as the week page lists it: its times in the viewer's zone ('09:00\u201310:00'),
+    its start as the choose link's start= value, and whether it is inside the change cut-off."""
+
+    times: str
+    start: str
+    inside_cutoff: bool
+
+
+@dataclass(frozen=True)
 class FullMonth:
     """A month (the client's) in which the monthly limit is reached."""
 
@@ -50,7 +61,7 @@ class Day:
 
     day: date
     label: str
-    slots: list[Offer]
+    slots: list[Choice]
     full_month: str | None
 
 
@@ -135,16 +146,21 @@ def week_of(
         start, end = timefmt.week_bounds(monday, zone)
         info, length, offers = _week_rows(coach, start, end, moving)
     full: dict[date, FullMonth] = {}
-    by_day: dict[date, list[Offer]] = {}
+    by_day: dict[date, list[Choice]] = {}
     hidden: dict[date, str] = {}
+    # Worked out here once per slot, not in the template: a week can hold a hundred slots.
+    tz = ZoneInfo(zone)
     for offer in offers:
-        day = timefmt.local(offer.start, zone).date()
+        begins = offer.start.astimezone(tz)
+        day = begins.date()
         if offer.month_full:
             label = month_label(offer.month)
             full.setdefault(offer.month, FullMonth(offer.month, label, offer.month_calls))
             hidden[day] = label
         else:
-            by_day.setdefault(day, []).append(offer)
+            times = f"{begins:%H:%M}\u2013{offer.end.astimezone(tz):%H:%M}"
+            start_value = timefmt.query_value(offer.start.isoformat())
+            by_day.setdefault(day, []).append(Choice(times, start_value, offer.inside_cutoff))
     days = []
     for offset in range(7):
         day = monday + timedelta(days=offset)
