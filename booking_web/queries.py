@@ -192,17 +192,12 @@ def _coach_info(row: tuple[Any, ...]) -> CoachInfo:
     return CoachInfo(Party(*row[:4]), row[4], row[5])
 
 
-def coach_info_in(cur: Cursor, coach: str | None) -> CoachInfo:
-    """On an open transaction's cursor: a coach (None: the actor's own) with the rules of the
-    week pages. Raises NoCoachingRelationship when there is none the actor may see."""
-    if coach is None:
-        cur.execute(Q.own_coach_with_rules)
-    else:
-        cur.execute(Q.coach_with_rules_by_slug, (coach,))
-    row = cur.fetchone()
+def coach_info_of(row: tuple[Any, ...] | None) -> CoachInfo:
+    """Another module's row beginning with own_coach_with_rules' columns as a CoachInfo. Raises
+    NoCoachingRelationship for no row (no coach the actor may see)."""
     if row is None:
         raise errors.NoCoachingRelationship("No coach is assigned to you yet.")
-    return _coach_info(row)
+    return _coach_info(row[:6])
 
 
 def coach_week(
@@ -224,10 +219,7 @@ def coach_week(
             cur.execute(Q.own_coach_with_rules)
         else:
             cur.execute(Q.coach_with_rules_by_slug, (coach,))
-        row = cur.fetchone()
-        if row is None:
-            raise errors.NoCoachingRelationship("No coach is assigned to you yet.")
-        info = _coach_info(row)
+        info = coach_info_of(cur.fetchone())
         cur.execute(Q.free_slots, {"coach": info.coach.slug, "start": start, "end": end})
         return info, [Slot(*r) for r in cur.fetchall()]
 

@@ -110,14 +110,13 @@ def _week_rows(
     coach: str | None, start: datetime, end: datetime, moving: str | None
 ) -> tuple[queries.CoachInfo, timedelta, list[Offer]]:
     """The coach (None: the actor's own), their call length and the week's offers, in one
-    transaction. Raises NoCoachingRelationship, and the errors of bookable_slots."""
+    statement. Raises NoCoachingRelationship, and the errors of bookable_slots."""
     with db().transaction(actor(), now=rules_now()) as cur:
-        info = queries.coach_info_in(cur, coach)
-        slug = info.coach.slug
-        cur.execute(Q.bookable_slots, {"coach": slug, "start": start, "end": end, "moving": moving})
-        offers = [Offer(*r) for r in cur.fetchall()]
-        cur.execute(Q.coach_slot_length, (slug,))
-        return info, one(cur)[0], offers
+        cur.execute(Q.coach_week, {"coach": coach, "start": start, "end": end, "moving": moving})
+        rows = cur.fetchall()
+    info = queries.coach_info_of(rows[0] if rows else None)
+    offers = [Offer(*r[7:]) for r in rows if r[7] is not None]
+    return info, rows[0][6], offers
 
 
 def parse_jump(text: str | None, field: str = "week") -> date:
