@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup, escape
 
 from booking_web import queries, timefmt
 from booking_web.context import actor, clock, db, rules_now
@@ -39,10 +40,11 @@ class Offer:
 @dataclass(frozen=True)
 class Choice:
     """A free slot as the week page lists it: its times in the viewer's zone ('09:00\u201310:00'),
-    its start as the choose link's start= value, and whether it is inside the change cut-off."""
+    its start as the choose link's start= value, and whether it is inside the change cut-off.
+    The texts are escaped here once, so the template's autoescape passes them as they are."""
 
-    times: str
-    start: str
+    times: Markup
+    start: Markup
     inside_cutoff: bool
 
 
@@ -60,7 +62,7 @@ class Day:
     """One day of the week page: the slots it offers, and the full month that hid the rest."""
 
     day: date
-    label: str
+    label: Markup
     slots: list[Choice]
     full_month: str | None
 
@@ -157,17 +159,16 @@ def week_of(
             full.setdefault(offer.month, FullMonth(offer.month, label, offer.month_calls))
             hidden[day] = label
         else:
-            times = f"{begins:%H:%M}\u2013{offer.end.astimezone(tz):%H:%M}"
-            start_value = timefmt.query_value(offer.start.isoformat())
+            times = escape(f"{begins:%H:%M}\u2013{offer.end.astimezone(tz):%H:%M}")
+            start_value = escape(timefmt.query_value(offer.start.isoformat()))
             by_day.setdefault(day, []).append(Choice(times, start_value, offer.inside_cutoff))
     days = []
     for offset in range(7):
         day = monday + timedelta(days=offset)
         noon = datetime.combine(day, datetime.min.time().replace(hour=12), start.tzinfo)
         slots = by_day.get(day, [])
-        days.append(
-            Day(day, timefmt.day_text(noon, zone), slots, None if slots else hidden.get(day))
-        )
+        label = escape(timefmt.day_text(noon, zone))
+        days.append(Day(day, label, slots, None if slots else hidden.get(day)))
     return info, Week(
         monday=monday,
         label=f"{monday.day} {monday:%B %Y}",
