@@ -75,3 +75,17 @@ def test_a_booking_post_costs_four_round_trips(
     assert response.status_code == 303
     # The signed-in user (two), then book() and COMMIT: no read of the coach before booking.
     assert proxy.queries - before == 4
+
+
+def test_the_availability_api_costs_five_round_trips(
+    counted_client: tuple[FlaskClient, CountingProxy],
+) -> None:
+    client, proxy = counted_client
+    url = "/api/v1/availability?from=2027-01-11T00:00:00Z&to=2027-01-18T00:00:00Z"
+    assert client.get(url).status_code == 200  # the pool is open now
+    before = proxy.queries
+    answer = client.get(url)
+    assert answer.status_code == 200 and answer.json and answer.json["slots"]
+    # The signed-in user (two), then the client's coach and its free slots in one transaction:
+    # the coach, the slots, COMMIT.
+    assert proxy.queries - before == 5
