@@ -1,8 +1,8 @@
 """Benchmark of the booking website, as ratios against a baseline measured in the same run.
 
-1. Requests per second for the week page and for a booking POST, against /livez (a trivial
-   route of the same server). Goals: the week page costs at most 2x the trivial route, the
-   booking POST at most 2.5x.
+1. Requests per second for the week page, the availability API (the same week) and a booking
+   POST, against /livez (a trivial route of the same server). Goals: the week page and the
+   availability API cost at most 2x the trivial route, the booking POST at most 2.5x.
 2. The week page with 100,000 past appointments in the database against the same page on an
    (almost) empty one. Goal: at most 1.2x.
 
@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -361,6 +361,13 @@ def main() -> int:
                 local.cookies.update(week_session.cookies)
                 return lambda: local.get(f"{base}/book?week={week}").raise_for_status()
 
+            def availability() -> Callable[[], None]:
+                local = requests.Session()
+                local.cookies.update(week_session.cookies)
+                end = (date.fromisoformat(week) + timedelta(days=7)).isoformat()
+                url = f"{base}/api/v1/availability?from={week}T00:00:00Z&to={end}T00:00:00Z"
+                return lambda: local.get(url).raise_for_status()
+
             signed_in = [(dict(session.cookies), token) for session, token in sessions]
 
             def book() -> Callable[[], None]:
@@ -386,11 +393,12 @@ def main() -> int:
                 return call
 
             rate(week_page, 0.5, args.concurrency)  # warm up every worker and pool
-            trivial_f, week_f, book_f = rates(
-                [trivial, week_page, book], args.seconds, args.concurrency, meter
+            trivial_f, week_f, api_f, book_f = rates(
+                [trivial, week_page, availability, book], args.seconds, args.concurrency, meter
             )
             base_rps, base_ms = trivial_f.rps, trivial_f.median_ms
             week_rps, week_ms = week_f.rps, week_f.median_ms
+            api_rps, api_ms = api_f.rps, api_f.median_ms
             book_rps, book_ms = book_f.rps, book_f.median_ms
             started = time.monotonic()
             add_past(db, coach, args.past)
@@ -411,6 +419,11 @@ def main() -> int:
         f"cost {base_rps / week_rps:4.2f}x the trivial route (goal <= 2x)"
     )
     print(cpu_text(week_f, trivial_f))
+    print(
+        f"  availability API, one week {api_rps:8.1f} req/s  median {api_ms:6.1f} ms  "
+        f"cost {base_rps / api_rps:4.2f}x the trivial route (goal <= 2x)"
+    )
+    print(cpu_text(api_f, trivial_f))
     print(
         f"  booking POST /book         {book_rps:8.1f} req/s  median {book_ms:6.1f} ms  "
         f"cost {base_rps / book_rps:4.2f}x the trivial route (goal <= 2.5x)"

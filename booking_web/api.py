@@ -169,15 +169,17 @@ def availability() -> ResponseReturnValue:
     start = _query_instant("from", clock())
     end = _query_instant("to", start + timedelta(days=7))
     coach = request.args.get("coach")
-    if coach is None:
-        if current.role == "coach":
-            coach = current.slug
-        else:
-            info = queries.coach_info(db(), current.slug, rules_now())
-            if info is None:
-                raise errors.NoCoachingRelationship("Say whose free time: ?coach=<token:slug>.")
-            coach = info.coach.slug
-    slots = booking.free_slots(db(), current.slug, coach, start, end, now=rules_now())
+    if coach is None and current.role != "coach":
+        # A client's own coach and the free slots in one transaction.
+        try:
+            info, slots = queries.coach_week(db(), current.slug, None, start, end, rules_now())
+        except errors.NoCoachingRelationship as exc:
+            message = "Say whose free time: ?coach=<token:slug>."
+            raise errors.NoCoachingRelationship(message) from exc
+        coach = info.coach.slug
+    else:
+        coach = current.slug if coach is None else coach
+        slots = booking.free_slots(db(), current.slug, coach, start, end, now=rules_now())
     return jsonify(
         {
             "coach": coach,

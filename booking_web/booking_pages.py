@@ -107,11 +107,15 @@ def _confirm_page(
 @bp.post("/book")
 @role_required("client")
 def book() -> ResponseReturnValue:
-    """Books the slot, or a monthly series starting with it."""
-    info = _coach()
+    """Books the slot, or a monthly series starting with it. The coach is read only for the
+    page of a refusal: book() itself finds the client's coach, in its own transaction."""
     text = request.form.get("start")
     months_text = request.form.get("months", "1")
-    start = inputs.parse_instant(text, "start")
+    try:
+        start = inputs.parse_instant(text, "start")
+    except errors.InvalidInput:
+        _coach()  # No coach: that refusal comes first, as for every booking page.
+        raise
     try:
         months = _months(months_text)
         # The note for the coach is stored with the booking, in its transaction.
@@ -120,7 +124,7 @@ def book() -> ResponseReturnValue:
         )
     except errors.OfficeHoursError as exc:
         errs = field_errors(exc, ("months", "note"))
-        return _confirm_page(info, start, months_text, errs, exc.http_status)
+        return _confirm_page(_coach(), start, months_text, errs, exc.http_status)
     flash(
         "Your call is booked."
         if len(made) == 1

@@ -129,6 +129,11 @@ SELECT co.slug, co.display_name, co.email, co.time_zone,
 FROM users co
 WHERE co.slug = %s;
 
+-- name: free_slots
+-- The coach's free slots between start and end; the SQL function decides which are free and
+-- raises when the actor may not see them.
+SELECT slot_start, slot_end FROM free_slots(%(coach)s, %(start)s, %(end)s);
+
 -- name: coach_exceptions_since
 -- A coach's dated office-hours exceptions on or after a date, by date; a day off (no start)
 -- comes before special hours on the same date.

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup, escape
 
 from booking_web import queries, timefmt
 from booking_web.context import actor, clock, db, rules_now
@@ -36,6 +38,17 @@ class Offer:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """A free slot as the week page lists it: its times in the viewer's zone ('09:00\u201310:00'),
+    its start as the choose link's start= value, and whether it is inside the change cut-off.
+    The texts are escaped here once, so the template's autoescape passes them as they are."""
+
+    times: Markup
+    start: Markup
+    inside_cutoff: bool
+
+
+@dataclass(frozen=True)
 class FullMonth:
     """A month (the client's) in which the monthly limit is reached."""
 
@@ -49,8 +62,8 @@ class Day:
     """One day of the week page: the slots it offers, and the full month that hid the rest."""
 
     day: date
-    label: str
-    slots: list[Offer]
+    label: Markup
+    slots: list[Choice]
     full_month: str | None
 
 
@@ -99,14 +112,13 @@ def _week_rows(
     coach: str | None, start: datetime, end: datetime, moving: str | None
 ) -> tuple[queries.CoachInfo, timedelta, list[Offer]]:
     """The coach (None: the actor's own), their call length and the week's offers, in one
-    transaction. Raises NoCoachingRelationship, and the errors of bookable_slots."""
+    statement. Raises NoCoachingRelationship, and the errors of bookable_slots."""
     with db().transaction(actor(), now=rules_now()) as cur:
-        info = queries.coach_info_in(cur, coach)
-        slug = info.coach.slug
-        cur.execute(Q.bookable_slots, {"coach": slug, "start": start, "end": end, "moving": moving})
-        offers = [Offer(*r) for r in cur.fetchall()]
-        cur.execute(Q.coach_slot_length, (slug,))
-        return info, one(cur)[0], offers
+        cur.execute(Q.coach_week, {"coach": coach, "start": start, "end": end, "moving": moving})
+        rows = cur.fetchall()
+    info = queries.coach_info_of(rows[0] if rows else None)
+    offers = [Offer(*r[7:]) for r in rows if r[7] is not None]
+    return info, rows[0][6], offers
 
 
 def parse_jump(text: str | None, field: str = "week") -> date:
@@ -135,24 +147,28 @@ def week_of(
         start, end = timefmt.week_bounds(monday, zone)
         info, length, offers = _week_rows(coach, start, end, moving)
     full: dict[date, FullMonth] = {}
-    by_day: dict[date, list[Offer]] = {}
+    by_day: dict[date, list[Choice]] = {}
     hidden: dict[date, str] = {}
+    # Worked out here once per slot, not in the template: a week can hold a hundred slots.
+    tz = ZoneInfo(zone)
     for offer in offers:
-        day = timefmt.local(offer.start, zone).date()
+        begins = offer.start.astimezone(tz)
+        day = begins.date()
         if offer.month_full:
             label = month_label(offer.month)
             full.setdefault(offer.month, FullMonth(offer.month, label, offer.month_calls))
             hidden[day] = label
         else:
-            by_day.setdefault(day, []).append(offer)
+            times = escape(f"{begins:%H:%M}\u2013{offer.end.astimezone(tz):%H:%M}")
+            start_value = escape(timefmt.query_value(offer.start.isoformat()))
+            by_day.setdefault(day, []).append(Choice(times, start_value, offer.inside_cutoff))
     days = []
     for offset in range(7):
         day = monday + timedelta(days=offset)
         noon = datetime.combine(day, datetime.min.time().replace(hour=12), start.tzinfo)
         slots = by_day.get(day, [])
-        days.append(
-            Day(day, timefmt.day_text(noon, zone), slots, None if slots else hidden.get(day))
-        )
+        label = escape(timefmt.day_text(noon, zone))
+        days.append(Day(day, label, slots, None if slots else hidden.get(day)))
     return info, Week(
         monday=monday,
         label=f"{monday.day} {monday:%B %Y}",

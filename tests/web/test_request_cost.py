@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import psycopg2
+import pytest
 from flask.testing import FlaskClient
+
+from officehours.db import Database
+from tests.core.test_round_trips import CountingProxy
+from tests.lib.support import World
+from tests.web.conftest import make_app, sign_in_as
 
 
 def test_a_signed_in_page_view_does_not_sign_and_send_the_cookie_again(
@@ -23,3 +31,61 @@ def test_a_signed_in_page_view_does_not_sign_and_send_the_cookie_again(
     assert again.status_code == 200
     assert "Set-Cookie" not in again.headers
     assert client.get("/book").status_code == 200  # still signed in
+
+
+@pytest.fixture
+def counted_client(world: World) -> Iterator[tuple[FlaskClient, CountingProxy]]:
+    """The website on a pool whose every message to PostgreSQL goes through a counting proxy,
+    signed in as client A."""
+    dsn = psycopg2.extensions.parse_dsn(world.db.url)
+    proxy = CountingProxy(dsn.get("host", "127.0.0.1"), int(dsn.get("port", 5432)))
+    db = Database(proxy.url(world.db.url), max_connections=2)
+    try:
+        with make_app(world, DATABASE=db).test_client() as client:
+            sign_in_as(client, world.a)
+            yield client, proxy
+    finally:
+        db.close()
+        proxy.close()
+
+
+FIRST = "2027-01-05T00:00:00+00:00"  # a free slot of coach X (16:00 Monday in Los Angeles)
+
+
+def test_a_week_page_costs_four_round_trips(
+    counted_client: tuple[FlaskClient, CountingProxy],
+) -> None:
+    client, proxy = counted_client
+    assert client.get("/book?week=2027-01-11").status_code == 200  # the pool is open now
+    before = proxy.queries
+    page = client.get("/book?week=2027-01-11")
+    assert page.status_code == 200 and "free times this week" in page.text
+    # The signed-in user (BEGIN and the lookup in one message, COMMIT), then the coach, its
+    # rules and the week's slots in one statement, and COMMIT.
+    assert proxy.queries - before == 4
+
+
+def test_a_booking_post_costs_four_round_trips(
+    counted_client: tuple[FlaskClient, CountingProxy], world: World
+) -> None:
+    client, proxy = counted_client
+    assert client.get("/book/confirm", query_string={"start": FIRST}).status_code == 200
+    before = proxy.queries
+    response = client.post("/book", data={"start": FIRST, "csrf_token": f"csrf-{world.a}"})
+    assert response.status_code == 303
+    # The signed-in user (two), then book() and COMMIT: no read of the coach before booking.
+    assert proxy.queries - before == 4
+
+
+def test_the_availability_api_costs_five_round_trips(
+    counted_client: tuple[FlaskClient, CountingProxy],
+) -> None:
+    client, proxy = counted_client
+    url = "/api/v1/availability?from=2027-01-11T00:00:00Z&to=2027-01-18T00:00:00Z"
+    assert client.get(url).status_code == 200  # the pool is open now
+    before = proxy.queries
+    answer = client.get(url)
+    assert answer.status_code == 200 and answer.json and answer.json["slots"]
+    # The signed-in user (two), then the client's coach and its free slots in one transaction:
+    # the coach, the slots, COMMIT.
+    assert proxy.queries - before == 5
