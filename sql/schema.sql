@@ -5251,6 +5251,18 @@ CREATE UNIQUE INDEX feed_token_one_active_per_user ON public.feed_tokens USING b
 CREATE INDEX mail_outbox_due ON public.mail_outbox USING btree (next_attempt_at, id) WHERE (state = 'pending'::public.mail_state);
 
 --
+-- Name: mail_outbox_due_reminders; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX mail_outbox_due_reminders ON public.mail_outbox USING btree (next_attempt_at) WHERE ((state = 'pending'::public.mail_state) AND (kind = 'reminder'::public.mail_kind));
+
+--
+-- Name: INDEX mail_outbox_due_reminders; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.mail_outbox_due_reminders IS 'Pending reminders by when they are due: the reminders mail_claim() drops once their call has started.';
+
+--
 -- Name: mail_outbox_pending_batch; Type: INDEX; Schema: public; Owner: -
 --
 
