@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from booking_web import queries, timefmt
 from booking_web.context import actor, db, role_required, rules_now
 from booking_web.forms import field_errors
-from booking_web.weeks import week_of
+from booking_web.weeks import slot_terms, week_of
 from officehours import booking, errors, inputs
 
 bp = Blueprint("coach_booking", __name__, url_prefix="/coach/clients")
@@ -31,9 +31,10 @@ def _client(slug: str) -> queries.Party:
 @bp.get("/<token:client>/book")
 @role_required("coach")
 def week(client: str) -> ResponseReturnValue:
-    """The coach's own free slots for one week, to book one for the client."""
+    """The coach's own free slots for one week, to book one for the client: as the client's
+    own week page, without the slots of a month where the client is at the monthly limit."""
     party = _client(client)
-    _, shown = week_of(actor(), request.args.get("week"), timefmt.zone_name())
+    _, shown = week_of(actor(), request.args.get("week"), timefmt.zone_name(), client=party.slug)
     return render_template(
         "coach_book_week.html",
         client=party,
@@ -53,6 +54,7 @@ def _confirm_page(
         "coach_book_confirm.html",
         client=party,
         start=start,
+        terms=slot_terms(actor(), start, client=party.slug),
         errors=errs,
         week=timefmt.local(start).date().isoformat(),
     )

@@ -109,12 +109,14 @@ def month_label(month: date) -> str:
 
 
 def _week_rows(
-    coach: str | None, start: datetime, end: datetime, moving: str | None
+    coach: str | None, start: datetime, end: datetime, moving: str | None, client: str | None
 ) -> tuple[queries.CoachInfo, timedelta, list[Offer]]:
-    """The coach (None: the actor's own), their call length and the week's offers, in one
-    statement. Raises NoCoachingRelationship, and the errors of bookable_slots."""
+    """The coach (None: the actor's own), their call length and the week's offers (for
+    ``client`` when a coach books for them), in one statement. Raises NoCoachingRelationship,
+    and the errors of bookable_slots."""
+    params = {"coach": coach, "start": start, "end": end, "moving": moving, "client": client}
     with db().transaction(actor(), now=rules_now()) as cur:
-        cur.execute(Q.coach_week, {"coach": coach, "start": start, "end": end, "moving": moving})
+        cur.execute(Q.coach_week, params)
         rows = cur.fetchall()
     info = queries.coach_info_of(rows[0] if rows else None)
     offers = [Offer(*r[7:]) for r in rows if r[7] is not None]
@@ -128,11 +130,16 @@ def parse_jump(text: str | None, field: str = "week") -> date:
 
 
 def week_of(
-    coach: str | None, week: str | None, zone: str, moving: str | None = None
+    coach: str | None,
+    week: str | None,
+    zone: str,
+    moving: str | None = None,
+    client: str | None = None,
 ) -> tuple[queries.CoachInfo, Week]:
     """The free slots of ``coach`` (None: the signed-in client's coach) in the week named by
     ``week`` (YYYY-MM-DD, any day of it, or YYYY-MM, its first day; None or empty: this week),
-    in ``zone``, for the call ``moving`` (a token) when one is being moved. Weeks before this
+    in ``zone``, for the call ``moving`` (a token) when one is being moved, or for ``client``
+    (a slug) when the coach books for them. Weeks before this
     one show this one, weeks beyond the booking horizon the last one. Slots in a month whose
     limit is reached are not offered; the week names that month instead. Raises InvalidInput
     for a bad week, and the errors of bookable_slots."""
@@ -140,12 +147,12 @@ def week_of(
     this_monday = timefmt.week_start(timefmt.local(now, zone).date())
     monday = max(timefmt.week_start(parse_jump(week)) if week else this_monday, this_monday)
     start, end = timefmt.week_bounds(monday, zone)
-    info, length, offers = _week_rows(coach, start, end, moving)
+    info, length, offers = _week_rows(coach, start, end, moving, client)
     last_monday = timefmt.week_start(timefmt.local(now + info.horizon, zone).date())
     if monday > last_monday:
         monday = last_monday
         start, end = timefmt.week_bounds(monday, zone)
-        info, length, offers = _week_rows(coach, start, end, moving)
+        info, length, offers = _week_rows(coach, start, end, moving, client)
     full: dict[date, FullMonth] = {}
     by_day: dict[date, list[Choice]] = {}
     hidden: dict[date, str] = {}
@@ -217,13 +224,17 @@ def week_page(
     return page, status
 
 
-def slot_terms(coach: str, start: datetime, moving: str | None = None) -> Terms:
+def slot_terms(
+    coach: str, start: datetime, moving: str | None = None, client: str | None = None
+) -> Terms:
     """What the rules say of a call with ``coach`` at ``start`` (for the call ``moving`` when
-    one is being moved): its end and length, whether it is inside the change cut-off for the
-    client, and whether their month is full. Raises the errors of slot_terms (forbidden,
-    unknown_appointment, not_your_appointment)."""
+    one is being moved, for ``client`` when the coach books for them): its end and length,
+    whether it is inside the change cut-off for the client, and whether their month is full.
+    Raises the errors of slot_terms (forbidden, unknown_appointment, not_your_appointment,
+    no_coaching_relationship)."""
+    params = {"coach": coach, "start": start, "moving": moving, "client": client}
     with db().transaction(actor(), now=rules_now()) as cur:
-        cur.execute(Q.slot_terms, {"coach": coach, "start": start, "moving": moving})
+        cur.execute(Q.slot_terms, params)
         end, length, inside, full, month, calls, limit = one(cur)
     return Terms(end, length, inside, full, month_label(month), calls, limit)
 

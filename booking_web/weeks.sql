@@ -9,7 +9,7 @@
 -- rules, then on each row one of the coach's free slots between start and end, with whether it
 -- is inside the change cut-off for the client, its month (in the client's zone), that month's
 -- booked calls and whether the monthly limit is reached; moving is the token of a call being
--- moved, or NULL. No row when there is no such coach the actor may see; one row with NULL slot
+-- moved, or NULL; client the slug of the client a coach books for, or NULL. No row when there is no such coach the actor may see; one row with NULL slot
 -- columns when the week has no free slot.
 WITH co AS MATERIALIZED (
     SELECT co.slug, co.display_name, co.email, co.time_zone,
@@ -28,14 +28,15 @@ SELECT co.slug, co.display_name, co.email, co.time_zone, co.horizon, co.monthly_
        co.slot_length,
        s.slot_start, s.slot_end, s.inside_cutoff, s.month_full, s.month, s.month_calls
 FROM co
-LEFT JOIN LATERAL bookable_slots(co.slug, %(start)s, %(end)s, %(moving)s) s ON true
+LEFT JOIN LATERAL bookable_slots(co.slug, %(start)s, %(end)s, %(moving)s, %(client)s) s ON true
 ORDER BY s.slot_start;
 
 -- name: slot_terms
 -- For a confirm page: the end and length of a call at start with this coach, and what the rules
--- say of it for the client (cut-off, month, its calls, the monthly limit).
+-- say of it for the client (cut-off, month, its calls, the monthly limit); client as in
+-- coach_week.
 SELECT slot_end, slot_length, inside_cutoff, month_full, month, month_calls, month_limit
-FROM slot_terms(%(coach)s, %(start)s, %(moving)s);
+FROM slot_terms(%(coach)s, %(start)s, %(moving)s, %(client)s);
 
 -- name: call_changes
 -- Whether the actor may move or cancel this call now, whether the change cut-off alone stops

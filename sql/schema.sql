@@ -915,17 +915,17 @@ END $$;
 COMMENT ON FUNCTION public.book_series(p_client text, p_first_start timestamp with time zone, p_months integer) IS 'Books the same weekday and local time (the coach''s zone) for p_months months from p_first_start, all or nothing. A refusal keeps the code of the broken rule and names the month in its message and in DETAIL (month=YYYY-MM).';
 
 --
--- Name: bookable_slots(text, timestamp with time zone, timestamp with time zone, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: bookable_slots(text, timestamp with time zone, timestamp with time zone, text, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.bookable_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text DEFAULT NULL::text) RETURNS TABLE(slot_start timestamp with time zone, slot_end timestamp with time zone, inside_cutoff boolean, month_full boolean, month date, month_calls integer)
+CREATE FUNCTION public.bookable_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text DEFAULT NULL::text, p_client text DEFAULT NULL::text) RETURNS TABLE(slot_start timestamp with time zone, slot_end timestamp with time zone, inside_cutoff boolean, month_full boolean, month date, month_calls integer)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
 #variable_conflict use_column
 DECLARE
     actor users := require_actor();
-    p record := booking_parties(actor, p_coach, p_moving);
+    p record := booking_parties(actor, p_coach, p_moving, p_client);
     boundary timestamptz := change_cutoff_boundary((p.coach).id);
 BEGIN
     -- One count per month the window touches, and one look at the cut-off rule, not one of
@@ -945,16 +945,16 @@ BEGIN
 END $$;
 
 --
--- Name: FUNCTION bookable_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION bookable_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text, p_client text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.bookable_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text) IS 'free_slots with what the rules say of each slot for the client: inside the change cut-off (slot_inside_cutoff), and its month''s calls and whether its monthly limit is reached (month_outlook). p_moving is the token of a call being moved, which does not count against its month. Raises as free_slots and booking_parties do.';
+COMMENT ON FUNCTION public.bookable_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text, p_client text) IS 'free_slots with what the rules say of each slot for the client: inside the change cut-off (slot_inside_cutoff), and its month''s calls and whether its monthly limit is reached (month_outlook). p_moving is the token of a call being moved, which does not count against its month; p_client the client a coach or admin books for (booking_parties). Raises as free_slots and booking_parties do.';
 
 --
--- Name: booking_parties(public.users, text, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: booking_parties(public.users, text, text, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.booking_parties(p_actor public.users, p_coach text, p_moving text, OUT coach public.users, OUT client public.users, OUT moving public.appointments) RETURNS record
+CREATE FUNCTION public.booking_parties(p_actor public.users, p_coach text, p_moving text, p_client text DEFAULT NULL::text, OUT coach public.users, OUT client public.users, OUT moving public.appointments) RETURNS record
     LANGUAGE plpgsql STABLE
     AS $$
 BEGIN
@@ -970,14 +970,23 @@ BEGIN
         SELECT * INTO client FROM users WHERE id = moving.client_id;
     ELSIF p_actor.role = 'client' THEN
         client := p_actor;
+    ELSIF p_client IS NOT NULL THEN
+        -- The coach (or an admin) booking for one of the coach's current clients: one answer
+        -- for anyone else, whether that user exists or not.
+        SELECT u.* INTO client FROM users u
+        JOIN coaching c ON c.client_id = u.id AND c.coach_id = coach.id AND upper_inf(c.during)
+        WHERE u.slug = p_client;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'That is not one of the coach''s current clients.' USING ERRCODE = 'OH004';
+        END IF;
     END IF;
 END $$;
 
 --
--- Name: FUNCTION booking_parties(p_actor public.users, p_coach text, p_moving text, OUT coach public.users, OUT client public.users, OUT moving public.appointments); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION booking_parties(p_actor public.users, p_coach text, p_moving text, p_client text, OUT coach public.users, OUT client public.users, OUT moving public.appointments); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.booking_parties(p_actor public.users, p_coach text, p_moving text, OUT coach public.users, OUT client public.users, OUT moving public.appointments) IS 'For the week and confirm pages: the coach whose time the actor may see (coach_for_free_slots), the client the slots are for (the moved call''s client, else the actor when a client, else NULL), and the call being moved (by token; unknown_appointment or not_your_appointment when the actor may not move it).';
+COMMENT ON FUNCTION public.booking_parties(p_actor public.users, p_coach text, p_moving text, p_client text, OUT coach public.users, OUT client public.users, OUT moving public.appointments) IS 'For the week and confirm pages: the coach whose time the actor may see (coach_for_free_slots), the client the slots are for (the moved call''s client, else the actor when a client, else p_client when it names one of the coach''s current clients, else NULL), and the call being moved (by token; unknown_appointment or not_your_appointment when the actor may not move it). A p_client who is not a current client of the coach raises no_coaching_relationship.';
 
 --
 -- Name: caldav_appointments_changed(); Type: FUNCTION; Schema: public; Owner: -
@@ -3798,17 +3807,17 @@ $$;
 COMMENT ON FUNCTION public.slot_rules(p_coach bigint, OUT slot_length interval, OUT minimum_notice interval, OUT booking_horizon interval, OUT monthly_limit integer) IS 'The rules a new slot must meet, for a coach (their overrides, else the global values): slot length, minimum notice, booking horizon and monthly limit.';
 
 --
--- Name: slot_terms(text, timestamp with time zone, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: slot_terms(text, timestamp with time zone, text, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.slot_terms(p_coach text, p_start timestamp with time zone, p_moving text DEFAULT NULL::text) RETURNS TABLE(slot_end timestamp with time zone, slot_length interval, inside_cutoff boolean, month_full boolean, month date, month_calls integer, month_limit integer)
+CREATE FUNCTION public.slot_terms(p_coach text, p_start timestamp with time zone, p_moving text DEFAULT NULL::text, p_client text DEFAULT NULL::text) RETURNS TABLE(slot_end timestamp with time zone, slot_length interval, inside_cutoff boolean, month_full boolean, month date, month_calls integer, month_limit integer)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
 #variable_conflict use_column
 DECLARE
     actor users := require_actor();
-    p record := booking_parties(actor, p_coach, p_moving);
+    p record := booking_parties(actor, p_coach, p_moving, p_client);
     o record;
     slot_len interval := rule_duration('slot_length', (p.coach).id);
 BEGIN
@@ -3823,10 +3832,10 @@ BEGIN
 END $$;
 
 --
--- Name: FUNCTION slot_terms(p_coach text, p_start timestamp with time zone, p_moving text); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION slot_terms(p_coach text, p_start timestamp with time zone, p_moving text, p_client text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.slot_terms(p_coach text, p_start timestamp with time zone, p_moving text) IS 'For a confirm page: the end and length of a call starting at p_start with this coach (the slot_length rule), whether it is inside the change cut-off for the client, and its month_outlook with the monthly limit. Says nothing of whether the slot is free: book() and move() decide that. Raises as booking_parties does.';
+COMMENT ON FUNCTION public.slot_terms(p_coach text, p_start timestamp with time zone, p_moving text, p_client text) IS 'For a confirm page: the end and length of a call starting at p_start with this coach (the slot_length rule), whether it is inside the change cut-off for the client (the moved call''s, the acting client, or p_client for a coach or admin booking for them: booking_parties), and its month_outlook with the monthly limit. Says nothing of whether the slot is free: book() and move() decide that. Raises as booking_parties does.';
 
 --
 -- Name: slugify(text); Type: FUNCTION; Schema: public; Owner: -
@@ -6175,11 +6184,11 @@ REVOKE ALL ON FUNCTION public.book_series(p_client text, p_first_start timestamp
 GRANT ALL ON FUNCTION public.book_series(p_client text, p_first_start timestamp with time zone, p_months integer) TO officehours_app;
 
 --
--- Name: FUNCTION bookable_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION bookable_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text, p_client text); Type: ACL; Schema: public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.bookable_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.bookable_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text) TO officehours_app;
+REVOKE ALL ON FUNCTION public.bookable_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text, p_client text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.bookable_slots(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text, p_client text) TO officehours_app;
 
 --
 -- Name: FUNCTION caldav_appointments_changed(); Type: ACL; Schema: public; Owner: -
@@ -6453,11 +6462,11 @@ REVOKE ALL ON FUNCTION public.set_call_details(p_coach text, p_kind text, p_valu
 GRANT ALL ON FUNCTION public.set_call_details(p_coach text, p_kind text, p_value text, p_details text) TO officehours_app;
 
 --
--- Name: FUNCTION slot_terms(p_coach text, p_start timestamp with time zone, p_moving text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION slot_terms(p_coach text, p_start timestamp with time zone, p_moving text, p_client text); Type: ACL; Schema: public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.slot_terms(p_coach text, p_start timestamp with time zone, p_moving text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.slot_terms(p_coach text, p_start timestamp with time zone, p_moving text) TO officehours_app;
+REVOKE ALL ON FUNCTION public.slot_terms(p_coach text, p_start timestamp with time zone, p_moving text, p_client text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.slot_terms(p_coach text, p_start timestamp with time zone, p_moving text, p_client text) TO officehours_app;
 
 --
 -- Name: FUNCTION update_user(p_user text, p_name text, p_time_zone text, p_email text, p_role public.user_role); Type: ACL; Schema: public; Owner: -

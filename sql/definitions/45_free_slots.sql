@@ -120,6 +120,7 @@ END $$;
 COMMENT ON FUNCTION month_outlook(users, users, users, timestamptz, bigint) IS 'The client''s month holding p_at (client_month), its booked calls (calls_in_month, not counting p_moving) and whether the monthly limit is reached. A NULL client (a coach or admin looking) has no month to fill.';
 
 CREATE OR REPLACE FUNCTION booking_parties(p_actor users, p_coach text, p_moving text,
+                                           p_client text DEFAULT NULL,
                                            OUT coach users, OUT client users, OUT moving appointments)
     LANGUAGE plpgsql STABLE AS $$
 BEGIN
@@ -135,19 +136,28 @@ BEGIN
         SELECT * INTO client FROM users WHERE id = moving.client_id;
     ELSIF p_actor.role = 'client' THEN
         client := p_actor;
+    ELSIF p_client IS NOT NULL THEN
+        -- The coach (or an admin) booking for one of the coach's current clients: one answer
+        -- for anyone else, whether that user exists or not.
+        SELECT u.* INTO client FROM users u
+        JOIN coaching c ON c.client_id = u.id AND c.coach_id = coach.id AND upper_inf(c.during)
+        WHERE u.slug = p_client;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'That is not one of the coach''s current clients.' USING ERRCODE = 'OH004';
+        END IF;
     END IF;
 END $$;
-COMMENT ON FUNCTION booking_parties(users, text, text) IS 'For the week and confirm pages: the coach whose time the actor may see (coach_for_free_slots), the client the slots are for (the moved call''s client, else the actor when a client, else NULL), and the call being moved (by token; unknown_appointment or not_your_appointment when the actor may not move it).';
+COMMENT ON FUNCTION booking_parties(users, text, text, text) IS 'For the week and confirm pages: the coach whose time the actor may see (coach_for_free_slots), the client the slots are for (the moved call''s client, else the actor when a client, else p_client when it names one of the coach''s current clients, else NULL), and the call being moved (by token; unknown_appointment or not_your_appointment when the actor may not move it). A p_client who is not a current client of the coach raises no_coaching_relationship.';
 
 CREATE OR REPLACE FUNCTION bookable_slots(p_coach text, p_from timestamptz, p_to timestamptz,
-                                          p_moving text DEFAULT NULL)
+                                          p_moving text DEFAULT NULL, p_client text DEFAULT NULL)
     RETURNS TABLE (slot_start timestamptz, slot_end timestamptz, inside_cutoff boolean,
                    month_full boolean, month date, month_calls integer)
     LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 #variable_conflict use_column
 DECLARE
     actor users := require_actor();
-    p record := booking_parties(actor, p_coach, p_moving);
+    p record := booking_parties(actor, p_coach, p_moving, p_client);
     boundary timestamptz := change_cutoff_boundary((p.coach).id);
 BEGIN
     -- One count per month the window touches, and one look at the cut-off rule, not one of
@@ -165,16 +175,17 @@ BEGIN
         FROM f JOIN months ON months.m = f.m
         ORDER BY f.slot_start;
 END $$;
-COMMENT ON FUNCTION bookable_slots(text, timestamptz, timestamptz, text) IS 'free_slots with what the rules say of each slot for the client: inside the change cut-off (slot_inside_cutoff), and its month''s calls and whether its monthly limit is reached (month_outlook). p_moving is the token of a call being moved, which does not count against its month. Raises as free_slots and booking_parties do.';
+COMMENT ON FUNCTION bookable_slots(text, timestamptz, timestamptz, text, text) IS 'free_slots with what the rules say of each slot for the client: inside the change cut-off (slot_inside_cutoff), and its month''s calls and whether its monthly limit is reached (month_outlook). p_moving is the token of a call being moved, which does not count against its month; p_client the client a coach or admin books for (booking_parties). Raises as free_slots and booking_parties do.';
 
-CREATE OR REPLACE FUNCTION slot_terms(p_coach text, p_start timestamptz, p_moving text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION slot_terms(p_coach text, p_start timestamptz, p_moving text DEFAULT NULL,
+                                      p_client text DEFAULT NULL)
     RETURNS TABLE (slot_end timestamptz, slot_length interval, inside_cutoff boolean,
                    month_full boolean, month date, month_calls integer, month_limit integer)
     LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 #variable_conflict use_column
 DECLARE
     actor users := require_actor();
-    p record := booking_parties(actor, p_coach, p_moving);
+    p record := booking_parties(actor, p_coach, p_moving, p_client);
     o record;
     slot_len interval := rule_duration('slot_length', (p.coach).id);
 BEGIN
@@ -187,7 +198,7 @@ BEGIN
                         o.month_full,
                         o.month, o.month_calls, rule_count('monthly_limit', (p.coach).id);
 END $$;
-COMMENT ON FUNCTION slot_terms(text, timestamptz, text) IS 'For a confirm page: the end and length of a call starting at p_start with this coach (the slot_length rule), whether it is inside the change cut-off for the client, and its month_outlook with the monthly limit. Says nothing of whether the slot is free: book() and move() decide that. Raises as booking_parties does.';
+COMMENT ON FUNCTION slot_terms(text, timestamptz, text, text) IS 'For a confirm page: the end and length of a call starting at p_start with this coach (the slot_length rule), whether it is inside the change cut-off for the client (the moved call''s, the acting client, or p_client for a coach or admin booking for them: booking_parties), and its month_outlook with the monthly limit. Says nothing of whether the slot is free: book() and move() decide that. Raises as booking_parties does.';
 
 CREATE OR REPLACE FUNCTION call_changes(p_token text)
     RETURNS TABLE (changeable boolean, cutoff_closed boolean, change_cutoff text)

@@ -55,11 +55,11 @@ TO officehours_app;
 
 -- What the week and confirm pages ask of the rules (45_free_slots.sql), as free_slots is.
 REVOKE EXECUTE ON FUNCTION
-    bookable_slots(text, timestamptz, timestamptz, text), slot_terms(text, timestamptz, text),
+    bookable_slots(text, timestamptz, timestamptz, text, text), slot_terms(text, timestamptz, text, text),
     call_changes(text)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
-    bookable_slots(text, timestamptz, timestamptz, text), slot_terms(text, timestamptz, text),
+    bookable_slots(text, timestamptz, timestamptz, text, text), slot_terms(text, timestamptz, text, text),
     call_changes(text)
 TO officehours_app;
 

@@ -32,6 +32,13 @@ def test_other_clients_coaches_and_calls_are_refused(world: World) -> None:
          "not_your_appointment"),
         (world.a, "SELECT * FROM call_changes(%s)", (call.token,), "not_your_appointment"),
         (world.a, "SELECT * FROM call_changes(%s)", ("no-such-call",), "unknown_appointment"),
+        # A coach books only for a current client of theirs, whoever else is named.
+        (world.x, "SELECT * FROM slot_terms(%s, %s, NULL, %s)", (world.x, LATER, world.c),
+         "no_coaching_relationship"),
+        (world.x, "SELECT * FROM bookable_slots(%s, %s, %s, NULL, %s)", (world.x, *week, "nobody"),
+         "no_coaching_relationship"),
+        (world.admin, "SELECT * FROM slot_terms(%s, %s, NULL, %s)", (world.y, LATER, world.a),
+         "no_coaching_relationship"),
     ]  # fmt: skip
     for actor, query, args, code in cases:
         with pytest.raises(OfficeHoursError) as raised:

@@ -134,3 +134,35 @@ def test_the_move_week_marks_the_cut_off_and_ignores_the_moved_call_in_its_month
         f"/appointments/{moving.token}/move/confirm", query_string={"start": EARLY.isoformat()}
     )
     assert 'id="cutoff-warning"' in confirm.text
+
+
+def test_the_coach_booking_for_a_client_sees_their_full_months_and_the_call_s_length(
+    client: FlaskClient, world: World, login: Any, csrf: Any
+) -> None:
+    # The coach books for Ann with the same rules: the confirm page says when the call ends and
+    # how long it lasts (the slot_length rule), and a month where Ann is at the limit is not
+    # offered on the week page and is named on the confirm page.
+    login(client, world.x)
+    base = f"/coach/clients/{world.a}/book"
+    page = client.get(base + "/confirm", query_string={"start": LATER.isoformat()})
+    assert page.status_code == 200
+    assert "<dt>Ends</dt>" in page.text and "<dt>Length</dt><dd>60 minutes</dd>" in page.text
+    assert 'id="cutoff-warning"' not in page.text  # the cut-off binds the client, not the coach
+    set_rule(world, "slot_length", "30 minutes")
+    page = client.get(base + "/confirm", query_string={"start": LATER.isoformat()})
+    assert "<dt>Length</dt><dd>30 minutes</dd>" in page.text
+    set_rule(world, "slot_length", "60 minutes")
+    week = "2027-01-18"
+    assert 'ul class="slots"' in client.get(base, query_string={"week": week}).text
+    for day in (5, 6):
+        booking.book(world.db, world.a, world.a, LATER + timedelta(days=day - 5), now=NOW)
+    full = client.get(base, query_string={"week": week}).text
+    assert "January 2027 is full:" in full and 'class="slots"' not in full
+    page = client.get(base + "/confirm", query_string={"start": "2027-01-19T17:00:00+00:00"})
+    assert page.status_code == 200
+    assert "Ann Client already has 2 calls booked that month, and the rules allow 2" in page.text
+    # Another coach's client, typed in by hand, is still not theirs.
+    refused = client.get(
+        f"/coach/clients/{world.c}/book/confirm", query_string={"start": LATER.isoformat()}
+    )
+    assert refused.status_code == 404
