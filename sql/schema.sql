@@ -3459,6 +3459,12 @@ BEGIN
     IF (old.kind, old.value, old.details) IS NOT DISTINCT FROM (given.kind, given.value, given.details) THEN
         RETURN 0;
     END IF;
+    -- Every call the change does not reach (over, started or cancelled) keeps what it had.
+    INSERT INTO appointment_call_details (appointment_id, kind, value, details, updated_at, kept)
+    SELECT a.id, old.kind, old.value, old.details, clock(), true
+    FROM appointments a
+    WHERE a.coach_id = coach.id AND NOT (a.status = 'booked' AND lower(a.during) > clock())
+      AND NOT EXISTS (SELECT 1 FROM appointment_call_details own WHERE own.appointment_id = a.id);
     IF given.kind IS NULL AND given.details IS NULL THEN
         DELETE FROM call_details WHERE coach_id = coach.id;
     ELSE
@@ -3481,7 +3487,7 @@ END $$;
 -- Name: FUNCTION set_call_details(p_coach text, p_kind text, p_value text, p_details text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.set_call_details(p_coach text, p_kind text, p_value text, p_details text) IS 'Sets how a coach''s calls happen (kind video, phone or place, its link, number or place, and free text; all empty removes them), as the coach or an admin; each future booked call without details of its own gets a new revision and an updated invite. Returns how many calls that was. Raises unknown_user, wrong_role, forbidden, invalid_call_details or invalid_call_text, changing nothing.';
+COMMENT ON FUNCTION public.set_call_details(p_coach text, p_kind text, p_value text, p_details text) IS 'Sets how a coach''s calls happen (kind video, phone or place, its link, number or place, and free text; all empty removes them), as the coach or an admin; each future booked call without details of its own gets a new revision and an updated invite. Every other call of the coach without details of its own (over, started or cancelled) keeps the old ones. Returns how many calls got the new ones. Raises unknown_user, wrong_role, forbidden, invalid_call_details or invalid_call_text, changing nothing.';
 
 --
 -- Name: set_change_reason(text); Type: FUNCTION; Schema: public; Owner: -
@@ -4229,7 +4235,8 @@ CREATE TABLE public.appointment_call_details (
     value text,
     details text,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT appointment_call_details_not_empty CHECK (((kind IS NOT NULL) OR (details IS NOT NULL))),
+    kept boolean DEFAULT false NOT NULL,
+    CONSTRAINT appointment_call_details_not_empty CHECK ((kept OR (kind IS NOT NULL) OR (details IS NOT NULL))),
     CONSTRAINT appointment_call_details_text_valid CHECK ((public.call_text_problem(details, 1000) IS NULL)),
     CONSTRAINT appointment_call_details_value_valid CHECK ((public.call_value_problem(kind, value) IS NULL))
 );
@@ -4239,6 +4246,12 @@ CREATE TABLE public.appointment_call_details (
 --
 
 COMMENT ON TABLE public.appointment_call_details IS 'How one call happens when its coach set it for that call alone; it replaces the coach''s call_details as a whole. Written only by set_appointment_call_details.';
+
+--
+-- Name: COLUMN appointment_call_details.kept; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.appointment_call_details.kept IS 'True: the coach''s usual details as they were when the coach changed them, kept for a call that was over or cancelled by then; false: details the coach or an admin gave this one call.';
 
 --
 -- Name: appointment_history; Type: TABLE; Schema: public; Owner: -
@@ -4533,7 +4546,7 @@ CREATE VIEW public.call_details_of_appointments WITH (security_invoker='true') A
             WHEN (own.appointment_id IS NOT NULL) THEN own.details
             ELSE usual.details
         END AS details,
-    (own.appointment_id IS NOT NULL) AS own,
+    ((own.appointment_id IS NOT NULL) AND (NOT own.kept)) AS own,
     n.note
    FROM (((public.appointments a
      LEFT JOIN public.appointment_call_details own ON ((own.appointment_id = a.id)))
@@ -4544,7 +4557,7 @@ CREATE VIEW public.call_details_of_appointments WITH (security_invoker='true') A
 -- Name: VIEW call_details_of_appointments; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON VIEW public.call_details_of_appointments IS 'How each call happens (its own details, or else its coach''s), whether they are its own, and the client''s note. Row-level security of the tables below decides what a user sees through it.';
+COMMENT ON VIEW public.call_details_of_appointments IS 'How each call happens (its own details or those kept from when it was over or cancelled, or else its coach''s), whether they are its own (set for it, not kept), and the client''s note. Row-level security of the tables below decides what a user sees through it.';
 
 --
 -- Name: coach_conflicts; Type: VIEW; Schema: public; Owner: -

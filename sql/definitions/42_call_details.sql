@@ -2,8 +2,9 @@
 -- migration 0051). A coach (or an admin) sets the coach's call details; the coach may give one
 -- call details of its own; the client writes a note until the change cut-off. Changing what a
 -- future call's details are is a new revision of that call (history action 'updated'), so its
--- mail goes out as an updated invite (REQUEST, SEQUENCE + 1), like a move. Past calls are left
--- as they are: nobody needs a new invite for a call that is over.
+-- mail goes out as an updated invite (REQUEST, SEQUENCE + 1), like a move. Past and cancelled
+-- calls are left as they are: nobody needs a new invite for a call that is over, and each keeps
+-- the details it had (a kept row of appointment_call_details, migration 0060).
 --
 -- Refusals: OH071 invalid_call_details (the kind or the link, number or place), OH072
 -- invalid_call_text (the coach's free text), OH073 invalid_note (the client's note).
@@ -13,13 +14,13 @@ SELECT a.id AS appointment_id,
        CASE WHEN own.appointment_id IS NOT NULL THEN own.kind ELSE usual.kind END AS kind,
        CASE WHEN own.appointment_id IS NOT NULL THEN own.value ELSE usual.value END AS value,
        CASE WHEN own.appointment_id IS NOT NULL THEN own.details ELSE usual.details END AS details,
-       own.appointment_id IS NOT NULL AS own,
+       own.appointment_id IS NOT NULL AND NOT own.kept AS own,
        n.note
 FROM appointments a
 LEFT JOIN appointment_call_details own ON own.appointment_id = a.id
 LEFT JOIN call_details usual ON usual.coach_id = a.coach_id
 LEFT JOIN appointment_notes n ON n.appointment_id = a.id;
-COMMENT ON VIEW call_details_of_appointments IS 'How each call happens (its own details, or else its coach''s), whether they are its own, and the client''s note. Row-level security of the tables below decides what a user sees through it.';
+COMMENT ON VIEW call_details_of_appointments IS 'How each call happens (its own details or those kept from when it was over or cancelled, or else its coach''s), whether they are its own (set for it, not kept), and the client''s note. Row-level security of the tables below decides what a user sees through it.';
 
 CREATE OR REPLACE FUNCTION clean_call_text(p_text text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -71,6 +72,12 @@ BEGIN
     IF (old.kind, old.value, old.details) IS NOT DISTINCT FROM (given.kind, given.value, given.details) THEN
         RETURN 0;
     END IF;
+    -- Every call the change does not reach (over, started or cancelled) keeps what it had.
+    INSERT INTO appointment_call_details (appointment_id, kind, value, details, updated_at, kept)
+    SELECT a.id, old.kind, old.value, old.details, clock(), true
+    FROM appointments a
+    WHERE a.coach_id = coach.id AND NOT (a.status = 'booked' AND lower(a.during) > clock())
+      AND NOT EXISTS (SELECT 1 FROM appointment_call_details own WHERE own.appointment_id = a.id);
     IF given.kind IS NULL AND given.details IS NULL THEN
         DELETE FROM call_details WHERE coach_id = coach.id;
     ELSE
@@ -88,7 +95,7 @@ BEGIN
     GET DIAGNOSTICS updated = ROW_COUNT;
     RETURN updated;
 END $$;
-COMMENT ON FUNCTION set_call_details(text, text, text, text) IS 'Sets how a coach''s calls happen (kind video, phone or place, its link, number or place, and free text; all empty removes them), as the coach or an admin; each future booked call without details of its own gets a new revision and an updated invite. Returns how many calls that was. Raises unknown_user, wrong_role, forbidden, invalid_call_details or invalid_call_text, changing nothing.';
+COMMENT ON FUNCTION set_call_details(text, text, text, text) IS 'Sets how a coach''s calls happen (kind video, phone or place, its link, number or place, and free text; all empty removes them), as the coach or an admin; each future booked call without details of its own gets a new revision and an updated invite. Every other call of the coach without details of its own (over, started or cancelled) keeps the old ones. Returns how many calls got the new ones. Raises unknown_user, wrong_role, forbidden, invalid_call_details or invalid_call_text, changing nothing.';
 
 CREATE OR REPLACE FUNCTION set_appointment_call_details(p_token text, p_kind text, p_value text,
                                                         p_details text, p_own boolean DEFAULT true)

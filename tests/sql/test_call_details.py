@@ -184,6 +184,40 @@ def test_a_coach_sets_details_and_future_calls_get_an_updated_invite(world: Worl
     )
 
 
+def test_a_call_that_is_over_or_cancelled_keeps_the_details_it_had(world: World) -> None:
+    # Only the calls that get the updated invite follow the coach's new details; a call that is
+    # over, or was cancelled, keeps showing how it happened (or would have), not how the next
+    # calls will.
+    without = booking.book(world.db, world.a, world.a, la(5, 9), now=NOW)
+    first = NOW + timedelta(days=1, hours=6)  # the call at la(5, 9) is over by then
+    call_details.set_for_coach(world.db, world.x, world.x, "video", MEET, "Camera on.", now=first)
+    held = booking.book(world.db, world.b, world.b, la(6, 10), now=first)
+    dropped = booking.book(world.db, world.a, world.a, la(13, 10), now=first)
+    booking.cancel(world.db, world.a, dropped.token, now=first)
+    coming = booking.book(world.db, world.a, world.a, la(14, 10), now=first)
+    later = NOW + timedelta(days=3)  # the call at la(6, 10) is over too
+    changed = call_details.set_for_coach(
+        world.db, world.x, world.x, "phone", "+1 555 0100", None, now=later
+    )
+    assert changed == 1  # only the coming call gets a new revision and an updated invite
+    video = calls.CallDetails(kind="video", value=MEET, details="Camera on.")
+    phone = calls.CallDetails(kind="phone", value="+1 555 0100", details=None)
+    seen = {
+        token: call_details.for_call(world.db, world.x, token, now=later)
+        for token in (without.token, held.token, dropped.token, coming.token)
+    }
+    assert seen[without.token] == call_details.CallInfo(None, False, None)
+    assert seen[held.token] == call_details.CallInfo(video, False, None)
+    assert seen[dropped.token] == call_details.CallInfo(video, False, None)
+    assert seen[coming.token] == call_details.CallInfo(phone, False, None)
+    # Removing the coach's details keeps them on the calls that were, as any change does.
+    call_details.set_for_coach(world.db, world.x, world.x, None, None, None, now=later)
+    assert call_details.for_call(world.db, world.x, held.token, now=later).details == video
+    assert call_details.for_call(world.db, world.x, coming.token, now=later).details is None
+    # The kept details are not "details of its own": nobody set them for that call.
+    assert revisions(world)[held.token] == (1, ["booked"])
+
+
 @pytest.mark.parametrize(
     ("kind", "value", "details", "error"),
     [
