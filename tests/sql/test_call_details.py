@@ -212,8 +212,10 @@ def test_a_call_that_is_over_or_cancelled_keeps_the_details_it_had(world: World)
     assert seen[coming.token] == call_details.CallInfo(phone, False, None)
     # Removing the coach's details keeps them on the calls that were, as any change does.
     call_details.set_for_coach(world.db, world.x, world.x, None, None, None, now=later)
-    assert call_details.for_call(world.db, world.x, held.token, now=later).details == video
-    assert call_details.for_call(world.db, world.x, coming.token, now=later).details is None
+    assert call_details.for_call(world.db, world.x, held.token, now=later) == seen[held.token]
+    assert call_details.for_call(world.db, world.x, coming.token, now=later) == (
+        call_details.CallInfo(None, False, None)
+    )
     # The kept details are not "details of its own": nobody set them for that call.
     assert revisions(world)[held.token] == (1, ["booked"])
 
