@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
@@ -213,19 +215,17 @@ def unset_rule() -> ResponseReturnValue:
 @role_required("admin")
 def mail() -> ResponseReturnValue:
     """The outbox: how many mails are in each state, and the last that failed or wait."""
+    report: dict[str, tuple[list[Any], list[Any]]] = {}
     with db().transaction(actor(), dict_rows=True) as cur:
-        cur.execute(Q.mail_counts)
-        counts = cur.fetchall()
-        cur.execute(Q.mail_errors, {"limit": 20})
-        failures = cur.fetchall()
-        cur.execute(Q.account_mail_counts)
-        account_counts = cur.fetchall()
-        cur.execute(Q.account_mail_errors, {"limit": 20})
-        account_failures = cur.fetchall()
+        for outbox in ("calls", "accounts"):
+            cur.execute(Q.mail_counts, {"outbox": outbox})
+            counts = cur.fetchall()
+            cur.execute(Q.mail_errors, {"limit": 20, "outbox": outbox})
+            report[outbox] = counts, cur.fetchall()
     return render_template(
         "admin_mail.html",
-        counts=counts,
-        failures=failures,
-        account_counts=account_counts,
-        account_failures=account_failures,
+        counts=report["calls"][0],
+        failures=report["calls"][1],
+        account_counts=report["accounts"][0],
+        account_failures=report["accounts"][1],
     )

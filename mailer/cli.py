@@ -65,26 +65,17 @@ def status(db: Database, *, errors: int = 10) -> str:
     Raises:
         psycopg2.Error: when the database cannot be reached.
     """
+    lines: list[str] = []
     with db.transaction() as cur:
-        cur.execute(Q.mail_counts)
-        counts = cur.fetchall()
-        cur.execute(Q.mail_errors, {"limit": errors})
-        failures = cur.fetchall()
-        cur.execute(Q.account_mail_counts)
-        account_counts = cur.fetchall()
-        cur.execute(Q.account_mail_errors, {"limit": errors})
-        account_failures = cur.fetchall()
-    mail = [
-        (public_id, f"{kind} mail to the {recipient} {slug}", *rest)
-        for public_id, kind, recipient, slug, *rest in failures
-    ]
-    links = [
-        (public_id, f"{kind} mail to {slug}", *rest)
-        for public_id, kind, slug, *rest in account_failures
-    ]
-    lines = _section("", counts, mail, errors) + _section(
-        "password-link ", account_counts, links, errors
-    )
+        for outbox, prefix in (("calls", ""), ("accounts", "password-link ")):
+            cur.execute(Q.mail_counts, {"outbox": outbox})
+            counts = cur.fetchall()
+            cur.execute(Q.mail_errors, {"limit": errors, "outbox": outbox})
+            failures = [
+                (public_id, f"{kind} mail to {'' if role is None else f'the {role} '}{slug}", *rest)
+                for public_id, kind, role, slug, *rest in cur.fetchall()
+            ]
+            lines += _section(prefix, counts, failures, errors)
     return "\n".join(lines)
 
 

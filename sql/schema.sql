@@ -262,54 +262,6 @@ END $$;
 COMMENT ON FUNCTION public.account_mail_claim() IS 'Locks the next due account mail no other mailer holds (FOR UPDATE SKIP LOCKED) until the transaction ends and returns what it takes to write it, the link''s secret included; first drops pending mail whose link stopped working. No row when nothing is due.';
 
 --
--- Name: account_mail_counts(); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.account_mail_counts() RETURNS TABLE(state public.mail_state, mails bigint)
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO 'public', 'pg_temp'
-    AS $$
-BEGIN
-    PERFORM mail_require_reader();
-    RETURN QUERY
-        SELECT s.state, count(m.id)
-        FROM unnest(enum_range(NULL::mail_state)) AS s (state)
-        LEFT JOIN account_mail m ON m.state = s.state
-        GROUP BY s.state ORDER BY s.state;
-END $$;
-
---
--- Name: FUNCTION account_mail_counts(); Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON FUNCTION public.account_mail_counts() IS 'How many password-link mails (account_mail) are in each state (every state, zero included), for an admin or the owner; raises forbidden (OH007) for anyone else.';
-
---
--- Name: account_mail_errors(integer); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.account_mail_errors(p_limit integer DEFAULT 10) RETURNS TABLE(public_id text, kind public.account_link_kind, recipient_slug text, state public.mail_state, attempts integer, last_error text, finished_at timestamp with time zone, next_attempt_at timestamp with time zone)
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO 'public', 'pg_temp'
-    AS $$
-BEGIN
-    PERFORM mail_require_reader();
-    RETURN QUERY
-        SELECT m.public_id, m.kind, u.slug, m.state, m.attempts, m.last_error, m.finished_at,
-               CASE WHEN m.state = 'pending' THEN m.next_attempt_at END
-        FROM account_mail m JOIN users u ON u.id = m.user_id
-        WHERE m.last_error IS NOT NULL AND m.state IN ('failed', 'pending')
-        ORDER BY coalesce(m.finished_at, m.next_attempt_at) DESC, m.id DESC
-        LIMIT least(greatest(coalesce(p_limit, 10), 0), 100);
-END $$;
-
---
--- Name: FUNCTION account_mail_errors(p_limit integer); Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON FUNCTION public.account_mail_errors(p_limit integer) IS 'The latest password-link mails that failed for good or wait for a retry, with their last error, newest first (at most 100), never the link or its secret; for an admin or the owner; raises forbidden (OH007) for anyone else.';
-
---
 -- Name: clock(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2456,27 +2408,29 @@ END $$;
 COMMENT ON FUNCTION public.mail_claim() IS 'Drops due reminders of calls that have started (superseded), then locks the next due mail no other mailer holds (FOR UPDATE SKIP LOCKED) until the transaction ends, and returns what it takes to render it: the change (revision, times, when, who made it and the reason they gave; NULL names the owner: an operator or the system) and both parties as they are now; a batch (calls of a series changed together) gives a row per call, by start, the first row''s public id naming the message. No row when nothing is due.';
 
 --
--- Name: mail_counts(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: mail_counts(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.mail_counts() RETURNS TABLE(state public.mail_state, mails bigint)
+CREATE FUNCTION public.mail_counts(p_outbox text DEFAULT 'calls'::text) RETURNS TABLE(state public.mail_state, mails bigint)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
+DECLARE
+    wanted text := outbox_named(p_outbox);
 BEGIN
     PERFORM mail_require_reader();
     RETURN QUERY
-        SELECT s.state, count(o.id)
+        SELECT s.state, count(r.id)
         FROM unnest(enum_range(NULL::mail_state)) AS s (state)
-        LEFT JOIN mail_outbox o ON o.state = s.state
+        LEFT JOIN outbox_report r ON r.state = s.state AND r.outbox = wanted
         GROUP BY s.state ORDER BY s.state;
 END $$;
 
 --
--- Name: FUNCTION mail_counts(); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION mail_counts(p_outbox text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.mail_counts() IS 'How many mails the outbox holds in each state (every state, zero included), for an admin or the owner; raises forbidden (OH007) for anyone else.';
+COMMENT ON FUNCTION public.mail_counts(p_outbox text) IS 'How many mails one outbox (''calls'' or ''accounts'': outbox_report) holds in each state (every state, zero included), for an admin or the owner; raises forbidden (OH007) for anyone else.';
 
 --
 -- Name: mail_enqueue(); Type: FUNCTION; Schema: public; Owner: -
@@ -2529,29 +2483,31 @@ END $$;
 COMMENT ON FUNCTION public.mail_enqueue() IS 'Writes the mail about one change (client and coach), schedules or drops the reminders, supersedes out-of-date pending mail of the call, and wakes the mailers (NOTIFY officehours_mail on commit).';
 
 --
--- Name: mail_errors(integer); Type: FUNCTION; Schema: public; Owner: -
+-- Name: mail_errors(integer, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.mail_errors(p_limit integer DEFAULT 10) RETURNS TABLE(public_id text, kind public.mail_kind, recipient public.mail_recipient, recipient_slug text, state public.mail_state, attempts integer, last_error text, finished_at timestamp with time zone, next_attempt_at timestamp with time zone)
+CREATE FUNCTION public.mail_errors(p_limit integer DEFAULT 10, p_outbox text DEFAULT 'calls'::text) RETURNS TABLE(public_id text, kind text, recipient text, recipient_slug text, state public.mail_state, attempts integer, last_error text, finished_at timestamp with time zone, next_attempt_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
+DECLARE
+    wanted text := outbox_named(p_outbox);
 BEGIN
     PERFORM mail_require_reader();
     RETURN QUERY
-        SELECT o.public_id, o.kind, o.recipient, u.slug, o.state, o.attempts, o.last_error,
-               o.finished_at, CASE WHEN o.state = 'pending' THEN o.next_attempt_at END
-        FROM mail_outbox o JOIN users u ON u.id = o.recipient_id
-        WHERE o.last_error IS NOT NULL AND o.state IN ('failed', 'pending')
-        ORDER BY coalesce(o.finished_at, o.next_attempt_at) DESC, o.id DESC
+        SELECT r.public_id, r.kind, r.recipient, u.slug, r.state, r.attempts, r.last_error,
+               r.finished_at, CASE WHEN r.state = 'pending' THEN r.next_attempt_at END
+        FROM outbox_report r JOIN users u ON u.id = r.user_id
+        WHERE r.outbox = wanted AND r.last_error IS NOT NULL AND r.state IN ('failed', 'pending')
+        ORDER BY coalesce(r.finished_at, r.next_attempt_at) DESC, r.id DESC
         LIMIT least(greatest(coalesce(p_limit, 10), 0), 100);
 END $$;
 
 --
--- Name: FUNCTION mail_errors(p_limit integer); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION mail_errors(p_limit integer, p_outbox text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.mail_errors(p_limit integer) IS 'The latest mails that failed for good or wait for a retry, with their last error, newest first (at most 100), for an admin or the owner; raises forbidden (OH007) for anyone else.';
+COMMENT ON FUNCTION public.mail_errors(p_limit integer, p_outbox text) IS 'The latest mails of one outbox (''calls'' or ''accounts'': outbox_report) that failed for good or wait for a retry, with their last error, newest first (at most 100), never a password link or its secret; for an admin or the owner; raises forbidden (OH007) for anyone else.';
 
 --
 -- Name: mail_require_reader(); Type: FUNCTION; Schema: public; Owner: -
@@ -2755,6 +2711,27 @@ END $$;
 --
 
 COMMENT ON FUNCTION public.open_web_session(p_user text) IS 'Starts a website session for the active user with this slug (after the website checked their password) and returns its secret, for the cookie, this once; only its hash is kept. Raises not_signed_in for an inactive or unknown user.';
+
+--
+-- Name: outbox_named(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.outbox_named(p_outbox text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+BEGIN
+    IF p_outbox IS NULL OR p_outbox NOT IN ('calls', 'accounts') THEN
+        RAISE EXCEPTION 'There is no outbox "%": ask for calls or accounts.', left(p_outbox, 60)
+            USING ERRCODE = '22023';
+    END IF;
+    RETURN p_outbox;
+END $$;
+
+--
+-- Name: FUNCTION outbox_named(p_outbox text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.outbox_named(p_outbox text) IS 'The outbox a report asks for, ''calls'' or ''accounts''; raises invalid_parameter_value for anything else.';
 
 --
 -- Name: password_link_check(text); Type: FUNCTION; Schema: public; Owner: -
@@ -4771,6 +4748,43 @@ ALTER TABLE public.office_hours ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY
 );
 
 --
+-- Name: outbox_report; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.outbox_report AS
+ SELECT 'calls'::text AS outbox,
+    o.id,
+    o.public_id,
+    (o.kind)::text AS kind,
+    (o.recipient)::text AS recipient,
+    o.recipient_id AS user_id,
+    o.state,
+    o.attempts,
+    o.last_error,
+    o.finished_at,
+    o.next_attempt_at
+   FROM public.mail_outbox o
+UNION ALL
+ SELECT 'accounts'::text AS outbox,
+    m.id,
+    m.public_id,
+    (m.kind)::text AS kind,
+    NULL::text AS recipient,
+    m.user_id,
+    m.state,
+    m.attempts,
+    m.last_error,
+    m.finished_at,
+    m.next_attempt_at
+   FROM public.account_mail m;
+
+--
+-- Name: VIEW outbox_report; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.outbox_report IS 'What the mail reports show of both outboxes: outbox ''calls'' (mail_outbox) or ''accounts'' (account_mail, password links: recipient is NULL, the link is not shown), with each mail''s public id, kind, recipient, state, attempts, last error and times.';
+
+--
 -- Name: schema_definitions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -6059,20 +6073,6 @@ REVOKE ALL ON FUNCTION public.account_mail_attempt_failed(p_public_id text, p_er
 REVOKE ALL ON FUNCTION public.account_mail_claim() FROM PUBLIC;
 
 --
--- Name: FUNCTION account_mail_counts(); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.account_mail_counts() FROM PUBLIC;
-GRANT ALL ON FUNCTION public.account_mail_counts() TO officehours_app;
-
---
--- Name: FUNCTION account_mail_errors(p_limit integer); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.account_mail_errors(p_limit integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.account_mail_errors(p_limit integer) TO officehours_app;
-
---
 -- Name: FUNCTION account_mail_sent(p_public_id text); Type: ACL; Schema: public; Owner: -
 --
 
@@ -6346,11 +6346,11 @@ REVOKE ALL ON FUNCTION public.mail_attempt_failed(p_public_id text, p_error text
 REVOKE ALL ON FUNCTION public.mail_claim() FROM PUBLIC;
 
 --
--- Name: FUNCTION mail_counts(); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION mail_counts(p_outbox text); Type: ACL; Schema: public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.mail_counts() FROM PUBLIC;
-GRANT ALL ON FUNCTION public.mail_counts() TO officehours_app;
+REVOKE ALL ON FUNCTION public.mail_counts(p_outbox text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.mail_counts(p_outbox text) TO officehours_app;
 
 --
 -- Name: FUNCTION mail_enqueue(); Type: ACL; Schema: public; Owner: -
@@ -6359,11 +6359,11 @@ GRANT ALL ON FUNCTION public.mail_counts() TO officehours_app;
 REVOKE ALL ON FUNCTION public.mail_enqueue() FROM PUBLIC;
 
 --
--- Name: FUNCTION mail_errors(p_limit integer); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION mail_errors(p_limit integer, p_outbox text); Type: ACL; Schema: public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.mail_errors(p_limit integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.mail_errors(p_limit integer) TO officehours_app;
+REVOKE ALL ON FUNCTION public.mail_errors(p_limit integer, p_outbox text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.mail_errors(p_limit integer, p_outbox text) TO officehours_app;
 
 --
 -- Name: FUNCTION mail_require_reader(); Type: ACL; Schema: public; Owner: -
@@ -6395,6 +6395,12 @@ GRANT ALL ON FUNCTION public.move(p_token text, p_start timestamp with time zone
 --
 
 REVOKE ALL ON FUNCTION public.open_web_session(p_user text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION outbox_named(p_outbox text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.outbox_named(p_outbox text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION password_link_latest(p_user text); Type: ACL; Schema: public; Owner: -

@@ -197,64 +197,61 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION mail_require_reader() IS 'Raises forbidden (OH007) unless the acting user is an admin or the calling role may read mail_outbox itself (the owner: the command line, operators).';
 
-CREATE OR REPLACE FUNCTION mail_counts()
+-- Both outboxes in the columns the reports read: the mail of calls (mail_outbox) and the
+-- password-link mail (account_mail, 56_account_links.sql), never a link or its secret. For the
+-- owner only: the report functions below are what others get.
+CREATE OR REPLACE VIEW outbox_report AS
+SELECT 'calls'::text AS outbox, o.id, o.public_id, o.kind::text AS kind,
+       o.recipient::text AS recipient, o.recipient_id AS user_id, o.state, o.attempts,
+       o.last_error, o.finished_at, o.next_attempt_at
+FROM mail_outbox o
+UNION ALL
+SELECT 'accounts', m.id, m.public_id, m.kind::text, NULL, m.user_id, m.state, m.attempts,
+       m.last_error, m.finished_at, m.next_attempt_at
+FROM account_mail m;
+COMMENT ON VIEW outbox_report IS 'What the mail reports show of both outboxes: outbox ''calls'' (mail_outbox) or ''accounts'' (account_mail, password links: recipient is NULL, the link is not shown), with each mail''s public id, kind, recipient, state, attempts, last error and times.';
+
+CREATE OR REPLACE FUNCTION outbox_named(p_outbox text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF p_outbox IS NULL OR p_outbox NOT IN ('calls', 'accounts') THEN
+        RAISE EXCEPTION 'There is no outbox "%": ask for calls or accounts.', left(p_outbox, 60)
+            USING ERRCODE = '22023';
+    END IF;
+    RETURN p_outbox;
+END $$;
+COMMENT ON FUNCTION outbox_named(text) IS 'The outbox a report asks for, ''calls'' or ''accounts''; raises invalid_parameter_value for anything else.';
+
+CREATE OR REPLACE FUNCTION mail_counts(p_outbox text DEFAULT 'calls')
     RETURNS TABLE (state mail_state, mails bigint)
     LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    wanted text := outbox_named(p_outbox);
 BEGIN
     PERFORM mail_require_reader();
     RETURN QUERY
-        SELECT s.state, count(o.id)
+        SELECT s.state, count(r.id)
         FROM unnest(enum_range(NULL::mail_state)) AS s (state)
-        LEFT JOIN mail_outbox o ON o.state = s.state
+        LEFT JOIN outbox_report r ON r.state = s.state AND r.outbox = wanted
         GROUP BY s.state ORDER BY s.state;
 END $$;
-COMMENT ON FUNCTION mail_counts() IS 'How many mails the outbox holds in each state (every state, zero included), for an admin or the owner; raises forbidden (OH007) for anyone else.';
+COMMENT ON FUNCTION mail_counts(text) IS 'How many mails one outbox (''calls'' or ''accounts'': outbox_report) holds in each state (every state, zero included), for an admin or the owner; raises forbidden (OH007) for anyone else.';
 
-CREATE OR REPLACE FUNCTION mail_errors(p_limit integer DEFAULT 10)
-    RETURNS TABLE (public_id text, kind mail_kind, recipient mail_recipient, recipient_slug text,
+CREATE OR REPLACE FUNCTION mail_errors(p_limit integer DEFAULT 10, p_outbox text DEFAULT 'calls')
+    RETURNS TABLE (public_id text, kind text, recipient text, recipient_slug text,
                    state mail_state, attempts integer, last_error text,
                    finished_at timestamptz, next_attempt_at timestamptz)
     LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    wanted text := outbox_named(p_outbox);
 BEGIN
     PERFORM mail_require_reader();
     RETURN QUERY
-        SELECT o.public_id, o.kind, o.recipient, u.slug, o.state, o.attempts, o.last_error,
-               o.finished_at, CASE WHEN o.state = 'pending' THEN o.next_attempt_at END
-        FROM mail_outbox o JOIN users u ON u.id = o.recipient_id
-        WHERE o.last_error IS NOT NULL AND o.state IN ('failed', 'pending')
-        ORDER BY coalesce(o.finished_at, o.next_attempt_at) DESC, o.id DESC
+        SELECT r.public_id, r.kind, r.recipient, u.slug, r.state, r.attempts, r.last_error,
+               r.finished_at, CASE WHEN r.state = 'pending' THEN r.next_attempt_at END
+        FROM outbox_report r JOIN users u ON u.id = r.user_id
+        WHERE r.outbox = wanted AND r.last_error IS NOT NULL AND r.state IN ('failed', 'pending')
+        ORDER BY coalesce(r.finished_at, r.next_attempt_at) DESC, r.id DESC
         LIMIT least(greatest(coalesce(p_limit, 10), 0), 100);
 END $$;
-COMMENT ON FUNCTION mail_errors(integer) IS 'The latest mails that failed for good or wait for a retry, with their last error, newest first (at most 100), for an admin or the owner; raises forbidden (OH007) for anyone else.';
-
--- The same report of the account_mail outbox (password links, 56_account_links.sql): counts and
--- errors only, never a link or its secret.
-CREATE OR REPLACE FUNCTION account_mail_counts()
-    RETURNS TABLE (state mail_state, mails bigint)
-    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-    PERFORM mail_require_reader();
-    RETURN QUERY
-        SELECT s.state, count(m.id)
-        FROM unnest(enum_range(NULL::mail_state)) AS s (state)
-        LEFT JOIN account_mail m ON m.state = s.state
-        GROUP BY s.state ORDER BY s.state;
-END $$;
-COMMENT ON FUNCTION account_mail_counts() IS 'How many password-link mails (account_mail) are in each state (every state, zero included), for an admin or the owner; raises forbidden (OH007) for anyone else.';
-
-CREATE OR REPLACE FUNCTION account_mail_errors(p_limit integer DEFAULT 10)
-    RETURNS TABLE (public_id text, kind account_link_kind, recipient_slug text, state mail_state,
-                   attempts integer, last_error text, finished_at timestamptz,
-                   next_attempt_at timestamptz)
-    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-    PERFORM mail_require_reader();
-    RETURN QUERY
-        SELECT m.public_id, m.kind, u.slug, m.state, m.attempts, m.last_error, m.finished_at,
-               CASE WHEN m.state = 'pending' THEN m.next_attempt_at END
-        FROM account_mail m JOIN users u ON u.id = m.user_id
-        WHERE m.last_error IS NOT NULL AND m.state IN ('failed', 'pending')
-        ORDER BY coalesce(m.finished_at, m.next_attempt_at) DESC, m.id DESC
-        LIMIT least(greatest(coalesce(p_limit, 10), 0), 100);
-END $$;
-COMMENT ON FUNCTION account_mail_errors(integer) IS 'The latest password-link mails that failed for good or wait for a retry, with their last error, newest first (at most 100), never the link or its secret; for an admin or the owner; raises forbidden (OH007) for anyone else.';
+COMMENT ON FUNCTION mail_errors(integer, text) IS 'The latest mails of one outbox (''calls'' or ''accounts'': outbox_report) that failed for good or wait for a retry, with their last error, newest first (at most 100), never a password link or its secret; for an admin or the owner; raises forbidden (OH007) for anyone else.';

@@ -34,8 +34,7 @@ REVOKE EXECUTE ON FUNCTION
     coaching_after_end(),
     create_feed_token(), revoke_feed_token(), has_feed_token(), user_for_feed_token(text),
     mail_enqueue(), mail_claim(), mail_sent(text), mail_attempt_failed(text, text, interval, boolean),
-    mail_require_reader(), mail_counts(), mail_errors(integer),
-    account_mail_counts(), account_mail_errors(integer),
+    mail_require_reader(), outbox_named(text), mail_counts(text), mail_errors(integer, text),
     caldav_mark_stale(bigint[], text), caldav_appointments_changed(),
     caldav_office_hours_changed(), caldav_user_changed(), prune(integer),
     admin_users(user_role, text, text, text, boolean, integer),
@@ -48,7 +47,7 @@ GRANT EXECUTE ON FUNCTION
     user_for_api_token(text), user_for_app_password(text, text), login_lookup(text),
     current_actor_id(), current_actor_is_admin(),
     create_feed_token(), revoke_feed_token(), has_feed_token(),
-    mail_counts(), mail_errors(integer), account_mail_counts(), account_mail_errors(integer),
+    mail_counts(text), mail_errors(integer, text),
     admin_users(user_role, text, text, text, boolean, integer),
     admin_clients(text, text, text, boolean, integer), user_id_for(text)
 TO officehours_app;

@@ -93,12 +93,21 @@ def test_only_an_admin_or_the_owner_sees_the_outbox(
         cur.execute("SELECT public_id, state::text FROM mail_errors(10) WHERE state = 'failed'")
         assert cur.fetchall() == [(failed, "failed")]
     for who in (world.x, world.a, "nobody-at-all"):
-        for query in ("SELECT * FROM mail_counts()", "SELECT * FROM mail_errors(10)"):
+        for query in (
+            "SELECT * FROM mail_counts()",
+            "SELECT * FROM mail_errors(10)",
+            "SELECT * FROM mail_counts('accounts')",
+            "SELECT * FROM mail_errors(10, 'accounts')",
+        ):
             with pytest.raises(errors.Forbidden), db.transaction(who) as cur:
                 cur.execute(query)
     with db.transaction() as cur:  # the owner: the command line, operators
         cur.execute("SELECT sum(mails)::int FROM mail_counts()")
         assert cur.fetchone() == (8,)
+    # The reports read one outbox each; there is no third.
+    for query in ("SELECT * FROM mail_counts('other')", "SELECT * FROM mail_errors(10, NULL)"):
+        with pytest.raises(errors.InvalidInput), db.transaction() as cur:
+            cur.execute(query)
 
 
 def test_the_status_shows_password_link_mail_but_never_a_secret(
