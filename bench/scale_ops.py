@@ -24,6 +24,7 @@ from werkzeug.test import Client
 from booking_web import admin_lists, create_app, queries, security
 from caldav_plugin import generated, options
 from caldav_plugin.service import make_app as make_dav_app
+from mailer import cli as mailer_cli
 from mailer import outbox
 from officehours import accounts, booking, signin, sqlfiles
 from officehours.db import Database
@@ -336,6 +337,8 @@ OPERATIONS: list[Operation] = [
         _page("admin", "/admin/assignments"),
     ),
     Operation("GET /admin/rules", "HTTP", _page("admin", "/admin/rules")),
+    Operation("GET /admin/bookings", "HTTP", _page("admin", "/admin/bookings")),
+    Operation("GET /admin/mail", "HTTP", _page("admin", "/admin/mail")),
     Operation(
         "GET /api/v1/appointments (API token)",
         "HTTP",
@@ -381,6 +384,7 @@ OPERATIONS: list[Operation] = [
         before=lambda b, _: b.book(),
     ),
     Operation("mail_claim(), 2 years of sent mail", "mailer", _claim),
+    Operation("officehours mailer status", "operators", lambda b, _: mailer_cli.status(b.db)),
     Operation("caldav_user_changed (owner, zone change)", "operators", _touch_zone),
     Operation(
         "coaching update on deactivation (owner)",
