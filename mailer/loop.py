@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import select
 import socket
-import threading
 from typing import Any
 
 import psycopg2
@@ -31,7 +30,9 @@ class MailLoop:
         self.mailer = mailer
         self.database_url = database_url
         self.poll_seconds = poll_seconds
-        self._stopping = threading.Event()
+        # A plain flag, not a threading.Event: stop() runs in signal handlers, and Event.set()
+        # there can deadlock on the lock the interrupted Event.wait() holds (officehours.signals).
+        self._stopping = False
         # A socket pair rather than a pipe: writing to a closed socket object fails cleanly,
         # where a closed pipe's file descriptor number may already belong to something else.
         self._wake_r, self._wake_w = socket.socketpair()
@@ -40,7 +41,7 @@ class MailLoop:
 
     def stop(self) -> None:
         """Asks the loop to finish the mail in hand and return. Safe in a signal handler."""
-        self._stopping.set()
+        self._stopping = True
         try:
             self._wake_w.send(b"x")
         except OSError:
@@ -49,7 +50,7 @@ class MailLoop:
     @property
     def stopping(self) -> bool:
         """True once :meth:`stop` was called."""
-        return self._stopping.is_set()
+        return self._stopping
 
     def _listen(self) -> psycopg2.extensions.connection | None:
         """The connection listening for new mail, (re)opened when needed; None when the
@@ -84,6 +85,12 @@ class MailLoop:
                 log.warning("lost the LISTEN connection: %s", exc)
                 listener.close()
 
+    def _sleep(self) -> None:
+        """Sleeps the poll interval, or until stop."""
+        ready, _, _ = select.select([self._wake_r], [], [], self.poll_seconds)
+        if ready:
+            self._wake_r.recv(4096)
+
     def run(self) -> None:
         """Sends due mail and waits for more, until stopped.
 
@@ -112,7 +119,7 @@ class MailLoop:
                         log.exception("waiting for mail failed, polling instead")
                         if self._listener is not None:
                             self._listener.close()
-                        self._stopping.wait(self.poll_seconds)
+                        self._sleep()
         finally:
             if self._listener is not None:
                 self._listener.close()

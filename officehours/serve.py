@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import resource
-import signal
 import sys
-import threading
 
 from officehours import demo
 from officehours.db import Database
 from officehours.runtime import database_url, service_pool
 from officehours.services import Service, discover
 from officehours.settings import Settings
+from officehours.signals import StopSignals
 
 # The mailer sends one message at a time and needs no more. The website and CalDAV get a
 # connection for each request thread (see ``pool_size``).
@@ -62,9 +61,8 @@ def serve(settings: Settings, *, demo_if_empty: bool = False) -> int:
     """Runs the booking site, CalDAV and the mailer (whichever are installed), each on a pool
     of its own, until SIGINT or SIGTERM; then lets the requests in flight finish, stops them
     and the embedded PostgreSQL it started."""
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    # From here on Ctrl-C is noted, not acted on, until every service has started.
+    stop = StopSignals()
     _allow_many_sockets()
     with database_url(settings, announce=True) as url:
         os.environ["DATABASE_URL"] = url
@@ -91,4 +89,5 @@ def serve(settings: Settings, *, demo_if_empty: bool = False) -> int:
             for pool in pools:
                 pool.close()
             print("Stopped.", file=sys.stderr)
+    stop.close()
     return 0
