@@ -1,0 +1,124 @@
+"""Everyday account features in Lynx, as the Chromium walks do them: the welcome mail of an account
+made without a password (sent through a real SMTP server). Each checks what the database holds,
+and what Lynx showed: each page is saved with Lynx's own Print command.
+
+The keystrokes are what a person types: follow links by searching for their text (a search makes
+the first link or field at or after the text current, when it is on the screen), type into
+fields, open a <select> with Enter and search its list, press Enter on the buttons.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from officehours import accounts, passwords
+from tests.e2e.test_web_lynx import PASSWORD, _keys, _lynx, lynx_site
+from tests.lib.account_mail import deliver, link_in
+from tests.lib.support import NOW, World
+from tests.mailer.sink import SmtpSink
+
+NEW_PASSWORD = "lantern orchard velvet comet"
+MAIL_BASE = "http://127.0.0.1"  # the BASE_URL of lynx_site, which the mail's links use
+DOWN = "key Down Arrow"
+ENTER = "key ^J"
+RIGHT = "key Right Arrow"
+QUIT = ["key q", "key y"]
+
+
+@pytest.fixture(autouse=True)
+def lynx(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lynx, in a UTF-8 locale: it saves pages in the locale's character set, and the pages'
+    dashes and quotes need UTF-8 to be read back as the site wrote them."""
+    if shutil.which("lynx") is None:
+        pytest.fail("lynx is not installed (scripts/debian-packages.txt lists it)")
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+
+
+@pytest.fixture
+def server(world: World) -> Iterator[str]:
+    with lynx_site(world, world.admin) as url:
+        yield url
+
+
+def _sign_in(email: str, password: str = PASSWORD) -> list[str]:
+    """The sign-in page: skip link, home link, then the email and password fields."""
+    return [DOWN, DOWN, *_keys(email), DOWN, *_keys(password), DOWN, ENTER]
+
+
+def _follow(text: str) -> list[str]:
+    """Search for a link's text (it becomes the current link) and follow it."""
+    return ["key /", *_keys(text), ENTER, RIGHT]
+
+
+def _save(page: Path) -> list[str]:
+    """Lynx's Print page, its first choice (Save to a local file), and the file's name: the page
+    on the screen, as Lynx shows it, is written to ``page``."""
+    return ["key p", RIGHT, "key ^U", *_keys(str(page)), ENTER]
+
+
+def _screen(page: Path) -> str:
+    """The saved page, its lines joined by spaces (Lynx wraps long lines)."""
+    return " ".join(page.read_text(encoding="utf-8").split())
+
+
+def test_lynx_welcome_mail_sets_the_first_password(
+    server: str, world: World, smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    added, chosen, again = tmp_path / "added.txt", tmp_path / "chosen.txt", tmp_path / "again.txt"
+    commands = [
+        *_sign_in("admin@example.com"),
+        # The search makes the form's first field current: name, email, role, time zone, first
+        # password (left empty), button. Enter opens the zones' list, a search picks one in it.
+        "key /", *_keys("Add an account"), ENTER,
+        *_keys("Nia New"), DOWN, *_keys("nia@example.com"),
+        DOWN, DOWN, ENTER, "key /", *_keys("Europe/Paris"), ENTER, ENTER,
+        DOWN, DOWN, ENTER,
+        *_save(added),
+        *QUIT,
+    ]  # fmt: skip
+    _lynx(f"{server}/signin?next=/admin/users", commands, tmp_path)
+    assert "The account of Nia New is made" in _screen(added)
+    nia = accounts.get_user(world.db, None, "nia@example.com")
+    assert (nia.name, nia.role, nia.time_zone) == ("Nia New", "client", "Europe/Paris")
+    assert accounts.login_lookup(world.db, "nia@example.com") == (nia.slug, None)
+    assert _links(world, nia.slug) == [("welcome", False)]
+
+    before = len(smtp_sink.received)
+    assert deliver(world.db, smtp_sink, MAIL_BASE, NOW) == ["sent"]
+    (message,) = smtp_sink.wait_for(before + 1)[before:]
+    assert message.rcpt_tos == ["nia@example.com"]
+    assert message.message["X-Officehours-Kind"] == "welcome"
+    link = link_in(message).replace(MAIL_BASE, server)
+
+    choose = [
+        # The form: skip link, home link, then the two password fields and the button.
+        DOWN, DOWN, *_keys(NEW_PASSWORD), DOWN, *_keys(NEW_PASSWORD), DOWN, ENTER,
+        *_save(chosen),
+        *QUIT,
+    ]  # fmt: skip
+    _lynx(link, choose, tmp_path)
+    signed_in = "Signed in as Nia New (nia@example.com). Times are shown in Europe/Paris."
+    assert "Your password is set" in _screen(chosen) and signed_in in _screen(chosen)
+    found = accounts.login_lookup(world.db, "nia@example.com")
+    assert found is not None and passwords.verify_password(found[1], NEW_PASSWORD)
+    assert _links(world, nia.slug) == [("welcome", True)]
+
+    # A new Lynx, with no session: the password signs in.
+    _lynx(f"{server}/signin", [*_sign_in("nia@example.com", NEW_PASSWORD), *_save(again), *QUIT],
+          tmp_path)  # fmt: skip
+    assert signed_in in _screen(again)
+
+
+def _links(world: World, slug: str) -> list[tuple[str, bool]]:
+    """The password links of a user, oldest first: their kind and whether they were used."""
+    with world.db.transaction() as cur:
+        cur.execute(
+            "SELECT l.kind::text, l.used_at IS NOT NULL FROM account_links l"
+            " JOIN users u ON u.id = l.user_id WHERE u.slug = %s ORDER BY l.id",
+            (slug,),
+        )
+        return list(cur.fetchall())
