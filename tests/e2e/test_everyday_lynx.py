@@ -1,6 +1,7 @@
 """Everyday account features in Lynx, as the Chromium walks do them: the welcome mail of an account
-made without a password (sent through a real SMTP server). Each checks what the database holds,
-and what Lynx showed: each page is saved with Lynx's own Print command.
+made without a password (sent through a real SMTP server), and a client's change of time zone on
+the profile. Each checks what the database holds, and what Lynx showed: each page is saved with
+Lynx's own Print command.
 
 The keystrokes are what a person types: follow links by searching for their text (a search makes
 the first link or field at or after the text current, when it is on the screen), type into
@@ -11,14 +12,16 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from officehours import accounts, passwords
+from officehours import accounts, booking, passwords
 from tests.e2e.test_web_lynx import PASSWORD, _keys, _lynx, lynx_site
 from tests.lib.account_mail import deliver, link_in
-from tests.lib.support import NOW, World
+from tests.lib.support import NOW, World, moved
 from tests.mailer.sink import SmtpSink
 
 NEW_PASSWORD = "lantern orchard velvet comet"
@@ -27,6 +30,8 @@ DOWN = "key Down Arrow"
 ENTER = "key ^J"
 RIGHT = "key Right Arrow"
 QUIT = ["key q", "key y"]
+THURSDAY = moved(datetime.fromisoformat("2027-01-07T17:00:00+00:00"))  # 09:00 in Los Angeles
+TUESDAY = moved(datetime.fromisoformat("2027-01-05T00:00:00+00:00"))  # 16:00 Monday there
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +45,7 @@ def lynx(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def server(world: World) -> Iterator[str]:
-    with lynx_site(world, world.admin) as url:
+    with lynx_site(world, world.admin, world.a) as url:
         yield url
 
 
@@ -63,6 +68,11 @@ def _save(page: Path) -> list[str]:
 def _screen(page: Path) -> str:
     """The saved page, its lines joined by spaces (Lynx wraps long lines)."""
     return " ".join(page.read_text(encoding="utf-8").split())
+
+
+def _day(moment: datetime) -> str:
+    """The date as the pages write it, in Berlin and Kolkata alike: 'Tuesday 5 January 2027'."""
+    return f"{moment:%A} {moment.day} {moment:%B %Y}"
 
 
 def test_lynx_welcome_mail_sets_the_first_password(
@@ -111,6 +121,56 @@ def test_lynx_welcome_mail_sets_the_first_password(
     _lynx(f"{server}/signin", [*_sign_in("nia@example.com", NEW_PASSWORD), *_save(again), *QUIT],
           tmp_path)  # fmt: skip
     assert signed_in in _screen(again)
+
+
+def test_lynx_profile_zone_change_moves_the_times_shown(
+    server: str, world: World, tmp_path: Path
+) -> None:
+    call = booking.book(world.db, world.a, world.a, THURSDAY, now=NOW)
+    before = _appointments(world)
+    pages = {name: tmp_path / f"{name}.txt" for name in
+             ("call-before", "week-before", "saved", "week-after", "call-after")}  # fmt: skip
+    call_page = ["key g", *_keys(f"{server}/appointments/{call.token}"), ENTER]
+    commands = [
+        *_sign_in("a@example.com"),
+        *call_page, *_save(pages["call-before"]),
+        *_follow("Book a call"), *_save(pages["week-before"]),
+        *_follow("Account"),
+        # The zones' <select> is just above the button: Enter opens its list, a search picks one.
+        "key /", *_keys("Save the profile"), ENTER, "key Up Arrow",
+        ENTER, "key /", *_keys("Europe/Berlin"), ENTER, ENTER,
+        DOWN, ENTER, *_save(pages["saved"]),
+        # Back to the pages seen before, as a person would: by their links, not by reloading.
+        *_follow("Book a call"), *_save(pages["week-after"]),
+        *call_page, *_save(pages["call-after"]),
+        *QUIT,
+    ]  # fmt: skip
+    _lynx(f"{server}/signin", commands, tmp_path)
+    assert accounts.get_user(world.db, None, world.a).time_zone == "Europe/Berlin"
+    assert _appointments(world) == before  # the call is at the same moment
+
+    tuesday, thursday = _day(TUESDAY), _day(THURSDAY)
+    # The week's first free slot (16:00 on Monday in Los Angeles), and the booked call.
+    assert "Times are in your time zone, Asia/Kolkata." in _screen(pages["week-before"])
+    assert f"{tuesday}, 05:30\u201306:30" in _screen(pages["week-before"])
+    assert f"When {thursday}, 22:30\u201323:30 (Asia/Kolkata, IST)" in _screen(pages["call-before"])
+    assert "Your profile is saved." in _screen(pages["saved"])
+    assert "Times are shown in Europe/Berlin." in _screen(pages["saved"])
+    week = _screen(pages["week-after"])
+    assert "Times are in your time zone, Europe/Berlin." in week
+    assert f"{tuesday}, 01:00\u201302:00" in week and "05:30" not in week
+    assert f"When {thursday}, 18:00\u201319:00 (Europe/Berlin, CET)" in _screen(pages["call-after"])
+
+
+def _appointments(world: World) -> list[Any]:
+    """Every stored appointment row, as it is, with its history."""
+    with world.db.transaction() as cur:
+        cur.execute(
+            "SELECT to_jsonb(a), (SELECT jsonb_agg(to_jsonb(h) ORDER BY h.revision)"
+            " FROM appointment_history h WHERE h.appointment_id = a.id)"
+            " FROM appointments a ORDER BY a.id"
+        )
+        return list(cur.fetchall())
 
 
 def _links(world: World, slug: str) -> list[tuple[str, bool]]:
