@@ -1,7 +1,7 @@
-"""Everyday account features in Lynx, as the Chromium walks do them: the welcome mail of an account
-made without a password (sent through a real SMTP server), and a client's change of time zone on
-the profile. Each checks what the database holds, and what Lynx showed: each page is saved with
-Lynx's own Print command.
+"""Everyday account and call features in Lynx, as the Chromium walks do them: the welcome mail of
+an account made without a password (sent through a real SMTP server), a client's change of time
+zone on the profile, and a client's note for the coach on the confirm page. Each checks what the
+database holds, and what Lynx showed: each page is saved with Lynx's own Print command.
 
 The keystrokes are what a person types: follow links by searching for their text (a search makes
 the first link or field at or after the text current, when it is on the screen), type into
@@ -10,6 +10,7 @@ fields, open a <select> with Enter and search its list, press Enter on the butto
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import datetime
@@ -25,6 +26,7 @@ from tests.lib.support import NOW, World, moved
 from tests.mailer.sink import SmtpSink
 
 NEW_PASSWORD = "lantern orchard velvet comet"
+NOTE = "I'd like to talk about sleep"
 MAIL_BASE = "http://127.0.0.1"  # the BASE_URL of lynx_site, which the mail's links use
 DOWN = "key Down Arrow"
 ENTER = "key ^J"
@@ -45,7 +47,7 @@ def lynx(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def server(world: World) -> Iterator[str]:
-    with lynx_site(world, world.admin, world.a) as url:
+    with lynx_site(world, world.admin, world.a, world.c, world.x) as url:
         yield url
 
 
@@ -162,6 +164,58 @@ def test_lynx_profile_zone_change_moves_the_times_shown(
     assert f"When {thursday}, 18:00\u201319:00 (Europe/Berlin, CET)" in _screen(pages["call-after"])
 
 
+def test_lynx_note_for_the_coach_reaches_the_coach_only(
+    server: str, world: World, tmp_path: Path
+) -> None:
+    pages = {name: tmp_path / f"{name}.txt" for name in
+             ("booked", "schedule", "coach-call", "other-client")}  # fmt: skip
+    booking_walk = [
+        *_sign_in("a@example.com"),
+        *_follow("Book a call"),
+        # 22:30 on Thursday in Kolkata: 09:00 in Los Angeles.
+        *_follow(f"{_day(THURSDAY)}, 22:30"),
+        # The search makes the note's text area current; four lines down is the next field.
+        "key /", *_keys("Note for your coach"), ENTER, *_keys(NOTE),
+        DOWN, DOWN, DOWN, DOWN,
+        *_follow("Book this call"), *_save(pages["booked"]),
+        *QUIT,
+    ]  # fmt: skip
+    _lynx(f"{server}/signin", booking_walk, tmp_path)
+    assert _notes(world) == [(world.a, THURSDAY, "booked", NOTE)]
+    booked = _screen(pages["booked"])
+    assert "Your call is booked" in booked
+    assert f"Your note for Xavier Coach {NOTE}" in booked
+    token = _token(world)
+
+    coach_walk = [
+        *_sign_in("x@example.com"), *_save(pages["schedule"]),
+        *_follow("Open the call"), *_save(pages["coach-call"]),
+        *QUIT,
+    ]  # fmt: skip
+    _lynx(f"{server}/signin?next=/coach/schedule", coach_walk, tmp_path)
+    schedule = _screen(pages["schedule"])
+    thursday = f"{_day(THURSDAY)}, 09:00\u201310:00 (America/Los_Angeles, PST)"
+    assert f"Notes from your clients * Ann Client, {thursday}: {NOTE}" in schedule
+    assert f"Note from Ann Client {NOTE}" in _screen(pages["coach-call"])
+
+    # Cy, a client of Yara, opens the link to the call: there is no such call for him. Lynx's
+    # recent status messages (LYNXMESSAGES:, newest first) hold the response's status line.
+    messages = tmp_path / "messages.txt"
+    other_walk = [
+        *_sign_in("c@example.com"),
+        "key g", *_keys(f"{server}/appointments/{token}"), ENTER, *_save(pages["other-client"]),
+        "key g", *_keys("LYNXMESSAGES:"), ENTER, *_save(messages),
+        *QUIT,
+    ]  # fmt: skip
+    _lynx(f"{server}/signin", other_walk, tmp_path)
+    refused = _screen(pages["other-client"])
+    assert "There is no such call, or it is not yours." in refused
+    assert "Error code: unknown_appointment" in refused
+    assert NOTE not in refused and "Ann Client" not in refused
+    assert re.findall(r"HTTP/1\.[01] (\d{3})", messages.read_text())[0] == "404"
+    assert _notes(world) == [(world.a, THURSDAY, "booked", NOTE)]
+
+
 def _appointments(world: World) -> list[Any]:
     """Every stored appointment row, as it is, with its history."""
     with world.db.transaction() as cur:
@@ -171,6 +225,25 @@ def _appointments(world: World) -> list[Any]:
             " FROM appointments a ORDER BY a.id"
         )
         return list(cur.fetchall())
+
+
+def _notes(world: World) -> list[Any]:
+    """Every call's client, start, status and note (None without one)."""
+    with world.db.transaction() as cur:
+        cur.execute(
+            "SELECT u.slug, lower(a.during), a.status::text, n.note FROM appointments a"
+            " JOIN users u ON u.id = a.client_id"
+            " LEFT JOIN appointment_notes n ON n.appointment_id = a.id ORDER BY lower(a.during)"
+        )
+        return list(cur.fetchall())
+
+
+def _token(world: World) -> str:
+    """The public token of the one call."""
+    with world.db.transaction() as cur:
+        cur.execute("SELECT token FROM appointments")
+        ((token,),) = cur.fetchall()
+        return str(token)
 
 
 def _links(world: World, slug: str) -> list[tuple[str, bool]]:
