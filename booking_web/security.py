@@ -139,7 +139,10 @@ def _headers(response: Response) -> Response:
     if current_app.config["SESSION_COOKIE_SECURE"]:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     if g.get("user") is not None or _is_api():
-        response.headers.setdefault("Cache-Control", "no-store")
+        # no-store keeps a signed-in page out of every cache; Lynx ignores it and shows its own
+        # copy of a page seen before (the old time zone's times after a profile change) unless
+        # told no-cache too, which makes it fetch the page again.
+        response.headers.setdefault("Cache-Control", "no-store, no-cache")
     response.vary.add("Cookie")
     return response
 

@@ -121,7 +121,7 @@ def test_security_headers_on_every_response(client: FlaskClient, world: World, l
         assert response.headers["X-Frame-Options"] == "DENY"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "no-referrer"
-    assert client.get("/book").headers["Cache-Control"] == "no-store"
+    assert client.get("/book").headers["Cache-Control"] == "no-store, no-cache"
 
 
 def test_no_inline_scripts_or_styles(client: FlaskClient, world: World, login: Any) -> None:
