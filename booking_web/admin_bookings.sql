@@ -19,9 +19,12 @@ JOIN users cl ON cl.id = a.client_id
 WHERE (%(coach)s::text IS NULL OR a.coach_id = (SELECT (find_user(%(coach)s)).id))
   AND (%(client)s::text IS NULL OR a.client_id = (SELECT (find_user(%(client)s)).id))
   AND a.starts >= %(from)s AND a.starts < %(to)s
-  -- starts >= after bounds the index scan; the row comparison (record_gt is not leakproof, so
-  -- under row-level security it is a filter, never an index condition) skips the calls at
-  -- that start up to the cursor's token.
-  AND a.starts >= %(after)s AND (a.starts, a.token) > (%(after)s, %(after_token)s)
+  -- The cursor, moved up to from when it lies before it (the first page's is the smallest
+  -- there is): the index scan starts at the later of the two bounds only when both say the
+  -- same, else it may start at the row comparison's and walk every older call. starts >= bounds
+  -- the scan; the row comparison skips the calls at that start up to the cursor's token.
+  AND a.starts >= greatest(%(after)s, %(from)s)
+  AND (a.starts, a.token) > (greatest(%(after)s, %(from)s),
+                             CASE WHEN %(after)s >= %(from)s THEN %(after_token)s ELSE '' END)
 ORDER BY a.starts, a.token
 LIMIT %(limit)s;

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from booking_web import admin_bookings
 from officehours import booking
+from officehours.db import one
 from tests.lib.support import NOW, World, moved
 from tests.web.test_call_lists import appointment_scans
 
@@ -199,6 +200,40 @@ def test_the_bookings_list_reads_by_an_index(world: World) -> None:
         for scan in scans:
             condition = scan.get("Index Cond", "") + scan.get("Recheck Cond", "")
             assert any(c in condition for c in columns), (whose, condition)
+
+
+def test_the_first_page_of_bookings_does_not_read_the_calls_before_it(world: World) -> None:
+    # 5,000 calls before the first day asked for: the first page (its cursor the smallest
+    # there is) must start its index scan at that day, not walk every older call to reach it.
+    with world.db.transaction() as cur:
+        cur.execute(
+            "INSERT INTO appointments (coach_id, client_id, during, created_at, updated_at)"
+            " SELECT x.id, a.id, tstzrange(%(now)s - make_interval(hours => i),"
+            "                              %(now)s - make_interval(hours => i - 1)),"
+            "        %(now)s - interval '400 days', %(now)s - interval '400 days'"
+            " FROM generate_series(1, 5000) i, users x, users a"
+            " WHERE x.slug = %(x)s AND a.slug = %(a)s",
+            {"now": NOW, "x": world.x, "a": world.a},
+        )
+        cur.execute("ANALYZE appointments")
+    params = {
+        "coach": None,
+        "client": None,
+        "from": NOW,
+        "to": NOW + timedelta(days=30),
+        "after_token": "",
+        "limit": 51,
+    }
+    blocks = {}
+    for after in (admin_bookings.FIRST[0], NOW):
+        with world.db.transaction(world.admin) as cur:
+            cur.execute(
+                "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + admin_bookings.Q.bookings,
+                {**params, "after": after},
+            )
+            (plans,) = one(cur)
+            blocks[after] = plans[0]["Plan"]["Shared Hit Blocks"]
+    assert blocks[admin_bookings.FIRST[0]] <= blocks[NOW] + 2, blocks
 
 
 def test_a_coach_books_a_call_for_their_client(
