@@ -216,7 +216,7 @@ def unset_rule() -> ResponseReturnValue:
 def mail() -> ResponseReturnValue:
     """The outbox: how many mails are in each state, and the last that failed or wait."""
     report: dict[str, tuple[list[Any], list[Any]]] = {}
-    with db().transaction(actor(), dict_rows=True) as cur:
+    with db().transaction(actor(), now=rules_now(), dict_rows=True) as cur:
         for outbox in ("calls", "accounts"):
             cur.execute(Q.mail_counts, {"outbox": outbox})
             counts = cur.fetchall()

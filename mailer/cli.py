@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import datetime
 from types import FrameType
 from typing import Any
 
@@ -57,16 +58,18 @@ def run(settings: Settings, db: Database, *, once: bool = False, poll_seconds: f
     return 0
 
 
-def status(db: Database, *, errors: int = 10) -> str:
-    """The state of the outbox as ``officehours mailer status`` prints it: the count of mail in
-    each state, then the last ``errors`` mails that failed or wait for a retry, with their error;
-    then the same of password-link mail (account_mail), never its link or secret.
+def status(db: Database, *, errors: int = 10, now: datetime | None = None) -> str:
+    """The state of the outbox as ``officehours mailer status`` prints it: how much mail is due
+    and not yet sent, and how much was sent, failed or superseded in the last 24 hours (never a
+    count of all the mail kept), then the last ``errors`` mails that failed or wait for a retry,
+    with their error; then the same of password-link mail (account_mail), never its link or
+    secret. ``now`` is the rules' clock (OFFICEHOURS_CLOCK; None: the database's).
 
     Raises:
         psycopg2.Error: when the database cannot be reached.
     """
     lines: list[str] = []
-    with db.transaction() as cur:
+    with db.transaction(now=now) as cur:
         for outbox, prefix in (("calls", ""), ("accounts", "password-link ")):
             cur.execute(Q.mail_counts, {"outbox": outbox})
             counts = cur.fetchall()
@@ -82,7 +85,11 @@ def status(db: Database, *, errors: int = 10) -> str:
 def _section(prefix: str, counts: list[Any], failures: list[Any], errors: int) -> list[str]:
     """The lines of one outbox (``prefix`` names it): its count by state, then its failures
     (public id, whose mail, state, attempts, error, finished, next try)."""
-    lines = [f"{prefix}mail by state: " + ", ".join(f"{state} {count}" for state, count in counts)]
+    by_state = dict(counts)
+    lines = [
+        f"{prefix}mail due and not yet sent: {by_state.pop('pending', 0)}; in the last 24 hours: "
+        + ", ".join(f"{state} {count}" for state, count in by_state.items())
+    ]
     if not failures:
         lines.append(f"no {prefix}mail failed or waits for a retry")
     else:
@@ -139,7 +146,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     def handler(args: argparse.Namespace, db: Database) -> int:
         if args.mailer_verb == "status":
-            print(status(db, errors=args.errors))
+            print(status(db, errors=args.errors, now=args.settings.clock))
             return 0
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         return run(args.settings, db, once=args.once, poll_seconds=args.poll)
@@ -167,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     db = Database(settings.database_url, max_connections=2)
     try:
         if args.mailer_verb == "status":
-            print(status(db, errors=args.errors))
+            print(status(db, errors=args.errors, now=settings.clock))
             return 0
         return run(settings, db, once=args.once, poll_seconds=args.poll)
     except ValueError as exc:

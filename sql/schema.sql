@@ -2417,20 +2417,32 @@ CREATE FUNCTION public.mail_counts(p_outbox text DEFAULT 'calls'::text) RETURNS 
     AS $$
 DECLARE
     wanted text := outbox_named(p_outbox);
+    since timestamptz := clock() - INTERVAL '1 day';
 BEGIN
     PERFORM mail_require_reader();
+    -- What is wrong now and what happened lately, never a count of all the mail kept: pending
+    -- mail that is due (the backlog, through the index of pending mail by when it is due) and
+    -- the mail finished in the last day (through the index of finished mail by when).
     RETURN QUERY
-        SELECT s.state, count(r.id)
+        WITH finished AS (
+            SELECT r.state, count(*) AS mails FROM outbox_report r
+            WHERE r.outbox = wanted AND r.state <> 'pending' AND r.finished_at > since
+            GROUP BY r.state),
+        due AS (
+            SELECT 'pending'::mail_state AS state, count(*) AS mails FROM outbox_report r
+            WHERE r.outbox = wanted AND r.state = 'pending' AND r.next_attempt_at <= clock())
+        SELECT s.state, coalesce(f.mails, d.mails, 0)
         FROM unnest(enum_range(NULL::mail_state)) AS s (state)
-        LEFT JOIN outbox_report r ON r.state = s.state AND r.outbox = wanted
-        GROUP BY s.state ORDER BY s.state;
+        LEFT JOIN finished f ON f.state = s.state
+        LEFT JOIN due d ON d.state = s.state
+        ORDER BY s.state;
 END $$;
 
 --
 -- Name: FUNCTION mail_counts(p_outbox text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.mail_counts(p_outbox text) IS 'How many mails one outbox (''calls'' or ''accounts'': outbox_report) holds in each state (every state, zero included), for an admin or the owner; raises forbidden (OH007) for anyone else.';
+COMMENT ON FUNCTION public.mail_counts(p_outbox text) IS 'For one outbox (''calls'' or ''accounts'': outbox_report), every state with a count (zero included): for pending the mail that is due and not yet sent, for the others the mail that finished so in the last day. For an admin or the owner; raises forbidden (OH007) for anyone else.';
 
 --
 -- Name: mail_enqueue(); Type: FUNCTION; Schema: public; Owner: -
@@ -5191,6 +5203,30 @@ CREATE INDEX account_links_open_by_user ON public.account_links USING btree (use
 CREATE INDEX account_mail_due ON public.account_mail USING btree (next_attempt_at, id) WHERE (state = 'pending'::public.mail_state);
 
 --
+-- Name: account_mail_errors; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX account_mail_errors ON public.account_mail USING btree (COALESCE(finished_at, next_attempt_at) DESC, id DESC) WHERE ((last_error IS NOT NULL) AND (state = ANY (ARRAY['failed'::public.mail_state, 'pending'::public.mail_state])));
+
+--
+-- Name: INDEX account_mail_errors; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.account_mail_errors IS 'Password-link mail that failed or waits for a retry, with its error, newest first: the last errors of the mail report.';
+
+--
+-- Name: account_mail_finished; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX account_mail_finished ON public.account_mail USING btree (finished_at) WHERE (state <> 'pending'::public.mail_state);
+
+--
+-- Name: INDEX account_mail_finished; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.account_mail_finished IS 'Finished password-link mail by when it finished: the day''s counts of the mail report.';
+
+--
 -- Name: appointments_client_start; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -5297,6 +5333,30 @@ CREATE INDEX mail_outbox_due_reminders ON public.mail_outbox USING btree (next_a
 --
 
 COMMENT ON INDEX public.mail_outbox_due_reminders IS 'Pending reminders by when they are due: the reminders mail_claim() drops once their call has started.';
+
+--
+-- Name: mail_outbox_errors; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX mail_outbox_errors ON public.mail_outbox USING btree (COALESCE(finished_at, next_attempt_at) DESC, id DESC) WHERE ((last_error IS NOT NULL) AND (state = ANY (ARRAY['failed'::public.mail_state, 'pending'::public.mail_state])));
+
+--
+-- Name: INDEX mail_outbox_errors; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.mail_outbox_errors IS 'Mail that failed or waits for a retry, with its error, newest first: the last errors of the mail report.';
+
+--
+-- Name: mail_outbox_finished; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX mail_outbox_finished ON public.mail_outbox USING btree (finished_at) WHERE (state <> 'pending'::public.mail_state);
+
+--
+-- Name: INDEX mail_outbox_finished; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.mail_outbox_finished IS 'Finished mail (sent, failed, superseded) by when it finished: the day''s counts of the mail report, and what prune() deletes.';
 
 --
 -- Name: mail_outbox_pending_batch; Type: INDEX; Schema: public; Owner: -

@@ -227,15 +227,27 @@ CREATE OR REPLACE FUNCTION mail_counts(p_outbox text DEFAULT 'calls')
     LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     wanted text := outbox_named(p_outbox);
+    since timestamptz := clock() - INTERVAL '1 day';
 BEGIN
     PERFORM mail_require_reader();
+    -- What is wrong now and what happened lately, never a count of all the mail kept: pending
+    -- mail that is due (the backlog, through the index of pending mail by when it is due) and
+    -- the mail finished in the last day (through the index of finished mail by when).
     RETURN QUERY
-        SELECT s.state, count(r.id)
+        WITH finished AS (
+            SELECT r.state, count(*) AS mails FROM outbox_report r
+            WHERE r.outbox = wanted AND r.state <> 'pending' AND r.finished_at > since
+            GROUP BY r.state),
+        due AS (
+            SELECT 'pending'::mail_state AS state, count(*) AS mails FROM outbox_report r
+            WHERE r.outbox = wanted AND r.state = 'pending' AND r.next_attempt_at <= clock())
+        SELECT s.state, coalesce(f.mails, d.mails, 0)
         FROM unnest(enum_range(NULL::mail_state)) AS s (state)
-        LEFT JOIN outbox_report r ON r.state = s.state AND r.outbox = wanted
-        GROUP BY s.state ORDER BY s.state;
+        LEFT JOIN finished f ON f.state = s.state
+        LEFT JOIN due d ON d.state = s.state
+        ORDER BY s.state;
 END $$;
-COMMENT ON FUNCTION mail_counts(text) IS 'How many mails one outbox (''calls'' or ''accounts'': outbox_report) holds in each state (every state, zero included), for an admin or the owner; raises forbidden (OH007) for anyone else.';
+COMMENT ON FUNCTION mail_counts(text) IS 'For one outbox (''calls'' or ''accounts'': outbox_report), every state with a count (zero included): for pending the mail that is due and not yet sent, for the others the mail that finished so in the last day. For an admin or the owner; raises forbidden (OH007) for anyone else.';
 
 CREATE OR REPLACE FUNCTION mail_errors(p_limit integer DEFAULT 10, p_outbox text DEFAULT 'calls')
     RETURNS TABLE (public_id text, kind text, recipient text, recipient_slug text,
