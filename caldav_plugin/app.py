@@ -35,15 +35,12 @@ import radicale
 from radicale import config, httputils, types
 
 from caldav_plugin import listings, outcome
+from officehours import errors
 
 log = logging.getLogger(__name__)
 
 Response = tuple[str, list[tuple[str, str]], list[bytes]]
 
-# Seconds a client is asked to wait while the database is unavailable: long enough for a
-# restart or a fail-over, short enough that a calendar app's next sync succeeds.
-RETRY_AFTER = 30
-UNAVAILABLE = "The calendar database is not reachable just now. Please try again in a minute."
 # A calendar-query filter, the deepest DAV body, nests about eight elements; Radicale walks
 # bodies recursively, so a deeper one would end in a RecursionError.
 MAX_XML_DEPTH = 64
@@ -84,16 +81,17 @@ class Application(radicale.Application):
             except Exception as exc:
                 # Radicale lets exceptions of authentication and of the principal's discovery
                 # escape to its __call__, which answers 500; so would a failed commit.
-                if noted.unavailable or outcome.is_unavailable(exc):
+                found = noted.unavailable or outcome.service_error(exc)
+                if found is not None:
                     log.warning(
                         "database unavailable: %s %s: %s", _method(environ), _path(environ), exc
                     )
-                    return self._unavailable()
+                    return self._unavailable(found)
                 raise
         status = _status(status_text)
         if status >= 500 and noted.unavailable:
             log.warning("database unavailable: %s %s", _method(environ), _path(environ))
-            return self._unavailable()
+            return self._unavailable(noted.unavailable)
         if status >= 400 and status != client.UNAUTHORIZED and noted.refusal is not None:
             return self._plain(noted.refusal.status, noted.refusal.message)
         return status_text, headers, list(answers)
@@ -228,11 +226,11 @@ class Application(radicale.Application):
         ]
         return f"{status} {client.responses.get(status, 'Error')}", headers, [body]
 
-    def _unavailable(self) -> Response:
-        """503 with Retry-After: the database cannot serve now."""
-        return self._plain(
-            client.SERVICE_UNAVAILABLE, UNAVAILABLE, (("Retry-After", str(RETRY_AFTER)),)
-        )
+    def _unavailable(self, error: errors.OfficeHoursError) -> Response:
+        """503 with Retry-After: the database cannot serve now (outcome.unavailable_answer)."""
+        status, headers, body = outcome.unavailable_answer(error)
+        extra = list(getattr(self, "_extra_headers", {}).items())
+        return status, headers + extra, body
 
 
 class _Undo(Exception):

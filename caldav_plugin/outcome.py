@@ -26,12 +26,6 @@ from officehours import errors
 
 _local = threading.local()
 
-# SQLSTATEs that mean "try again later", whatever their psycopg2 class: the server is going
-# away or starting (57P01-57P03, 08xxx), out of resources (53xxx), a wait ran out (55P03
-# lock_timeout, 57014 statement_timeout) or the transaction lost a race (40001, 40P01).
-_RETRY_CLASSES = ("08", "53", "57P0")
-_RETRY_STATES = ("55P03", "57014", "40001", "40P01")
-
 # Our words for the CalDAV constraints a client can break (sql/migrations/0010_caldav.sql);
 # the status comes from officehours.errors, which maps every named constraint once.
 _CONSTRAINT_MESSAGES = {
@@ -69,7 +63,7 @@ class Outcome:
     """What the storage noted during one request, and the transaction it holds open."""
 
     refusal: Refused | None = None
-    unavailable: bool = False
+    unavailable: errors.OfficeHoursError | None = None
     held: ExitStack | None = None
     """Where the storage leaves the request's transaction open, for the application to end
     once it knows the answer (None: the storage ends it when Radicale unlocks)."""
@@ -108,27 +102,45 @@ def _database_error(exc: BaseException) -> psycopg2.Error | None:
     return None
 
 
-def is_unavailable(exc: BaseException) -> bool:
-    """Whether ``exc`` means the database cannot serve now (an outage, a connection that
-    broke, a lock or statement timeout, a lost race), so the answer is 503 and a retry."""
-    if isinstance(exc, errors.OfficeHoursError) and exc.http_status == 503:
-        return True
+def service_error(exc: BaseException) -> errors.OfficeHoursError | None:
+    """The 503 that ``exc`` stands for when the database cannot serve now (an outage, a
+    connection that broke, a lock or statement timeout, a lost race, a server out of
+    resources: ``officehours.errors.translate`` decides, for every part), else None."""
+    if isinstance(exc, errors.OfficeHoursError):
+        return exc if exc.http_status == 503 else None
     found = _database_error(exc)
-    if found is None:
-        return False
-    state = found.pgcode or ""
-    if state.startswith(_RETRY_CLASSES) or state in _RETRY_STATES:
-        return True
-    # No SQLSTATE: the client library lost the connection (or never had one).
-    return not state and isinstance(found, (psycopg2.OperationalError, psycopg2.InterfaceError))
+    translated = errors.translate(found) if found is not None else None
+    return translated if translated is not None and translated.http_status == 503 else None
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database cannot serve now, so the answer is 503 and a retry."""
+    return service_error(exc) is not None
+
+
+def unavailable_answer(
+    error: errors.OfficeHoursError | None,
+) -> tuple[str, list[tuple[str, str]], list[bytes]]:
+    """The one 503 CalDAV gives while the database cannot serve, whichever layer saw it:
+    status, headers (Retry-After the error's) and our message."""
+    error = error or errors.DatabaseUnavailable()
+    body = f"{error.message}\n".encode()
+    retry = error.retry_after or errors.DatabaseUnavailable.retry_after
+    headers = [
+        ("Content-Type", "text/plain; charset=utf-8"),
+        ("Content-Length", str(len(body))),
+        ("Retry-After", str(retry)),
+    ]
+    return "503 Service Unavailable", headers, [body]
 
 
 def note(exc: BaseException) -> None:
     """Notes an exception that is leaving the storage, when it says the database is
     unavailable."""
     outcome = current()
-    if outcome is not None and is_unavailable(exc):
-        outcome.unavailable = True
+    found = service_error(exc)
+    if outcome is not None and found is not None:
+        outcome.unavailable = found
 
 
 def refusal_for(exc: psycopg2.Error) -> Refused | None:

@@ -10,7 +10,7 @@ from typing import Any
 from radicale import config
 from radicale import log as radicale_log
 
-from caldav_plugin import auth, options
+from caldav_plugin import auth, options, outcome
 from caldav_plugin.app import Application
 from caldav_plugin.refresh import BusyRefresher
 from officehours.db import Database, service_errors
@@ -116,16 +116,9 @@ def unavailable_as_503(app: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _unavailable(start_response: Callable[..., Any], error: OfficeHoursError) -> list[bytes]:
-    body = f"{error.message}\n".encode()
-    start_response(
-        "503 Service Unavailable",
-        [
-            ("Content-Type", "text/plain; charset=utf-8"),
-            ("Content-Length", str(len(body))),
-            ("Retry-After", str(error.retry_after or DatabaseUnavailable.retry_after)),
-        ],
-    )
-    return [body]
+    status, headers, body = outcome.unavailable_answer(error)
+    start_response(status, headers)
+    return body
 
 
 def utf8_paths(app: Callable[..., Any]) -> Callable[..., Any]:

@@ -364,8 +364,10 @@ def raised_by(error: type[OfficeHoursError]) -> str:
 
 # PostgreSQL's SQLSTATEs for a server that is going away or not there yet (class 08 too).
 _UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "57P05"})
-# Waits that hit a limit of ours, and transactions PostgreSQL ended to resolve a conflict.
-_BUSY_STATES = frozenset({"55P03", "57014", "40001", "40P01", "53300"})
+# Waits that hit a limit of ours, and transactions PostgreSQL ended to resolve a conflict; and
+# class 53, a server out of resources (connections, memory, disk), which passes too.
+_BUSY_STATES = frozenset({"55P03", "57014", "40001", "40P01"})
+_BUSY_CLASS = "53"
 
 
 def is_connection_failure(exc: psycopg2.Error) -> bool:
@@ -384,12 +386,13 @@ def translate(exc: psycopg2.Error) -> OfficeHoursError | None:
     which the caller lets propagate).
 
     Outages become ``DatabaseUnavailable``; a lock or statement timeout, a deadlock, a
-    serialization failure or a full server become ``Busy``.
+    serialization failure or a server out of connections, memory or disk become ``Busy``:
+    the ``SERVICE_ERRORS``, every part's one definition of "try again later".
     """
     if is_connection_failure(exc):
         return DatabaseUnavailable()
     state = exc.pgcode or ""
-    if state in _BUSY_STATES:
+    if state in _BUSY_STATES or state.startswith(_BUSY_CLASS):
         return Busy()
     diag = exc.diag
     message = diag.message_primary if diag is not None else None
