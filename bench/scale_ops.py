@@ -384,7 +384,9 @@ OPERATIONS: list[Operation] = [
         before=lambda b, _: b.book(),
     ),
     Operation("mail_claim(), 2 years of sent mail", "mailer", _claim),
-    Operation("officehours mailer status", "operators", lambda b, _: mailer_cli.status(b.db)),
+    Operation(
+        "officehours mailer status", "operators", lambda b, _: mailer_cli.status(b.db, now=NOW)
+    ),
     Operation("caldav_user_changed (owner, zone change)", "operators", _touch_zone),
     Operation(
         "coaching update on deactivation (owner)",

@@ -5218,7 +5218,7 @@ COMMENT ON INDEX public.account_mail_errors IS 'Password-link mail that failed o
 -- Name: account_mail_finished; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX account_mail_finished ON public.account_mail USING btree (finished_at) WHERE (state <> 'pending'::public.mail_state);
+CREATE INDEX account_mail_finished ON public.account_mail USING btree (finished_at) INCLUDE (state) WHERE (state <> 'pending'::public.mail_state);
 
 --
 -- Name: INDEX account_mail_finished; Type: COMMENT; Schema: public; Owner: -
@@ -5350,7 +5350,7 @@ COMMENT ON INDEX public.mail_outbox_errors IS 'Mail that failed or waits for a r
 -- Name: mail_outbox_finished; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX mail_outbox_finished ON public.mail_outbox USING btree (finished_at) WHERE (state <> 'pending'::public.mail_state);
+CREATE INDEX mail_outbox_finished ON public.mail_outbox USING btree (finished_at) INCLUDE (state) WHERE (state <> 'pending'::public.mail_state);
 
 --
 -- Name: INDEX mail_outbox_finished; Type: COMMENT; Schema: public; Owner: -
