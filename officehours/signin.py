@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from ics import addresses
 from officehours import accounts, errors, passwords, sqlfiles
 from officehours.accounts import User
 from officehours.db import Database, one
@@ -59,6 +60,16 @@ def usable_email(email: str) -> bool:
     return 0 < len(email) <= MAX_EMAIL_LENGTH and not _CONTROL.search(email)
 
 
+def sign_in_email(typed: str) -> str:
+    """The address as it is stored, when ``typed`` is one (its domain in lower-case A-labels:
+    ``ics.addresses.email_address``), else ``typed`` itself: an address with an international
+    domain signs in typed in its own letters or as xn--, and its failures count once."""
+    try:
+        return addresses.email_address(typed.strip())
+    except addresses.AddressError:
+        return typed
+
+
 def password_sign_in(
     db: Database, email: str, password: str, remote: str, now: datetime | None = None
 ) -> str:
@@ -71,6 +82,7 @@ def password_sign_in(
     """
     if not usable_email(email):
         raise errors.WrongCredentials()
+    email = sign_in_email(email)
     with db.transaction(now=now) as cur:
         cur.execute(Q.begin_password_sign_in, {"email": email, "remote": remote})
         wait = int(one(cur)[0])
@@ -119,6 +131,7 @@ def app_password_user(
     Raises TooManyAttempts (with retry_after) while either failed too often."""
     if not usable_email(email):
         return None
+    email = sign_in_email(email)
     usable = secret if SECRET_SHAPE.fullmatch(secret) else None
     with db.transaction(now=now) as cur:
         cur.execute(Q.app_password_sign_in, {"email": email, "secret": usable, "remote": remote})

@@ -361,3 +361,18 @@ def test_only_the_user_or_an_admin_may_sign_a_user_out_everywhere(
         signin.end_sessions(world.db, world.admin, "nobody@example.com", NOW)
     assert signin.end_sessions(world.db, world.admin, "a@example.com", NOW) == 1
     assert_signed_out(victim)
+
+
+def test_an_address_with_an_international_domain_signs_in_as_typed_either_way(
+    app: Flask, csrf: Any, world: World, password: str
+) -> None:
+    # The address is stored with its domain as A-labels (xn--); its owner types the letters of
+    # their own language, on the website and in a calendar app alike.
+    slug = accounts.add_user(world.db, None, "Joerg@Bücher.example", "Jörg Client", "client", "UTC")
+    accounts.set_password_hash(world.db, None, slug, passwords.hash_password(password))
+    _, secret = accounts.create_app_password(world.db, None, slug, "tests")
+    for typed in ("joerg@bücher.example", "Joerg@BÜCHER.example", "joerg@xn--bcher-kva.example"):
+        signed_in(app, csrf, typed, password)
+        assert signin.app_password_user(world.db, typed, secret, "192.0.2.7", NOW) == slug
+    with pytest.raises(errors.WrongCredentials):
+        signin.password_sign_in(world.db, "joerg@bucher.example", password, "192.0.2.7", NOW)
