@@ -54,4 +54,4 @@ def test_a_storm_of_signals_never_hangs_the_waiting_thread() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert int(done.stdout) > 100
+    assert int(done.stdout) > 10  # signals that came together are one: count the waits they ended
