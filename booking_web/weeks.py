@@ -108,14 +108,16 @@ def month_label(month: date) -> str:
     return f"{month:%B %Y}"
 
 
-def _week_rows(
-    coach: str | None, start: datetime, end: datetime, moving: str | None
+def coach_week(
+    coach: str | None, start: datetime, end: datetime, moving: str | None = None
 ) -> tuple[queries.CoachInfo, timedelta, list[Offer]]:
-    """The coach (None: the actor's own), their call length and the week's offers, in one
-    statement. Raises NoCoachingRelationship, and the errors of bookable_slots."""
-    with db().transaction(actor(), now=rules_now()) as cur:
-        cur.execute(Q.coach_week, {"coach": coach, "start": start, "end": end, "moving": moving})
-        rows = cur.fetchall()
+    """The coach (None: the signed-in user's own), their call length and their free slots
+    between start and end with what the rules say of each (for the call ``moving``, a token,
+    when one is being moved), in one statement and one round trip: the week pages and the
+    availability API ask this. Raises NoCoachingRelationship when there is no such coach the
+    user may see, and the errors of bookable_slots."""
+    params = {"coach": coach, "start": start, "end": end, "moving": moving}
+    rows = db().query(Q.coach_week, params, actor(), now=rules_now())
     info = queries.coach_info_of(rows[0] if rows else None)
     offers = [Offer(*r[7:]) for r in rows if r[7] is not None]
     return info, rows[0][6], offers
@@ -140,12 +142,12 @@ def week_of(
     this_monday = timefmt.week_start(timefmt.local(now, zone).date())
     monday = max(timefmt.week_start(parse_jump(week)) if week else this_monday, this_monday)
     start, end = timefmt.week_bounds(monday, zone)
-    info, length, offers = _week_rows(coach, start, end, moving)
+    info, length, offers = coach_week(coach, start, end, moving)
     last_monday = timefmt.week_start(timefmt.local(now + info.horizon, zone).date())
     if monday > last_monday:
         monday = last_monday
         start, end = timefmt.week_bounds(monday, zone)
-        info, length, offers = _week_rows(coach, start, end, moving)
+        info, length, offers = coach_week(coach, start, end, moving)
     full: dict[date, FullMonth] = {}
     by_day: dict[date, list[Choice]] = {}
     hidden: dict[date, str] = {}

@@ -3,9 +3,9 @@
 -- client (sql/definitions/45_free_slots.sql); these only read their answers.
 
 -- name: coach_week
--- The week page's one statement: the coach (the one named by slug, or with a NULL slug the
--- acting client's current coach; as own_coach_with_rules and coach_with_rules_by_slug in
--- queries.sql, each by its own index) with the booking_horizon, monthly_limit and slot_length
+-- The one statement of the week pages and of the availability API: the coach (the one named by
+-- slug, or with a NULL slug the acting client's current coach, as own_coach_with_rules in
+-- queries.sql; each by its own index) with the booking_horizon, monthly_limit and slot_length
 -- rules, then on each row one of the coach's free slots between start and end, with whether it
 -- is inside the change cut-off for the client, its month (in the client's zone), that month's
 -- booked calls and whether the monthly limit is reached; moving is the token of a call being
