@@ -1645,6 +1645,46 @@ END $$;
 COMMENT ON FUNCTION public.coach_for_free_slots(p_actor public.users, p_coach text) IS 'The active coach (slug or email) whose free time the actor may see: the coach themself, one of their current clients, or an admin. Anyone else gets forbidden (OH007) whatever the user asked for is, so nothing about them is told; then unknown_user, wrong_role or inactive_user.';
 
 --
+-- Name: coach_week(text, timestamp with time zone, timestamp with time zone, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.coach_week(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text DEFAULT NULL::text) RETURNS TABLE(slug text, display_name text, email text, time_zone text, horizon interval, monthly_limit integer, slot_length interval, slot_start timestamp with time zone, slot_end timestamp with time zone, inside_cutoff boolean, month_full boolean, month date, month_calls integer)
+    LANGUAGE plpgsql STABLE
+    AS $$
+#variable_conflict use_column
+BEGIN
+    -- A function, not a statement the web app sends, so that its plan (row-level security
+    -- expanded into it) is made once per connection rather than once per page. It runs with
+    -- the caller's rights: row-level security decides which coach the actor may see, as ever.
+    RETURN QUERY
+        WITH co AS MATERIALIZED (
+            SELECT co.slug, co.display_name, co.email, co.time_zone,
+                   rule_duration('booking_horizon', co.id) AS horizon,
+                   rule_count('monthly_limit', co.id) AS monthly_limit,
+                   rule_duration('slot_length', co.id) AS slot_length
+            FROM users co
+            WHERE co.id = CASE
+                WHEN p_coach IS NULL THEN
+                    (SELECT c.coach_id FROM coaching c
+                     WHERE c.client_id = current_actor_id() AND upper_inf(c.during))
+                ELSE (SELECT u.id FROM users u WHERE u.slug = p_coach)
+            END
+        )
+        SELECT co.slug, co.display_name, co.email, co.time_zone, co.horizon, co.monthly_limit,
+               co.slot_length,
+               s.slot_start, s.slot_end, s.inside_cutoff, s.month_full, s.month, s.month_calls
+        FROM co
+        LEFT JOIN LATERAL bookable_slots(co.slug, p_from, p_to, p_moving) s ON true
+        ORDER BY s.slot_start;
+END $$;
+
+--
+-- Name: FUNCTION coach_week(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.coach_week(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text) IS 'The week pages'' and the availability API''s one statement: the coach (by slug, or with a NULL slug the acting client''s current coach) with the booking_horizon, monthly_limit and slot_length rules, then on each row one of the coach''s bookable_slots between p_from and p_to (for the call p_moving, a token, when one is being moved). No row when there is no such coach the actor may see (row-level security decides); one row with NULL slot columns when there is no free slot. Raises as bookable_slots does.';
+
+--
 -- Name: coaching_after_end(); Type: FUNCTION; Schema: public; Owner: -
 --
 
