@@ -19,6 +19,7 @@ from booking_web import queries, timefmt
 from booking_web.appointments import ics_response
 from booking_web.context import actor, clock, db, rules_now, user
 from booking_web.errors import invalid_input
+from booking_web.weeks import Offer, coach_week
 from officehours import booking, errors, inputs
 from officehours import call_details as details
 
@@ -169,10 +170,11 @@ def availability() -> ResponseReturnValue:
     start = _query_instant("from", clock())
     end = _query_instant("to", start + timedelta(days=7))
     coach = request.args.get("coach")
+    slots: list[booking.Slot] | list[Offer]
     if coach is None and current.role != "coach":
-        # A client's own coach and the free slots in one transaction.
+        # A client's own coach and its free slots: the week page's one statement.
         try:
-            info, slots = queries.coach_week(db(), current.slug, None, start, end, rules_now())
+            info, _, slots = coach_week(None, start, end)
         except errors.NoCoachingRelationship as exc:
             message = "Say whose free time: ?coach=<token:slug>."
             raise errors.NoCoachingRelationship(message) from exc

@@ -16,7 +16,6 @@ from psycopg2 import sql
 from ics.model import Appointment as IcsAppointment
 from ics.model import Person
 from officehours import errors, sqlfiles
-from officehours.booking import Slot
 from officehours.db import Cursor, Database, one
 
 Q = sqlfiles.load(__name__)
@@ -193,7 +192,7 @@ def coach_info(db: Database, actor: str, now: datetime | None) -> CoachInfo | No
 
 
 def _coach_info(row: tuple[Any, ...]) -> CoachInfo:
-    """A row of own_coach_with_rules or coach_with_rules_by_slug as a CoachInfo."""
+    """A row of own_coach_with_rules (or one beginning with its columns) as a CoachInfo."""
     return CoachInfo(Party(*row[:4]), row[4], row[5])
 
 
@@ -203,30 +202,6 @@ def coach_info_of(row: tuple[Any, ...] | None) -> CoachInfo:
     if row is None:
         raise errors.NoCoachingRelationship("No coach is assigned to you yet.")
     return _coach_info(row[:6])
-
-
-def coach_week(
-    db: Database,
-    actor: str,
-    coach: str | None,
-    start: datetime,
-    end: datetime,
-    now: datetime | None,
-) -> tuple[CoachInfo, list[Slot]]:
-    """A coach (None: the actor's own coach) and their free slots between start and end, in
-    one transaction: the week pages' one round trip. The SQL function free_slots decides which
-    slots are free and whether the actor may see them.
-
-    Raises NoCoachingRelationship when the actor has no coach, and free_slots' errors."""
-    with db.transaction(actor, now=now) as cur:
-        # Two queries rather than one with "slug IS NULL OR ...": each keeps its own index plan.
-        if coach is None:
-            cur.execute(Q.own_coach_with_rules)
-        else:
-            cur.execute(Q.coach_with_rules_by_slug, (coach,))
-        info = coach_info_of(cur.fetchone())
-        cur.execute(Q.free_slots, {"coach": info.coach.slug, "start": start, "end": end})
-        return info, [Slot(*r) for r in cur.fetchall()]
 
 
 @dataclass(frozen=True)

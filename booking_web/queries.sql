@@ -120,20 +120,6 @@ FROM coaching c
 JOIN users co ON co.id = c.coach_id
 WHERE c.client_id = current_actor_id() AND upper_inf(c.during);
 
--- name: coach_with_rules_by_slug
--- The coach with this slug (slug, name, email, zone) with their booking_horizon and
--- monthly_limit rules, the same columns as own_coach_with_rules; no row when the actor may
--- not see that user.
-SELECT co.slug, co.display_name, co.email, co.time_zone,
-       rule_duration('booking_horizon', co.id), rule_count('monthly_limit', co.id)
-FROM users co
-WHERE co.slug = %s;
-
--- name: free_slots
--- The coach's free slots between start and end; the SQL function decides which are free and
--- raises when the actor may not see them.
-SELECT slot_start, slot_end FROM free_slots(%(coach)s, %(start)s, %(end)s);
-
 -- name: coach_exceptions_since
 -- A coach's dated office-hours exceptions on or after a date, by date; a day off (no start)
 -- comes before special hours on the same date.

@@ -84,6 +84,12 @@ def query_value(text: str) -> str:
     return quote(text, safe=":")
 
 
+def instant_query_value(moment: datetime) -> str:
+    """``query_value(moment.isoformat())``, made faster: an ISO 8601 instant holds digits,
+    '-', 'T', ':', '.' and '+', of which only '+' is encoded."""
+    return moment.isoformat().replace("+", "%2B")
+
+
 def init_app(app: Flask) -> None:
     """Template helpers: when(start, end), day(moment), hm(moment), zone_name(),
     length(timedelta), plural(count, word), and the query_value filter."""

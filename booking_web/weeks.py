@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import render_template, request
@@ -25,9 +26,9 @@ from officehours.db import one
 Q = sqlfiles.load(__name__)
 
 
-@dataclass(frozen=True)
-class Offer:
-    """A free slot with what the rules say of it for the client."""
+class Offer(NamedTuple):
+    """A free slot with what the rules say of it for the client. A named tuple, as Choice: a
+    week makes one per slot, and a frozen dataclass costs several times as much to make."""
 
     start: datetime
     end: datetime
@@ -37,8 +38,7 @@ class Offer:
     month_calls: int
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(NamedTuple):
     """A free slot as the week page lists it: its times in the viewer's zone ('09:00\u201310:00'),
     its start as the choose link's start= value, and whether it is inside the change cut-off.
     The texts are escaped here once, so the template's autoescape passes them as they are."""
@@ -108,16 +108,21 @@ def month_label(month: date) -> str:
     return f"{month:%B %Y}"
 
 
-def _week_rows(
-    coach: str | None, start: datetime, end: datetime, moving: str | None, client: str | None
+def coach_week(
+    coach: str | None,
+    start: datetime,
+    end: datetime,
+    moving: str | None = None,
+    client: str | None = None,
 ) -> tuple[queries.CoachInfo, timedelta, list[Offer]]:
-    """The coach (None: the actor's own), their call length and the week's offers (for
-    ``client`` when a coach books for them), in one statement. Raises NoCoachingRelationship,
-    and the errors of bookable_slots."""
+    """The coach (None: the signed-in user's own), their call length and their free slots
+    between start and end with what the rules say of each (for the call ``moving``, a token,
+    when one is being moved, or for ``client`` when the coach books for them), in one
+    statement and one round trip: the week pages and the availability API ask this. Raises
+    NoCoachingRelationship when there is no such coach the user may see, and the errors of
+    bookable_slots."""
     params = {"coach": coach, "start": start, "end": end, "moving": moving, "client": client}
-    with db().transaction(actor(), now=rules_now()) as cur:
-        cur.execute(Q.coach_week, params)
-        rows = cur.fetchall()
+    rows = db().query(Q.coach_week, params, actor(), now=rules_now())
     info = queries.coach_info_of(rows[0] if rows else None)
     offers = [Offer(*r[7:]) for r in rows if r[7] is not None]
     return info, rows[0][6], offers
@@ -147,12 +152,12 @@ def week_of(
     this_monday = timefmt.week_start(timefmt.local(now, zone).date())
     monday = max(timefmt.week_start(parse_jump(week)) if week else this_monday, this_monday)
     start, end = timefmt.week_bounds(monday, zone)
-    info, length, offers = _week_rows(coach, start, end, moving, client)
+    info, length, offers = coach_week(coach, start, end, moving, client)
     last_monday = timefmt.week_start(timefmt.local(now + info.horizon, zone).date())
     if monday > last_monday:
         monday = last_monday
         start, end = timefmt.week_bounds(monday, zone)
-        info, length, offers = _week_rows(coach, start, end, moving, client)
+        info, length, offers = coach_week(coach, start, end, moving, client)
     full: dict[date, FullMonth] = {}
     by_day: dict[date, list[Choice]] = {}
     hidden: dict[date, str] = {}
@@ -166,8 +171,13 @@ def week_of(
             full.setdefault(offer.month, FullMonth(offer.month, label, offer.month_calls))
             hidden[day] = label
         else:
-            times = escape(f"{begins:%H:%M}\u2013{offer.end.astimezone(tz):%H:%M}")
-            start_value = escape(timefmt.query_value(offer.start.isoformat()))
+            # The clock fields rather than strftime, and the instant's own encoder rather than
+            # quote(): each is a fraction of the cost, with the same text.
+            ends = offer.end.astimezone(tz)
+            times = escape(
+                f"{begins.hour:02}:{begins.minute:02}\u2013{ends.hour:02}:{ends.minute:02}"
+            )
+            start_value = escape(timefmt.instant_query_value(offer.start))
             by_day.setdefault(day, []).append(Choice(times, start_value, offer.inside_cutoff))
     days = []
     for offset in range(7):

@@ -3,33 +3,18 @@
 -- client (sql/definitions/45_free_slots.sql); these only read their answers.
 
 -- name: coach_week
--- The week page's one statement: the coach (the one named by slug, or with a NULL slug the
--- acting client's current coach; as own_coach_with_rules and coach_with_rules_by_slug in
--- queries.sql, each by its own index) with the booking_horizon, monthly_limit and slot_length
+-- The one statement of the week pages and of the availability API (coach_week in
+-- sql/definitions/45_free_slots.sql): the coach (the one named by slug, or with a NULL slug
+-- the acting client's current coach) with the booking_horizon, monthly_limit and slot_length
 -- rules, then on each row one of the coach's free slots between start and end, with whether it
 -- is inside the change cut-off for the client, its month (in the client's zone), that month's
 -- booked calls and whether the monthly limit is reached; moving is the token of a call being
--- moved, or NULL; client the slug of the client a coach books for, or NULL. No row when there is no such coach the actor may see; one row with NULL slot
--- columns when the week has no free slot.
-WITH co AS MATERIALIZED (
-    SELECT co.slug, co.display_name, co.email, co.time_zone,
-           rule_duration('booking_horizon', co.id) AS horizon,
-           rule_count('monthly_limit', co.id) AS monthly_limit,
-           rule_duration('slot_length', co.id) AS slot_length
-    FROM users co
-    WHERE co.id = CASE
-        WHEN %(coach)s::text IS NULL THEN
-            (SELECT c.coach_id FROM coaching c
-             WHERE c.client_id = current_actor_id() AND upper_inf(c.during))
-        ELSE (SELECT u.id FROM users u WHERE u.slug = %(coach)s)
-    END
-)
-SELECT co.slug, co.display_name, co.email, co.time_zone, co.horizon, co.monthly_limit,
-       co.slot_length,
-       s.slot_start, s.slot_end, s.inside_cutoff, s.month_full, s.month, s.month_calls
-FROM co
-LEFT JOIN LATERAL bookable_slots(co.slug, %(start)s, %(end)s, %(moving)s, %(client)s) s ON true
-ORDER BY s.slot_start;
+-- moved, or NULL; client the slug of the client a coach books for, or NULL. No row when there
+-- is no such coach the actor may see; one row with NULL slot columns when the week has no free
+-- slot.
+SELECT slug, display_name, email, time_zone, horizon, monthly_limit, slot_length,
+       slot_start, slot_end, inside_cutoff, month_full, month, month_calls
+FROM coach_week(%(coach)s, %(start)s, %(end)s, %(moving)s, %(client)s);
 
 -- name: slot_terms
 -- For a confirm page: the end and length of a call at start with this coach, and what the rules

@@ -64,12 +64,10 @@ def book(
 ) -> Appointment:
     """Books a call for ``client`` (slug or email) with their coach."""
     _require_aware(start, end)
-
-    def work(cur: Cursor) -> Appointment:
-        cur.execute(Q.book, (client, start, end))
-        return Appointment.from_row(one(cur))
-
-    return db.run(work, actor, now=now)
+    # One round trip: the coach's lock, taken by book(), is held until the commit that comes
+    # in the same message, never while an answer travels back and forth.
+    (row,) = db.query(Q.book, (client, start, end), actor, now=now)
+    return Appointment.from_row(row)
 
 
 def move(
@@ -174,9 +172,7 @@ def free_slots(
 ) -> list[Slot]:
     """The bookable slots of ``coach`` (slug or email) between two instants."""
     _require_aware(start, end)
-    with db.transaction(actor, now=now) as cur:
-        cur.execute(Q.free_slots, (coach, start, end))
-        return [Slot(*row) for row in cur.fetchall()]
+    return [Slot(*row) for row in db.query(Q.free_slots, (coach, start, end), actor, now=now)]
 
 
 def coach_of(db: Database, client: str) -> str:

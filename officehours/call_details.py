@@ -132,16 +132,18 @@ def book_with_note(
     """
     if start.utcoffset() is None:
         raise ValueError("times must carry a UTC offset or zone")
+    booked, args = (
+        (Q.book, (client, start)) if months == 1 else (Q.book_series, (client, start, months))
+    )
+    if note is None or not note.strip():
+        # No note: one statement, in one round trip (see booking.book).
+        return [booking.Appointment.from_row(row) for row in db.query(booked, args, actor, now=now)]
 
     def work(cur: Cursor) -> list[booking.Appointment]:
-        if months == 1:
-            cur.execute(Q.book, (client, start))
-        else:
-            cur.execute(Q.book_series, (client, start, months))
+        cur.execute(booked, args)
         made = [booking.Appointment.from_row(row) for row in cur.fetchall()]
-        if note is not None and note.strip():
-            for appointment in made:
-                cur.execute(Q.set_appointment_note, (appointment.token, note))
+        for appointment in made:
+            cur.execute(Q.set_appointment_note, (appointment.token, note))
         return made
 
     return db.run(work, actor, now=now)

@@ -17,7 +17,9 @@ What we need on top of a list of connections is small and written down here:
 - few round trips: psycopg2 would send ``BEGIN`` on its own, then the settings, then the work,
   then ``COMMIT``. A transaction here sends ``BEGIN``, its settings and its first statement in
   one message, and ``COMMIT`` in a second: a one-query page transaction costs two round trips,
-  not four, and one that runs no statement costs none.
+  not four, and one that runs no statement costs none. A transaction of one statement known in
+  advance (``query``) costs one: its settings and the statement in one message, which
+  PostgreSQL runs as one implicit transaction and commits before it answers.
 """
 
 from __future__ import annotations
@@ -353,46 +355,84 @@ class Database:
         statement hit this pool's limits or PostgreSQL ended the transaction over a conflict
         (a deadlock: ``run`` runs such work again).
         """
-        with self._lease() as lease:
+        with self._lease() as lease, self._translated(lease):
             conn = lease.conn
             factory = _DictCursor if dict_rows else _TupleCursor
-            try:
-                # Autocommit, so that psycopg2 sends no BEGIN of its own: the cursor sends ours.
-                conn.autocommit = True
-                with conn.cursor(cursor_factory=factory) as plain:
-                    cur = cast(_TupleCursor, plain)
-                    cur.opening = self._opening(cur, actor, now)
-                    try:
-                        yield cur
-                    except BaseException:
-                        if cur.begun:
-                            self._end(lease, Q.rollback)
-                        raise
+            # Autocommit, so that psycopg2 sends no BEGIN of its own: the cursor sends ours.
+            conn.autocommit = True
+            with conn.cursor(cursor_factory=factory) as plain:
+                cur = cast(_TupleCursor, plain)
+                cur.opening = f"{Q.begin};\n{self._settings(cur, actor, now)}"
+                try:
+                    yield cur
+                except BaseException:
                     if cur.begun:
-                        cur.execute(Q.commit)
-            except psycopg2.Error as exc:
-                domain = self._failed(lease, exc)
-                if domain is None:
+                        self._end(lease, Q.rollback)
                     raise
-                raise domain from exc
-            except ValueError as exc:
-                # psycopg2 refuses text holding NUL before sending it (PostgreSQL text cannot
-                # hold one): that is bad input, from whichever adapter it came.
-                if NUL_REFUSED not in str(exc):
-                    raise
-                raise errors.InvalidInput("Text may not contain NUL characters.") from exc
+                if cur.begun:
+                    cur.execute(Q.commit)
 
-    def _opening(self, cur: Cursor, actor: str | None, now: datetime | None) -> str:
-        """What begins a transaction: BEGIN and its settings, all LOCAL, as text for the cursor
-        to send with the first statement."""
+    def query(
+        self,
+        statement: str | sql.Composable,
+        vars: Any = None,
+        actor: str | None = None,
+        *,
+        now: datetime | None = None,
+        attempts: int = 3,
+    ) -> list[tuple[Any, ...]]:
+        """One statement as a transaction of its own, in one round trip; its rows (none for a
+        statement that returns none). Its settings and the statement go in one message, which
+        PostgreSQL runs as one implicit transaction and commits before it answers: the rows
+        are of committed work, and a lock the statement takes is held for no round trip.
+
+        actor, now: as ``transaction``. The statement is run again, up to ``attempts`` times in
+        all, when PostgreSQL ends it with a deadlock or a serialization failure (as ``run``).
+        Raises as ``transaction``.
+        """
+        return self._retrying(lambda: self._one_trip(statement, vars, actor, now), attempts)
+
+    def _one_trip(
+        self, statement: str | sql.Composable, vars: Any, actor: str | None, now: datetime | None
+    ) -> list[tuple[Any, ...]]:
+        with self._lease() as lease, self._translated(lease):
+            conn = lease.conn
+            # No BEGIN: a message of several statements is one transaction without it.
+            conn.autocommit = True
+            with conn.cursor(cursor_factory=_TupleCursor) as plain:
+                cur = cast(_TupleCursor, plain)
+                cur.opening = self._settings(cur, actor, now)
+                cur.execute(statement, vars)
+                return cur.fetchall() if cur.description is not None else []
+
+    @contextmanager
+    def _translated(self, lease: _Lease) -> Iterator[None]:
+        """Errors of the block as domain errors, the connection marked after a failure."""
+        try:
+            yield
+        except psycopg2.Error as exc:
+            domain = self._failed(lease, exc)
+            if domain is None:
+                raise
+            raise domain from exc
+        except ValueError as exc:
+            # psycopg2 refuses text holding NUL before sending it (PostgreSQL text cannot
+            # hold one): that is bad input, from whichever adapter it came.
+            if NUL_REFUSED not in str(exc):
+                raise
+            raise errors.InvalidInput("Text may not contain NUL characters.") from exc
+
+    def _settings(self, cur: Cursor, actor: str | None, now: datetime | None) -> str:
+        """A transaction's settings, all LOCAL, as text for the cursor to send before the first
+        statement ('' when it needs none)."""
         clock = now.isoformat() if now else None
         if actor is not None:
             settings = cur.mogrify(Q.act_as, {"actor": actor, "now": clock, **self._limits})
         elif clock is not None or self._has_limits:
             settings = cur.mogrify(Q.as_owner, {"now": clock, **self._limits})
         else:
-            settings = b""
-        return f"{Q.begin};\n{settings.decode()};\n" if settings else f"{Q.begin};\n"
+            return ""
+        return f"{settings.decode()};\n"
 
     def _end(self, lease: _Lease, statement: str) -> None:
         """Ends a transaction the block left by raising; a connection where even that fails is
@@ -421,11 +461,20 @@ class Database:
         be called again. ``work`` must therefore do nothing outside the database that a second
         run would repeat. Raises as ``transaction``; ``Busy`` when the last attempt conflicted.
         """
+
+        def once() -> T:
+            with self.transaction(actor, now=now, dict_rows=dict_rows) as cur:
+                return work(cur)
+
+        return self._retrying(once, attempts)
+
+    def _retrying(self, once: Callable[[], T], attempts: int) -> T:
+        """``once()``, called again up to ``attempts`` times in all while it raises Busy for a
+        deadlock or a serialization failure."""
         attempt = 1
         while True:
             try:
-                with self.transaction(actor, now=now, dict_rows=dict_rows) as cur:
-                    return work(cur)
+                return once()
             except errors.Busy as exc:
                 cause = exc.__cause__
                 retryable = isinstance(cause, psycopg2.Error) and cause.pgcode in RETRYABLE_STATES

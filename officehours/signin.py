@@ -114,9 +114,9 @@ def api_token_user(
 
     Raises TooManyAttempts (with retry_after) while ``remote`` failed too often."""
     usable = secret if SECRET_SHAPE.fullmatch(secret) else None
-    with db.transaction(now=now) as cur:
-        cur.execute(Q.api_token_sign_in, {"secret": usable, "remote": remote})
-        row = cur.fetchone()
+    # One round trip, as for a session: a request signed in with a token asks this first.
+    rows = db.query(Q.api_token_sign_in, {"secret": usable, "remote": remote}, now=now)
+    row = rows[0] if rows else None
     if row is not None and row[-1]:
         raise too_many_attempts(int(row[-1]), token=True)
     return _user(row) if row is not None and row[0] is not None else None
@@ -153,10 +153,9 @@ def session_user(db: Database, secret: str, now: datetime | None = None) -> User
     """The user of the live session with this secret, or None once it ended or expired."""
     if not SECRET_SHAPE.fullmatch(secret):
         return None
-    with db.transaction(now=now) as cur:
-        cur.execute(Q.web_session_user, {"secret": secret})
-        row = cur.fetchone()
-    return _user(row) if row is not None else None
+    # One round trip: every request asks this before anything else.
+    rows = db.query(Q.web_session_user, {"secret": secret}, now=now)
+    return _user(rows[0]) if rows else None
 
 
 def end_session(db: Database, secret: str, now: datetime | None = None) -> bool:

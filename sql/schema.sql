@@ -1606,6 +1606,46 @@ END $$;
 COMMENT ON FUNCTION public.coach_for_free_slots(p_actor public.users, p_coach text) IS 'The active coach (slug or email) whose free time the actor may see: the coach themself, one of their current clients, or an admin. Anyone else gets forbidden (OH007) whatever the user asked for is, so nothing about them is told; then unknown_user, wrong_role or inactive_user.';
 
 --
+-- Name: coach_week(text, timestamp with time zone, timestamp with time zone, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.coach_week(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text DEFAULT NULL::text, p_client text DEFAULT NULL::text) RETURNS TABLE(slug text, display_name text, email text, time_zone text, horizon interval, monthly_limit integer, slot_length interval, slot_start timestamp with time zone, slot_end timestamp with time zone, inside_cutoff boolean, month_full boolean, month date, month_calls integer)
+    LANGUAGE plpgsql STABLE
+    AS $$
+#variable_conflict use_column
+BEGIN
+    -- A function, not a statement the web app sends, so that its plan (row-level security
+    -- expanded into it) is made once per connection rather than once per page. It runs with
+    -- the caller's rights: row-level security decides which coach the actor may see, as ever.
+    RETURN QUERY
+        WITH co AS MATERIALIZED (
+            SELECT co.slug, co.display_name, co.email, co.time_zone,
+                   rule_duration('booking_horizon', co.id) AS horizon,
+                   rule_count('monthly_limit', co.id) AS monthly_limit,
+                   rule_duration('slot_length', co.id) AS slot_length
+            FROM users co
+            WHERE co.id = CASE
+                WHEN p_coach IS NULL THEN
+                    (SELECT c.coach_id FROM coaching c
+                     WHERE c.client_id = current_actor_id() AND upper_inf(c.during))
+                ELSE (SELECT u.id FROM users u WHERE u.slug = p_coach)
+            END
+        )
+        SELECT co.slug, co.display_name, co.email, co.time_zone, co.horizon, co.monthly_limit,
+               co.slot_length,
+               s.slot_start, s.slot_end, s.inside_cutoff, s.month_full, s.month, s.month_calls
+        FROM co
+        LEFT JOIN LATERAL bookable_slots(co.slug, p_from, p_to, p_moving, p_client) s ON true
+        ORDER BY s.slot_start;
+END $$;
+
+--
+-- Name: FUNCTION coach_week(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text, p_client text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.coach_week(p_coach text, p_from timestamp with time zone, p_to timestamp with time zone, p_moving text, p_client text) IS 'The week pages'' and the availability API''s one statement: the coach (by slug, or with a NULL slug the acting client''s current coach) with the booking_horizon, monthly_limit and slot_length rules, then on each row one of the coach''s bookable_slots between p_from and p_to (for the call p_moving, a token, when one is being moved, or for p_client when a coach books for that client). No row when there is no such coach the actor may see (row-level security decides); one row with NULL slot columns when there is no free slot. Raises as bookable_slots does.';
+
+--
 -- Name: coaching_after_end(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2454,36 +2494,39 @@ CREATE FUNCTION public.mail_enqueue() RETURNS trigger
     AS $$
 DECLARE
     a appointments;
-    lead interval;
     remind_at timestamptz;
-    batch text;
 BEGIN
     SELECT * INTO a FROM appointments WHERE id = NEW.appointment_id;
-    batch := a.series || '/' || pg_current_xact_id()::text;
     -- Older mail about this call that no mailer holds right now is out of date: a calendar would
     -- ignore its lower SEQUENCE and a person would be misled by it. A row a mailer holds is being
-    -- sent; the mailer supersedes it itself if that attempt fails (mail_attempt_failed).
-    UPDATE mail_outbox SET state = 'superseded', finished_at = clock()
-    WHERE id IN (SELECT o.id FROM mail_outbox o
-                 WHERE o.appointment_id = NEW.appointment_id AND o.state = 'pending'
-                   AND o.revision < NEW.revision
-                 FOR UPDATE SKIP LOCKED);
-    -- The calls of one series changed in one transaction (book_series, cancel_series) are one
-    -- message per person: their rows share a batch.
+    -- sent; the mailer supersedes it itself if that attempt fails (mail_attempt_failed). Nothing
+    -- is older than a first revision (a new booking): no mail has a revision below 1
+    -- (mail_outbox_revision_positive), so a booking skips the look.
+    IF NEW.revision > 1 THEN
+        UPDATE mail_outbox SET state = 'superseded', finished_at = clock()
+        WHERE id IN (SELECT o.id FROM mail_outbox o
+                     WHERE o.appointment_id = NEW.appointment_id AND o.state = 'pending'
+                       AND o.revision < NEW.revision
+                     FOR UPDATE SKIP LOCKED);
+    END IF;
+    IF NEW.action <> 'cancelled' THEN
+        remind_at := reminder_at(lower(NEW.during), rule_duration('reminder_lead', a.coach_id),
+                                 clock());
+    END IF;
+    -- The mail about the change, for client and coach, and their reminders when one is due, in
+    -- one statement. The calls of one series changed in one transaction (book_series,
+    -- cancel_series) are one message per person: their change mail shares a batch.
     INSERT INTO mail_outbox (history_id, appointment_id, revision, kind, recipient, recipient_id,
                              due_at, next_attempt_at, batch)
-    VALUES (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'client', a.client_id, clock(), clock(), batch),
-           (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'coach', a.coach_id, clock(), clock(), batch);
-    IF NEW.action <> 'cancelled' THEN
-        lead := rule_duration('reminder_lead', a.coach_id);
-        remind_at := reminder_at(lower(NEW.during), lead, clock());
-        IF remind_at IS NOT NULL THEN
-            INSERT INTO mail_outbox (history_id, appointment_id, revision, kind, recipient,
-                                     recipient_id, due_at, next_attempt_at)
-            VALUES (NEW.id, a.id, NEW.revision, 'reminder', 'client', a.client_id, remind_at, remind_at),
-                   (NEW.id, a.id, NEW.revision, 'reminder', 'coach', a.coach_id, remind_at, remind_at);
-        END IF;
-    END IF;
+    SELECT NEW.id, a.id, NEW.revision, m.kind, m.recipient, m.recipient_id, m.due, m.due, m.batch
+    FROM (VALUES (NEW.action::text::mail_kind, 'client'::mail_recipient, a.client_id, clock(),
+                  a.series || '/' || pg_current_xact_id()::text),
+                 (NEW.action::text::mail_kind, 'coach', a.coach_id, clock(),
+                  a.series || '/' || pg_current_xact_id()::text),
+                 ('reminder', 'client', a.client_id, remind_at, NULL),
+                 ('reminder', 'coach', a.coach_id, remind_at, NULL))
+         AS m(kind, recipient, recipient_id, due, batch)
+    WHERE m.due IS NOT NULL;
     PERFORM pg_notify('officehours_mail', '');
     RETURN NULL;
 END $$;

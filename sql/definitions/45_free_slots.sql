@@ -177,6 +177,41 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION bookable_slots(text, timestamptz, timestamptz, text, text) IS 'free_slots with what the rules say of each slot for the client: inside the change cut-off (slot_inside_cutoff), and its month''s calls and whether its monthly limit is reached (month_outlook). p_moving is the token of a call being moved, which does not count against its month; p_client the client a coach or admin books for (booking_parties). Raises as free_slots and booking_parties do.';
 
+CREATE OR REPLACE FUNCTION coach_week(p_coach text, p_from timestamptz, p_to timestamptz,
+                                      p_moving text DEFAULT NULL, p_client text DEFAULT NULL)
+    RETURNS TABLE (slug text, display_name text, email text, time_zone text, horizon interval,
+                   monthly_limit integer, slot_length interval, slot_start timestamptz,
+                   slot_end timestamptz, inside_cutoff boolean, month_full boolean, month date,
+                   month_calls integer)
+    LANGUAGE plpgsql STABLE AS $$
+#variable_conflict use_column
+BEGIN
+    -- A function, not a statement the web app sends, so that its plan (row-level security
+    -- expanded into it) is made once per connection rather than once per page. It runs with
+    -- the caller's rights: row-level security decides which coach the actor may see, as ever.
+    RETURN QUERY
+        WITH co AS MATERIALIZED (
+            SELECT co.slug, co.display_name, co.email, co.time_zone,
+                   rule_duration('booking_horizon', co.id) AS horizon,
+                   rule_count('monthly_limit', co.id) AS monthly_limit,
+                   rule_duration('slot_length', co.id) AS slot_length
+            FROM users co
+            WHERE co.id = CASE
+                WHEN p_coach IS NULL THEN
+                    (SELECT c.coach_id FROM coaching c
+                     WHERE c.client_id = current_actor_id() AND upper_inf(c.during))
+                ELSE (SELECT u.id FROM users u WHERE u.slug = p_coach)
+            END
+        )
+        SELECT co.slug, co.display_name, co.email, co.time_zone, co.horizon, co.monthly_limit,
+               co.slot_length,
+               s.slot_start, s.slot_end, s.inside_cutoff, s.month_full, s.month, s.month_calls
+        FROM co
+        LEFT JOIN LATERAL bookable_slots(co.slug, p_from, p_to, p_moving, p_client) s ON true
+        ORDER BY s.slot_start;
+END $$;
+COMMENT ON FUNCTION coach_week(text, timestamptz, timestamptz, text, text) IS 'The week pages'' and the availability API''s one statement: the coach (by slug, or with a NULL slug the acting client''s current coach) with the booking_horizon, monthly_limit and slot_length rules, then on each row one of the coach''s bookable_slots between p_from and p_to (for the call p_moving, a token, when one is being moved, or for p_client when a coach books for that client). No row when there is no such coach the actor may see (row-level security decides); one row with NULL slot columns when there is no free slot. Raises as bookable_slots does.';
+
 CREATE OR REPLACE FUNCTION slot_terms(p_coach text, p_start timestamptz, p_moving text DEFAULT NULL,
                                       p_client text DEFAULT NULL)
     RETURNS TABLE (slot_end timestamptz, slot_length interval, inside_cutoff boolean,

@@ -24,36 +24,39 @@ CREATE OR REPLACE FUNCTION mail_enqueue() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     a appointments;
-    lead interval;
     remind_at timestamptz;
-    batch text;
 BEGIN
     SELECT * INTO a FROM appointments WHERE id = NEW.appointment_id;
-    batch := a.series || '/' || pg_current_xact_id()::text;
     -- Older mail about this call that no mailer holds right now is out of date: a calendar would
     -- ignore its lower SEQUENCE and a person would be misled by it. A row a mailer holds is being
-    -- sent; the mailer supersedes it itself if that attempt fails (mail_attempt_failed).
-    UPDATE mail_outbox SET state = 'superseded', finished_at = clock()
-    WHERE id IN (SELECT o.id FROM mail_outbox o
-                 WHERE o.appointment_id = NEW.appointment_id AND o.state = 'pending'
-                   AND o.revision < NEW.revision
-                 FOR UPDATE SKIP LOCKED);
-    -- The calls of one series changed in one transaction (book_series, cancel_series) are one
-    -- message per person: their rows share a batch.
+    -- sent; the mailer supersedes it itself if that attempt fails (mail_attempt_failed). Nothing
+    -- is older than a first revision (a new booking): no mail has a revision below 1
+    -- (mail_outbox_revision_positive), so a booking skips the look.
+    IF NEW.revision > 1 THEN
+        UPDATE mail_outbox SET state = 'superseded', finished_at = clock()
+        WHERE id IN (SELECT o.id FROM mail_outbox o
+                     WHERE o.appointment_id = NEW.appointment_id AND o.state = 'pending'
+                       AND o.revision < NEW.revision
+                     FOR UPDATE SKIP LOCKED);
+    END IF;
+    IF NEW.action <> 'cancelled' THEN
+        remind_at := reminder_at(lower(NEW.during), rule_duration('reminder_lead', a.coach_id),
+                                 clock());
+    END IF;
+    -- The mail about the change, for client and coach, and their reminders when one is due, in
+    -- one statement. The calls of one series changed in one transaction (book_series,
+    -- cancel_series) are one message per person: their change mail shares a batch.
     INSERT INTO mail_outbox (history_id, appointment_id, revision, kind, recipient, recipient_id,
                              due_at, next_attempt_at, batch)
-    VALUES (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'client', a.client_id, clock(), clock(), batch),
-           (NEW.id, a.id, NEW.revision, NEW.action::text::mail_kind, 'coach', a.coach_id, clock(), clock(), batch);
-    IF NEW.action <> 'cancelled' THEN
-        lead := rule_duration('reminder_lead', a.coach_id);
-        remind_at := reminder_at(lower(NEW.during), lead, clock());
-        IF remind_at IS NOT NULL THEN
-            INSERT INTO mail_outbox (history_id, appointment_id, revision, kind, recipient,
-                                     recipient_id, due_at, next_attempt_at)
-            VALUES (NEW.id, a.id, NEW.revision, 'reminder', 'client', a.client_id, remind_at, remind_at),
-                   (NEW.id, a.id, NEW.revision, 'reminder', 'coach', a.coach_id, remind_at, remind_at);
-        END IF;
-    END IF;
+    SELECT NEW.id, a.id, NEW.revision, m.kind, m.recipient, m.recipient_id, m.due, m.due, m.batch
+    FROM (VALUES (NEW.action::text::mail_kind, 'client'::mail_recipient, a.client_id, clock(),
+                  a.series || '/' || pg_current_xact_id()::text),
+                 (NEW.action::text::mail_kind, 'coach', a.coach_id, clock(),
+                  a.series || '/' || pg_current_xact_id()::text),
+                 ('reminder', 'client', a.client_id, remind_at, NULL),
+                 ('reminder', 'coach', a.coach_id, remind_at, NULL))
+         AS m(kind, recipient, recipient_id, due, batch)
+    WHERE m.due IS NOT NULL;
     PERFORM pg_notify('officehours_mail', '');
     RETURN NULL;
 END $$;

@@ -154,7 +154,7 @@ def test_a_transaction_that_runs_nothing_costs_nothing(
     assert round_trips(proxy, before) == 0
 
 
-def test_the_signed_in_user_lookup_costs_two_round_trips(
+def test_the_signed_in_user_lookup_costs_one_round_trip(
     world: World, counted: tuple[Database, CountingProxy]
 ) -> None:
     db, proxy = counted
@@ -162,7 +162,54 @@ def test_the_signed_in_user_lookup_costs_two_round_trips(
     before = proxy.queries
     found = signin.session_user(db, secret, NOW)
     assert found is not None and found.slug == world.a
-    assert round_trips(proxy, before) == 2
+    # The settings and the lookup in one message, committed by PostgreSQL before it answers.
+    assert round_trips(proxy, before) == 1
+
+
+def test_a_one_statement_transaction_costs_one_round_trip_and_its_settings_hold(
+    world: World, counted: tuple[Database, CountingProxy]
+) -> None:
+    db, proxy = counted
+    before = proxy.queries
+    rows = db.query(
+        "SELECT current_setting('officehours.actor'), current_user, clock(), "
+        "current_setting('lock_timeout')",
+        actor=world.a,
+        now=NOW,
+    )
+    assert rows == [(world.a, "officehours_app", NOW, "5s")]
+    assert round_trips(proxy, before) == 1
+    assert db.query("SELECT 1 WHERE false") == []
+    # LOCAL: they ended with it; the connection is back in the owner's hands.
+    with db.transaction() as cur:
+        cur.execute("SELECT current_user <> 'officehours_app', current_setting('officehours.now')")
+        assert one(cur) == (True, "")
+
+
+def test_a_one_statement_transaction_is_committed_when_it_answers_and_undone_when_refused(
+    world: World, counted: tuple[Database, CountingProxy]
+) -> None:
+    db, _ = counted
+    other = Database(world.db.url, max_connections=1)
+    try:
+        db.query("CREATE TABLE kept (x int); GRANT INSERT ON kept TO officehours_app")
+        assert db.query("INSERT INTO kept VALUES (1) RETURNING x") == [(1,)]
+        with other.transaction() as cur:  # another connection sees it at once
+            cur.execute("SELECT count(*) FROM kept")
+            assert one(cur) == (1,)
+        with pytest.raises(errors.InThePast):
+            db.query(
+                "INSERT INTO kept VALUES (2); SELECT book(%s, %s)",
+                (world.a, NOW - timedelta(days=1)),
+                world.a,
+                now=NOW,
+            )
+        with other.transaction() as cur:
+            cur.execute("SELECT array_agg(x) FROM kept")
+            assert one(cur) == ([1],)
+        assert db.query("SELECT current_user <> 'officehours_app'") == [(True,)]
+    finally:
+        other.close()
 
 
 def test_a_refused_statement_rolls_back_and_the_connection_serves_again(
