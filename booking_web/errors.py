@@ -71,6 +71,29 @@ def problem(
     return response
 
 
+# The heading of an error page by its status: what kind of refusal it is, in our words. A 503
+# (the database down or busy) is the service's state, not the visitor's mistake; "Something
+# went wrong" is kept for our own faults.
+HEADINGS = {
+    400: "That request cannot be used",
+    401: "Please sign in",
+    404: "Not found",
+    405: "That request cannot be used",
+    409: "That cannot be done now",
+    410: "This link is no longer valid",
+    413: "That request is too large",
+    415: "That request cannot be used",
+    422: "Please check what you entered",
+    429: "Too many attempts",
+    503: "Please try again in a minute",
+}
+
+
+def heading(status: int) -> str:
+    """The heading of the error page for ``status``."""
+    return HEADINGS.get(status, "Something went wrong")
+
+
 def _wants_problem() -> bool:
     return request.blueprint == "api" or request.path.startswith("/api/")
 
@@ -81,13 +104,9 @@ def _domain(exc: OfficeHoursError) -> Response:
             exc.http_status, exc.code, exc.title, exc.message, field=exc.field, month=exc.month
         )
     else:
-        # A 503 (database down or busy) is the service's state, not the visitor's mistake; a
-        # refusal says what it refuses ("This page is for coaches"), not "Something went wrong".
-        title = None
-        if exc.http_status == 503:
-            title = "Please try again in a minute"
-        elif exc.http_status == 403:
-            title = exc.message.rstrip(".")
+        # A 403 says what it refuses ("This page is for coaches"); the others are headed by
+        # the kind of refusal, and their message says why.
+        title = exc.message.rstrip(".") if exc.http_status == 403 else heading(exc.http_status)
         page = render_template("error.html", error=exc, code=exc.code, title=title)
         response = make_response(page, exc.http_status)
     if exc.retry_after:
@@ -111,7 +130,7 @@ def _http(exc: HTTPException) -> ResponseReturnValue:
         response = problem(status, code, title, title if ours is not None else exc.description)
         response.headers.extend(headers)
         return response
-    page = render_template("error.html", error=ours or exc, code=code, title=title)
+    page = render_template("error.html", error=ours or exc, code=code, title=heading(status))
     return page, status, headers
 
 

@@ -55,6 +55,26 @@ def test_refusals_say_whom_the_page_is_for(client: FlaskClient, world: World, lo
         assert "You are signed in as" in page.text
 
 
+def test_every_refusal_page_is_headed_by_what_happened(
+    client: FlaskClient, world: World, login: Any
+) -> None:
+    # "Something went wrong" is kept for our own faults (500); a refusal's heading says what
+    # kind of refusal it is, and its message says why.
+    call = booking.book(world.db, world.a, world.a, LATER, now=NOW)
+    login(client, world.c)
+    cases = [
+        (f"/appointments/{call.token}", 404, "Not found"),
+        ("/no/such/page", 404, "Not found"),
+        ("/book/confirm?start=soon", 400, "That request cannot be used"),
+    ]
+    for url, status, heading in cases:
+        page = client.get(url)
+        assert page.status_code == status, url
+        assert f"<h1>{heading}</h1>" in page.text, (url, page.text)
+        assert f"<title>{heading}" in page.text, url
+        assert "Something went wrong" not in page.text, url
+
+
 def test_the_monthly_limit_speaks_in_singular_and_plural(
     as_a: FlaskClient, world: World, csrf: Any
 ) -> None:
