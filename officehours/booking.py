@@ -83,12 +83,9 @@ def move(
     """Moves a booked call to a new slot, atomically; ``reason`` (optional) is kept in its
     history and told to the client. Raises InvalidReason for a reason the database refuses."""
     _require_aware(start, end)
-
-    def work(cur: Cursor) -> Appointment:
-        cur.execute(Q.move, (token, start, end, reason))
-        return Appointment.from_row(one(cur))
-
-    return db.run(work, actor, now=now)
+    # One round trip, as book(): the coach's lock is held until the commit in the same message.
+    (row,) = db.query(Q.move, (token, start, end, reason), actor, now=now)
+    return Appointment.from_row(row)
 
 
 def cancel(
@@ -102,11 +99,9 @@ def cancel(
     """Cancels a booked call; ``reason`` (optional) is kept in its history and told to the
     client. Raises InvalidReason for a reason the database refuses."""
 
-    def work(cur: Cursor) -> Appointment:
-        cur.execute(Q.cancel, (token, reason))
-        return Appointment.from_row(one(cur))
-
-    return db.run(work, actor, now=now)
+    # One round trip, as book(): the coach's lock is held until the commit in the same message.
+    (row,) = db.query(Q.cancel, (token, reason), actor, now=now)
+    return Appointment.from_row(row)
 
 
 def book_series(

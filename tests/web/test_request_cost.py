@@ -13,9 +13,10 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 
 from booking_web import timefmt
+from officehours import booking
 from officehours.db import Database
 from tests.core.test_round_trips import CountingProxy
-from tests.lib.support import World
+from tests.lib.support import NOW, World
 from tests.web.conftest import make_app, sign_in_as
 
 
@@ -79,6 +80,25 @@ def test_a_booking_post_costs_two_round_trips(
     assert response.status_code == 303
     # The signed-in user, then book() with its commit: no read of the coach before booking.
     assert proxy.queries - before == 2
+
+
+def test_a_move_and_a_cancel_cost_two_round_trips_each(
+    counted_client: tuple[FlaskClient, CountingProxy], world: World
+) -> None:
+    client, proxy = counted_client
+    # Outside the change cut-off: Wednesday and Thursday 09:00 in Los Angeles.
+    first = datetime.fromisoformat("2027-01-06T17:00:00+00:00")
+    call = booking.book(world.db, world.a, world.a, first, now=NOW)
+    later = "2027-01-07T17:00:00+00:00"
+    assert client.get(f"/appointments/{call.token}").status_code == 200  # the pool is open now
+    csrf = f"csrf-{world.a}"
+    # The signed-in user, then move() or cancel() with its commit, in one message: the coach's
+    # lock, which they take, is held for no round trip.
+    for path, form in (("move", {"start": later}), ("cancel", {})):
+        before = proxy.queries
+        done = client.post(f"/appointments/{call.token}/{path}", data={**form, "csrf_token": csrf})
+        assert done.status_code == 303, (path, done.text)
+        assert proxy.queries - before == 2, path
 
 
 def test_the_availability_api_costs_two_round_trips(
