@@ -42,8 +42,9 @@ class StopSignals:
         self._previous = {s: signal.signal(s, _ignore) for s in signums}
 
     def wait(self, timeout: float | None = None) -> signal.Signals | None:
-        """The first of the signals that came since construction (or since the last wait that
-        returned one), waiting up to ``timeout`` seconds (None: for ever); None on timeout."""
+        """One of the signals that came since construction (or since the last wait that returned
+        one; those that came together count once), waiting up to ``timeout`` seconds (None: for
+        ever); None on timeout."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
