@@ -121,9 +121,10 @@ def _add_options(parser: argparse.ArgumentParser) -> None:
     verbs = parser.add_subparsers(dest="mailer_verb", metavar="VERB")
     shown = verbs.add_parser(
         "status",
-        help="how many mails are in each state, and the last errors",
-        description="Show how many mails the outbox holds in each state (pending, sent, failed, "
-        "superseded), and the last mails that failed or wait for a retry, with their error.",
+        help="the mail due, the mail of the last 24 hours by state, and the last errors",
+        description="Show how many mails are due and not yet sent, how many were sent, failed "
+        "or superseded in the last 24 hours, and the last mails that failed or wait for a "
+        "retry, with their error; the same for password-link mail.",
     )
     shown.add_argument(
         "--errors",
