@@ -3,9 +3,6 @@ real SMTP server received: forgot password works in a text browser, end to end."
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +11,7 @@ import pytest
 from booking_web import create_app
 from officehours import accounts, passwords
 from officehours.services import WsgiService
+from tests.e2e.test_web_lynx import DOWN, ENTER, QUIT, _follow, _keys, _lynx
 from tests.lib.account_mail import deliver, link_in
 from tests.lib.support import NOW, World
 from tests.mailer.sink import SmtpSink
@@ -32,34 +30,14 @@ def server(world: World) -> Iterator[str]:
         service.stop()
 
 
-def _keys(text: str) -> list[str]:
-    return [f"key {'<space>' if ch == ' ' else ch}" for ch in text]
-
-
-def _lynx(url: str, commands: list[str], tmp: Path) -> None:
-    script = tmp / "keys.txt"
-    script.write_text("\n".join(commands) + "\n")
-    env = {**os.environ, "TERM": "vt100", "HOME": str(tmp), "LYNX_CFG": "/etc/lynx/lynx.cfg"}
-    result = subprocess.run(
-        ["lynx", "-nopause", "-accept_all_cookies", "-noreferer", f"-cmd_script={script}",
-         "-cookie_file=/dev/null", "-nolog", url],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
-        stdin=subprocess.DEVNULL,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-
-
 def test_lynx_resets_a_forgotten_password(
     server: str, world: World, smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
-    if shutil.which("lynx") is None:
-        pytest.fail("lynx is not installed (scripts/debian-packages.txt lists it)")
-    down, enter, right = "key Down Arrow", "key ^J", "key Right Arrow"
     ask = [
-        "key /", *_keys("Forgot your password"), enter, right,
+        *_follow("Forgot your password"),
         # The form: skip link, home link, then the email field and the button.
-        down, down, *_keys("a@example.com"), down, enter,
-        "key q", "key y",
+        DOWN, DOWN, *_keys("a@example.com"), DOWN, ENTER,
+        *QUIT,
     ]  # fmt: skip
     _lynx(f"{server}/signin", ask, tmp_path)
     assert deliver(world.db, smtp_sink, "http://x", NOW) == ["sent"]
@@ -67,8 +45,8 @@ def test_lynx_resets_a_forgotten_password(
     link = link_in(message).replace("http://x", server)
 
     choose = [
-        down, down, *_keys(NEW_PASSWORD), down, *_keys(NEW_PASSWORD), down, enter,
-        "key q", "key y",
+        DOWN, DOWN, *_keys(NEW_PASSWORD), DOWN, *_keys(NEW_PASSWORD), DOWN, ENTER,
+        *QUIT,
     ]  # fmt: skip
     _lynx(link, choose, tmp_path)
     found = accounts.login_lookup(world.db, "a@example.com")

@@ -18,32 +18,18 @@ import pytest
 
 from officehours import booking
 from tests.e2e.test_actions_browser import cancel_mail
-from tests.e2e.test_web_lynx import PASSWORD, _keys, _lynx, lynx_site
+from tests.e2e.test_web_lynx import DOWN, ENTER, QUIT, _follow, _keys, _lynx, _sign_in, lynx_site
 from tests.lib.support import NOW, World, moved
 from tests.mailer.sink import SmtpSink
 
 THURSDAY = moved(datetime.fromisoformat("2027-01-07T17:00:00+00:00"))  # 09:00 in Los Angeles
 REASON = "I am at a course that day"
-DOWN = "key Down Arrow"
-ENTER = "key ^J"
-RIGHT = "key Right Arrow"
-QUIT = ["key q", "key y"]
 
 
 @pytest.fixture
 def server(world: World) -> Iterator[str]:
     with lynx_site(world, world.x, world.admin) as url:
         yield url
-
-
-def _sign_in(email: str) -> list[str]:
-    """The sign-in page: skip link, home link, then the email and password fields."""
-    return [DOWN, DOWN, *_keys(email), DOWN, *_keys(PASSWORD), DOWN, ENTER]
-
-
-def _follow(text: str) -> list[str]:
-    """Search for a link's text (it becomes the current link) and follow it."""
-    return ["key /", *_keys(text), ENTER, RIGHT]
 
 
 def _cancel_with(reason: str) -> list[str]:

@@ -8,9 +8,6 @@ the button.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,13 +15,10 @@ import pytest
 
 from ics.calls import CallDetails
 from officehours import call_details
-from tests.e2e.test_web_lynx import lynx_site
+from tests.e2e.test_web_lynx import DOWN, ENTER, QUIT, _keys, _lynx, _sign_in, lynx_site
 from tests.lib.support import NOW, World
 
-PASSWORD = "correct horse battery"
 MEET = "https://meet.example.org/xavier"
-DOWN = "key Down Arrow"
-ENTER = "key ^J"
 
 
 @pytest.fixture
@@ -33,29 +27,7 @@ def server(world: World) -> Iterator[str]:
         yield url
 
 
-def _keys(text: str) -> list[str]:
-    return [f"key {'<space>' if ch == ' ' else ch}" for ch in text]
-
-
-def _lynx(url: str, commands: list[str], tmp: Path) -> None:
-    if shutil.which("lynx") is None:
-        pytest.fail("lynx is not installed (scripts/debian-packages.txt lists it)")
-    script = tmp / "keys.txt"
-    script.write_text("\n".join(commands) + "\n")
-    env = {**os.environ, "TERM": "vt100", "HOME": str(tmp), "LYNX_CFG": "/etc/lynx/lynx.cfg"}
-    result = subprocess.run(
-        ["lynx", "-nopause", "-accept_all_cookies", "-noreferer", f"-cmd_script={script}",
-         "-cookie_file=/dev/null", "-nolog", url],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
-        stdin=subprocess.DEVNULL,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-
-
-SIGN_IN = [
-    # The sign-in page: skip link, home link, then the email and password fields.
-    DOWN, DOWN, *_keys("x@example.com"), DOWN, *_keys(PASSWORD), DOWN, ENTER,
-]  # fmt: skip
+SIGN_IN = _sign_in("x@example.com")
 
 
 def _fill_details(value: str, details: str) -> list[str]:
@@ -69,9 +41,6 @@ def _fill_details(value: str, details: str) -> list[str]:
         # Out of the four lines of the text area, onto the button.
         DOWN, DOWN, DOWN, DOWN, ENTER,
     ]  # fmt: skip
-
-
-QUIT = ["key q", "key y"]
 
 
 def test_lynx_sets_a_video_link(server: str, world: World, tmp_path: Path) -> None:

@@ -11,7 +11,6 @@ fields, open a <select> with Enter and search its list, press Enter on the butto
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +19,17 @@ from typing import Any
 import pytest
 
 from officehours import accounts, booking, passwords
-from tests.e2e.test_web_lynx import PASSWORD, _keys, _lynx, lynx_site
+from tests.e2e.test_web_lynx import (
+    DOWN,
+    ENTER,
+    QUIT,
+    RIGHT,
+    _follow,
+    _keys,
+    _lynx,
+    _sign_in,
+    lynx_site,
+)
 from tests.lib.account_mail import deliver, link_in
 from tests.lib.support import NOW, World, moved
 from tests.mailer.sink import SmtpSink
@@ -28,10 +37,6 @@ from tests.mailer.sink import SmtpSink
 NEW_PASSWORD = "lantern orchard velvet comet"
 NOTE = "I'd like to talk about sleep"
 MAIL_BASE = "http://127.0.0.1"  # the BASE_URL of lynx_site, which the mail's links use
-DOWN = "key Down Arrow"
-ENTER = "key ^J"
-RIGHT = "key Right Arrow"
-QUIT = ["key q", "key y"]
 THURSDAY = moved(datetime.fromisoformat("2027-01-07T17:00:00+00:00"))  # 09:00 in Los Angeles
 TUESDAY = moved(datetime.fromisoformat("2027-01-05T00:00:00+00:00"))  # 16:00 Monday there
 
@@ -40,8 +45,6 @@ TUESDAY = moved(datetime.fromisoformat("2027-01-05T00:00:00+00:00"))  # 16:00 Mo
 def lynx(monkeypatch: pytest.MonkeyPatch) -> None:
     """Lynx, in a UTF-8 locale: it saves pages in the locale's character set, and the pages'
     dashes and quotes need UTF-8 to be read back as the site wrote them."""
-    if shutil.which("lynx") is None:
-        pytest.fail("lynx is not installed (scripts/debian-packages.txt lists it)")
     monkeypatch.setenv("LC_ALL", "C.UTF-8")
 
 
@@ -49,16 +52,6 @@ def lynx(monkeypatch: pytest.MonkeyPatch) -> None:
 def server(world: World) -> Iterator[str]:
     with lynx_site(world, world.admin, world.a, world.c, world.x) as url:
         yield url
-
-
-def _sign_in(email: str, password: str = PASSWORD) -> list[str]:
-    """The sign-in page: skip link, home link, then the email and password fields."""
-    return [DOWN, DOWN, *_keys(email), DOWN, *_keys(password), DOWN, ENTER]
-
-
-def _follow(text: str) -> list[str]:
-    """Search for a link's text (it becomes the current link) and follow it."""
-    return ["key /", *_keys(text), ENTER, RIGHT]
 
 
 def _save(page: Path) -> list[str]:

@@ -3,7 +3,6 @@ and its button work in a text browser, and every call of the series is cancelled
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from officehours import booking
-from tests.e2e.test_web_lynx import PASSWORD, _keys, _lynx, lynx_site
+from tests.e2e.test_web_lynx import ENTER, QUIT, _follow, _keys, _lynx, _sign_in, lynx_site
 from tests.lib.support import NOW, World, moved
 
 WEDNESDAY = moved(datetime.fromisoformat("2027-01-06T17:00:00+00:00"))  # 09:00 in Los Angeles
@@ -24,24 +23,14 @@ def server(world: World) -> Iterator[str]:
 
 
 def test_lynx_cancels_the_whole_series(server: str, world: World, tmp_path: Path) -> None:
-    if shutil.which("lynx") is None:
-        pytest.fail("lynx is not installed (scripts/debian-packages.txt lists it)")
     calls = booking.book_series(world.db, world.a, world.a, WEDNESDAY, 3, now=NOW)
-    down = "key Down Arrow"
-    enter = "key ^J"
-    right = "key Right Arrow"
-
-    def follow(text: str) -> list[str]:
-        """Search for a link's text (it becomes the current link) and follow it."""
-        return ["key /", *_keys(text), enter, right]
-
     commands = [
-        down, down, *_keys("a@example.com"), down, *_keys(PASSWORD), down, enter,
+        *_sign_in("a@example.com"),
         # Go to the second call's page, as a person would open it from My calls or a mail.
-        "key g", *_keys(f"{server}/appointments/{calls[1].token}"), enter,
-        *follow("Cancel the whole series"),
-        *follow("Yes, cancel 3 calls"),
-        "key q", "key y",
+        "key g", *_keys(f"{server}/appointments/{calls[1].token}"), ENTER,
+        *_follow("Cancel the whole series"),
+        *_follow("Yes, cancel 3 calls"),
+        *QUIT,
     ]  # fmt: skip
     _lynx(f"{server}/signin", commands, tmp_path)
     with world.db.transaction() as cur:

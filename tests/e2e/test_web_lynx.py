@@ -23,6 +23,11 @@ from officehours.services import WsgiService
 from tests.lib.support import NOW, World
 
 PASSWORD = "correct horse battery"
+# Keystrokes of Lynx's command scripts, shared by every Lynx test.
+DOWN = "key Down Arrow"
+ENTER = "key ^J"
+RIGHT = "key Right Arrow"
+QUIT = ["key q", "key y"]
 
 
 @contextmanager
@@ -55,7 +60,19 @@ def _keys(text: str) -> list[str]:
     return [f"key {'<space>' if ch == ' ' else ch}" for ch in text]
 
 
+def _sign_in(email: str, password: str = PASSWORD) -> list[str]:
+    """The sign-in page: skip link, home link, then the email and password fields."""
+    return [DOWN, DOWN, *_keys(email), DOWN, *_keys(password), DOWN, ENTER]
+
+
+def _follow(text: str) -> list[str]:
+    """Search for a link's text (it becomes the current link) and follow it."""
+    return ["key /", *_keys(text), ENTER, RIGHT]
+
+
 def _lynx(url: str, commands: list[str], tmp: Path) -> None:
+    if shutil.which("lynx") is None:
+        pytest.fail("lynx is not installed (scripts/debian-packages.txt lists it)")
     script = tmp / "keys.txt"
     script.write_text("\n".join(commands) + "\n")
     env = {**os.environ, "TERM": "vt100", "HOME": str(tmp), "LYNX_CFG": "/etc/lynx/lynx.cfg"}
@@ -69,23 +86,12 @@ def _lynx(url: str, commands: list[str], tmp: Path) -> None:
 
 
 def test_lynx_signs_in_and_books(server: str, world: World, tmp_path: Path) -> None:
-    if shutil.which("lynx") is None:
-        pytest.fail("lynx is not installed (scripts/debian-packages.txt lists it)")
-    down = "key Down Arrow"
-    enter = "key ^J"
-    right = "key Right Arrow"
-
-    def follow(text: str) -> list[str]:
-        """Search for a link's text (it becomes the current link) and follow it."""
-        return ["key /", *_keys(text), enter, right]
-
     commands = [
-        # The sign-in page: skip link, home link, then the email and password fields.
-        down, down, *_keys("a@example.com"), down, *_keys(PASSWORD), down, enter,
-        *follow("Book a call"),
-        *follow("05:30"),
-        *follow("Book this call"),
-        "key q", "key y",
+        *_sign_in("a@example.com"),
+        *_follow("Book a call"),
+        *_follow("05:30"),
+        *_follow("Book this call"),
+        *QUIT,
     ]  # fmt: skip
     _lynx(f"{server}/signin", commands, tmp_path)
     with world.db.transaction() as cur:
@@ -99,24 +105,15 @@ def test_lynx_signs_in_and_books(server: str, world: World, tmp_path: Path) -> N
 
 
 def test_lynx_jumps_to_a_date_and_books(server: str, world: World, tmp_path: Path) -> None:
-    if shutil.which("lynx") is None:
-        pytest.fail("lynx is not installed (scripts/debian-packages.txt lists it)")
-    down = "key Down Arrow"
-    enter = "key ^J"
-    right = "key Right Arrow"
-
-    def follow(text: str) -> list[str]:
-        return ["key /", *_keys(text), enter, right]
-
     commands = [
-        down, down, *_keys("a@example.com"), down, *_keys(PASSWORD), down, enter,
-        *follow("Book a call"),
+        *_sign_in("a@example.com"),
+        *_follow("Book a call"),
         # The week page: skip link, home link, four menu links, Sign out, then the jump box.
-        *([down] * 7), *_keys("2027-01-11"), down, enter,
+        *([DOWN] * 7), *_keys("2027-01-11"), DOWN, ENTER,
         # Monday 11 January 22:30 in Kolkata: 09:00 in Los Angeles, the week's first slot.
-        *follow("22:30"),
-        *follow("Book this call"),
-        "key q", "key y",
+        *_follow("22:30"),
+        *_follow("Book this call"),
+        *QUIT,
     ]  # fmt: skip
     _lynx(f"{server}/signin", commands, tmp_path)
     with world.db.transaction() as cur:
