@@ -376,3 +376,11 @@ def test_an_address_with_an_international_domain_signs_in_as_typed_either_way(
         assert signin.app_password_user(world.db, typed, secret, "192.0.2.7", NOW) == slug
     with pytest.raises(errors.WrongCredentials):
         signin.password_sign_in(world.db, "joerg@bucher.example", password, "192.0.2.7", NOW)
+    # An apostrophe in the local part, a domain in its own letters; and hostile text is refused
+    # as a wrong sign-in, never an error of ours.
+    other = accounts.add_user(world.db, None, "o'brien@bücher.example", "Ona", "client", "UTC")
+    accounts.set_password_hash(world.db, None, other, passwords.hash_password(password))
+    signed_in(app, csrf, "O'Brien@bücher.example", password)
+    for hostile in ("o'brien@bücher.example\x00", "o'brien@bücher.example\r\nX: y", "'@'"):
+        with pytest.raises(errors.WrongCredentials):
+            signin.password_sign_in(world.db, hostile, password, "192.0.2.7", NOW)
